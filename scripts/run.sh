@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The run command: set-up, the whole app on the Firebase Emulator Suite with demo data, then the URL.
+# Ctrl-C stops everything.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+scripts/setup.sh
+eval "$(.venv/bin/python scripts/preflight.py)"
+
+LOG="$ROOT/.cache/emulators.log"
+node_modules/.bin/firebase emulators:start --project demo-salamin >"$LOG" 2>&1 &
+EMU=$!
+cleanup() { kill -INT "$EMU" 2>/dev/null || true; wait "$EMU" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+echo "salamin: starting the emulators (log: .cache/emulators.log)"
+if ! .venv/bin/python scripts/wait_ready.py --pid "$EMU" --timeout 180; then
+  echo "salamin: the emulators did not start; the last lines of .cache/emulators.log:" >&2
+  tail -n 20 "$LOG" >&2
+  exit 1
+fi
+export FIRESTORE_EMULATOR_HOST=127.0.0.1:8080 FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:9099 GCLOUD_PROJECT=demo-salamin
+.venv/bin/python scripts/demo_data.py
+cat <<MSG
+
+  Salamin is running: open http://127.0.0.1:5000
+  Demo accounts (password: practise-together):
+    ada@demo.salamin.dev      grace@demo.salamin.dev
+    linus@demo.salamin.dev    margaret@demo.salamin.dev
+  Sign in as two of them in two browser windows (one private) to try matching.
+  Ctrl-C stops everything.
+
+MSG
+wait "$EMU"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: set-up, lint, then every test (unit, rules, functions, browser) inside the real
+# Firebase emulators. Extra arguments go to pytest, e.g. scripts/test.sh -k matching
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+scripts/setup.sh
+
+echo "salamin: ruff"
+.venv/bin/ruff check functions/salamin functions/main.py tests bench scripts
+
+# Java 21+, the Firestore emulator jar and free ports; one plain sentence and exit 1 when not.
+eval "$(.venv/bin/python scripts/preflight.py)"
+
+export SALAMIN_REQUIRE_EMULATORS=1
+set +e
+node_modules/.bin/firebase emulators:exec --project demo-salamin \
+  "$ROOT/.venv/bin/python -m pytest $(printf '%q ' "$@")" 2>&1 | tee .cache/test-emulators.log \
+  | grep -v -E '^(127\.0\.0\.1 - - |\[3[0-9]m|$)'
+rc=${PIPESTATUS[0]}
+set -e
+if [[ $rc == 5 ]]; then echo "salamin: no tests ran"; exit 1; fi
+exit "$rc"

@@ -1,0 +1,71 @@
+"""Foundation: deny-by-default rules and the first callable, against the real emulators."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+
+import pytest
+
+from tests.support.emulators import (
+    CallableError,
+    DeniedError,
+    FirestoreClient,
+    call,
+    sign_up,
+)
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
+
+
+@pytest.mark.parametrize("path", ["anything/doc1", "secrets/x", "peerSessions/s1/unknownSub/doc"])
+def test_rules_deny_what_is_not_explicitly_allowed(path: str, admin: FirestoreClient,
+                                                    signed_out: FirestoreClient) -> None:
+    admin.set(path, {"v": 1})
+    user = FirestoreClient.as_user(sign_up())
+    for client in (signed_out, user):
+        with pytest.raises(DeniedError):
+            client.get(path)
+        with pytest.raises(DeniedError):
+            client.set(path, {"v": 2})
+        with pytest.raises(DeniedError):
+            client.delete(path)
+        with pytest.raises(DeniedError):
+            client.create(path.rsplit("/", 1)[0] + "/fresh", {"v": 3})
+    # The admin bypass proves the document really exists, so the denials above were the rules.
+    assert admin.get(path) == {"v": 1}
+
+
+def test_bootstrap_profile_requires_sign_in() -> None:
+    with pytest.raises(CallableError) as err:
+        call("bootstrapProfile", {})
+    assert err.value.status == "UNAUTHENTICATED"
+
+
+def test_bootstrap_profile_creates_once(admin: FirestoreClient) -> None:
+    user = sign_up(display_name="Ada")
+    first = call("bootstrapProfile", {"timeZone": "Europe/London"}, user=user)
+    assert first["created"] is True
+    assert first["profile"]["displayName"] == "Ada"
+    assert first["profile"]["timeZone"] == "Europe/London"
+    second = call("bootstrapProfile", {"displayName": "Someone Else"}, user=user)
+    assert second["created"] is False
+    assert second["profile"]["displayName"] == "Ada"  # an existing profile is never overwritten
+    stored = admin.get(f"communityProfiles/{user.uid}")
+    assert stored is not None and stored["displayName"] == "Ada" and stored["reputation"] == 0
+    private = admin.get(f"users/{user.uid}")
+    assert private is not None and private["email"] == user.email
+
+
+def test_bootstrap_profile_concurrent_first_calls_create_one_profile() -> None:
+    user = sign_up()
+    with cf.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: call("bootstrapProfile", {}, user=user), range(4)))
+    assert sum(r["created"] for r in results) == 1
+    assert len({r["profile"]["displayName"] for r in results}) == 1
+
+
+def test_bootstrap_profile_cleans_bad_hints() -> None:
+    user = sign_up(email="x-" + sign_up().email)
+    result = call("bootstrapProfile", {"displayName": "   ", "timeZone": "Mars/Olympus"}, user=user)
+    assert result["profile"]["displayName"] == user.email.split("@")[0]
+    assert result["profile"]["timeZone"] == "UTC"

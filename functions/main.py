@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from firebase_functions import https_fn, options
+from firebase_functions import firestore_fn, https_fn, options, tasks_fn
 
-from salamin import firebase, profiles
+from salamin import firebase, matchmaking, profiles, tasks
 
 options.set_global_options(region="us-central1", max_instances=20)
 # Initialise the default Admin app at import: the callable wrapper verifies ID tokens with it before
@@ -20,8 +20,14 @@ def _require_uid(req: https_fn.CallableRequest[Any]) -> str:
     return req.auth.uid
 
 
+def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
+
+
+# ---- profiles ----------------------------------------------------------------------------------------
+
 @https_fn.on_call()
-def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:  # noqa: N802 - public name
+def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     uid = _require_uid(req)
     data = req.data if isinstance(req.data, dict) else {}
     token = req.auth.token if req.auth else {}
@@ -31,8 +37,23 @@ def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:  # n
     return {"profile": _jsonable(profile), "created": created}
 
 
-def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    return out
+# ---- matching ----------------------------------------------------------------------------------------
+
+@firestore_fn.on_document_created(document="matchingQueue/{uid}")
+def onQueueEntryCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    matchmaking.on_entry_created(firebase.db(), event.params["uid"])
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.RETRY, rate_limits=tasks.RATE)
+def matchRetry(req: tasks_fn.CallableRequest[Any]) -> None:
+    matchmaking.handle_retry(firebase.db(), req.data)
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.RETRY, rate_limits=tasks.RATE)
+def matchTimeout(req: tasks_fn.CallableRequest[Any]) -> None:
+    matchmaking.handle_timeout(firebase.db(), req.data)
+
+
+@https_fn.on_call()
+def matchingStatus(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return matchmaking.status(firebase.db(), _require_uid(req))

@@ -1,0 +1,287 @@
+"""The matching queue on Firestore: the I/O around the pure rules in `salamin.matching`.
+
+Every entry point re-reads what it needs and commits in a transaction that re-checks both entries are
+still waiting, so two concurrent attempts can never put one person in two sessions, and a trigger or
+task delivered twice finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from salamin import matching, tasks
+
+log = logging.getLogger(__name__)
+
+QUEUE = "matchingQueue"
+SESSIONS = "peerSessions"
+RECENT_PARTNERS_KEPT = 5
+CANDIDATE_LIMIT = 200
+SESSION_MINUTES = 60
+MATCH_ATTEMPTS = 4
+TIMEOUT_FN = "matchTimeout"
+RETRY_FN = "matchRetry"
+LABELS = {"behavioral": "behavioral", "technical": "technical coding", "case_study": "case study / system design",
+          "mixed": "mixed"}
+
+
+def joined_ms(entry: dict[str, Any]) -> int:
+    ts = entry.get("joinedAt")
+    return int(ts.timestamp() * 1000) if ts is not None else 0
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What matching needs to know about a person besides their queue entry."""
+
+    blocked: frozenset[str]
+    recent: frozenset[str]
+    reliability: float
+    name: str
+
+
+def _contexts(db: firestore.Client, uids: list[str]) -> dict[str, _Context]:
+    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection("users").document(u) for u in uids])}
+    stats = {s.id: s.to_dict() or {} for s in db.get_all([db.collection("userStats").document(u) for u in uids])}
+    profiles = {s.id: s.to_dict() or {}
+                for s in db.get_all([db.collection("communityProfiles").document(u) for u in uids])}
+    out = {}
+    for uid in uids:
+        user, stat, profile = users.get(uid, {}), stats.get(uid, {}), profiles.get(uid, {})
+        rel = stat.get("reliability")
+        reliability = rel.get("score", 1.0) if isinstance(rel, dict) else 1.0
+        out[uid] = _Context(
+            blocked=frozenset(user.get("blockedUserIds") or []),
+            recent=frozenset(user.get("recentPartners") or []),
+            reliability=float(reliability),
+            name=str(profile.get("displayName") or user.get("displayName") or "Your partner"),
+        )
+    return out
+
+
+def _candidate(uid: str, entry: dict[str, Any], ctx: _Context) -> matching.Candidate:
+    return matching.Candidate(
+        uid=uid,
+        prefs=matching.Preferences.from_doc(entry),
+        joined_at=joined_ms(entry) / 1000,
+        reliability=ctx.reliability,
+        blocked=ctx.blocked,
+        recent_partners=ctx.recent,
+        priority=bool(entry.get("priority")),
+    )
+
+
+def on_entry_created(db: firestore.Client, uid: str) -> str | None:
+    """A person joined the queue: start their timers, remember their preferences, try to match now."""
+    ref = db.collection(QUEUE).document(uid)
+    snap = ref.get()
+    entry = snap.to_dict() if snap.exists else None
+    if not entry or entry.get("status") != "waiting":
+        return None
+    jm = joined_ms(entry)
+    max_wait = int(entry.get("maxWaitTime", matching.MAX_WAIT_S))
+    tasks.enqueue(TIMEOUT_FN, {"uid": uid, "joinedMs": jm}, max_wait, f"timeout-{uid}-{jm}")
+    tasks.enqueue(RETRY_FN, {"uid": uid, "joinedMs": jm, "attempt": 1},
+                  matching.retry_delay_s(0), f"retry-{uid}-{jm}-1")
+    prefs = {k: entry[k] for k in ("sessionTypes", "difficultyLevels", "rolePreference", "languages",
+                                   "industries", "targetRoles", "timeZone", "experienceLevel", "maxWaitTime")
+             if k in entry}
+    user = db.collection("users").document(uid).get().to_dict() or {}
+    db.collection("users").document(uid).set({"lastPreferences": prefs}, merge=True)
+    # Server-derived: whom this person must not meet again right away.
+    ref.update({"lastMatchedWith": list(user.get("recentPartners") or [])[:RECENT_PARTNERS_KEPT]})
+    return attempt_match(db, uid)
+
+
+class _Gone(Exception):
+    """The partner (or this person) stopped waiting between the search and the commit."""
+
+
+def attempt_match(db: firestore.Client, uid: str, now: float | None = None) -> str | None:
+    """Finds a partner for a waiting entry and commits the pair. Returns the session id, or None."""
+    excluded: set[str] = set()
+    for _ in range(MATCH_ATTEMPTS):
+        me_snap = db.collection(QUEUE).document(uid).get()
+        me_entry = me_snap.to_dict() if me_snap.exists else None
+        if not me_entry or me_entry.get("status") != "waiting":
+            return None
+        query = (db.collection(QUEUE)
+                 .where(filter=FieldFilter("status", "==", "waiting"))
+                 .where(filter=FieldFilter("sessionTypes", "array_contains_any", me_entry["sessionTypes"]))
+                 .order_by("joinedAt")
+                 .limit(CANDIDATE_LIMIT))
+        others = {s.id: s.to_dict() or {} for s in query.stream() if s.id != uid and s.id not in excluded}
+        if not others:
+            return None
+        ctx = _contexts(db, [uid, *others])
+        me = _candidate(uid, me_entry, ctx[uid])
+        pool = [_candidate(o, e, ctx[o]) for o, e in others.items()]
+        picked = matching.pick_partner(me, pool, now if now is not None else time.time())
+        if picked is None:
+            return None
+        partner, score = picked
+        try:
+            return _commit_pair(db, me, partner, score, ctx)
+        except _Gone:
+            excluded.add(partner.uid)
+    return None
+
+
+def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candidate, score: float,
+                 ctx: dict[str, _Context]) -> str:
+    a_ref, b_ref = db.collection(QUEUE).document(a.uid), db.collection(QUEUE).document(b.uid)
+    session_ref = db.collection(SESSIONS).document()
+    role_a, role_b = matching.assign_roles(a, b)
+    session_type = matching.common_session_type(a, b)
+    difficulty = matching.common_difficulty(a, b)
+    language = matching.common_language(a, b)
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> str:
+        snaps = {s.id: s for s in db.get_all([a_ref, b_ref], transaction=tx)}
+        for cand in (a, b):
+            snap = snaps.get(cand.uid)
+            data = snap.to_dict() if snap is not None and snap.exists else None
+            if not data or data.get("status") != "waiting" or joined_ms(data) != round(cand.joined_at * 1000):
+                raise _Gone(cand.uid)
+        user_refs = [db.collection("users").document(u) for u in (a.uid, b.uid)]
+        users = {s.id: (s.to_dict() or {}) for s in db.get_all(user_refs, transaction=tx)}
+
+        participants = [
+            _participant(a.uid, ctx[a.uid].name, role_a),
+            _participant(b.uid, ctx[b.uid].name, role_b),
+        ]
+        tx.set(session_ref, {
+            "id": session_ref.id,
+            "participantIds": [a.uid, b.uid],
+            "participants": participants,
+            "roles": {a.uid: role_a, b.uid: role_b},
+            "status": "matched",
+            "source": "match",
+            "sessionType": session_type,
+            "difficulty": difficulty,
+            "language": language,
+            "compatibility": round(score, 4),
+            "estimatedDuration": SESSION_MINUTES,
+            "halfDuration": SESSION_MINUTES // 2,
+            "currentPhase": None,
+            "requiresCodeEditor": session_type in ("technical", "mixed"),
+            "requiresWhiteboard": session_type in ("case_study", "mixed", "technical"),
+            "recordingEnabled": False,
+            "createdAt": firestore.SERVER_TIMESTAMP,
+            "matchedAt": firestore.SERVER_TIMESTAMP,
+        })
+        for me, other, ref in ((a, b, a_ref), (b, a, b_ref)):
+            tx.update(ref, {"status": "matched", "sessionId": session_ref.id, "matchedWith": other.uid,
+                            "matchedAt": firestore.SERVER_TIMESTAMP})
+            recent = [other.uid, *[u for u in users.get(me.uid, {}).get("recentPartners", []) if u != other.uid]]
+            tx.set(db.collection("users").document(me.uid),
+                   {"recentPartners": recent[:RECENT_PARTNERS_KEPT]}, merge=True)
+            my_role = role_a if me is a else role_b
+            tx.set(db.collection("users").document(me.uid).collection("notifications")
+                   .document(f"match-{session_ref.id}"), {
+                "type": "peer_match_found",
+                "title": "Match found!",
+                "message": f"You'll practise a {LABELS.get(session_type, session_type)} interview with "
+                           f"{ctx[other.uid].name}. You start as the {my_role}.",
+                "sessionId": session_ref.id,
+                "partnerName": ctx[other.uid].name,
+                "createdAt": firestore.SERVER_TIMESTAMP,
+                "read": False,
+            })
+        return session_ref.id
+
+    return run(db.transaction(max_attempts=10))
+
+
+def _participant(uid: str, name: str, role: str) -> dict[str, Any]:
+    # The seed's PeerSessionParticipant; connection fields are kept true by the session room later.
+    return {"userId": uid, "displayName": name, "role": role, "connectionStatus": "pending",
+            "audioEnabled": True, "videoEnabled": True, "screenSharing": False, "joinedAt": None, "leftAt": None}
+
+
+def _current(db: firestore.Client, payload: dict[str, Any]) -> tuple[firestore.DocumentReference,
+                                                                   dict[str, Any] | None]:
+    ref = db.collection(QUEUE).document(str(payload["uid"]))
+    snap = ref.get()
+    entry = snap.to_dict() if snap.exists else None
+    # A task belongs to one stay in the queue: a later re-join has another joinedAt.
+    if not entry or entry.get("status") != "waiting" or joined_ms(entry) != int(payload["joinedMs"]):
+        return ref, None
+    return ref, entry
+
+
+def handle_retry(db: firestore.Client, payload: dict[str, Any]) -> str | None:
+    """Re-tries a waiting entry as its bar relaxes; schedules the next try while it still waits."""
+    tasks.check_due(payload)
+    _, entry = _current(db, payload)
+    if entry is None:
+        return None
+    uid = str(payload["uid"])
+    session = attempt_match(db, uid)
+    if session:
+        return session
+    _, entry = _current(db, payload)
+    if entry is None:
+        return None
+    waited = time.time() - joined_ms(entry) / 1000
+    delay = matching.retry_delay_s(waited)
+    if waited + delay < int(entry.get("maxWaitTime", matching.MAX_WAIT_S)):
+        attempt = int(payload.get("attempt", 1)) + 1
+        tasks.enqueue(RETRY_FN, {"uid": uid, "joinedMs": payload["joinedMs"], "attempt": attempt}, delay,
+                      f"retry-{uid}-{payload['joinedMs']}-{attempt}")
+    return None
+
+
+def handle_timeout(db: firestore.Client, payload: dict[str, Any]) -> bool:
+    """Nobody fitting came in time: remove the entry and tell the person what they can do."""
+    tasks.check_due(payload)
+    ref, _ = _current(db, payload)
+    uid, jm = str(payload["uid"]), int(payload["joinedMs"])
+    note_ref = db.collection("users").document(uid).collection("notifications").document(f"timeout-{jm}")
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> bool:
+        snap = ref.get(transaction=tx)
+        entry = snap.to_dict() if snap.exists else None
+        if not entry or entry.get("status") != "waiting" or joined_ms(entry) != jm:
+            return False
+        tx.delete(ref)
+        tx.set(note_ref, {
+            "type": "match_timeout",
+            "title": "No match found",
+            "message": "Nobody with fitting preferences was free just now. Try widening your session types, "
+                       "difficulty or role, or book a slot for later.",
+            "suggestions": ["widen_preferences", "book_slot"],
+            "createdAt": firestore.SERVER_TIMESTAMP,
+            "read": False,
+        })
+        return True
+
+    return run(db.transaction())
+
+
+def status(db: firestore.Client, uid: str) -> dict[str, Any]:
+    """The waiting screen's honest numbers: this person's entry and how many others wait for a session
+    type they share."""
+    snap = db.collection(QUEUE).document(uid).get()
+    entry = snap.to_dict() if snap.exists else None
+    if not entry:
+        return {"status": "none", "waitingCompatible": 0}
+    types = entry.get("sessionTypes") or list(matching.SESSION_TYPES)
+    query = (db.collection(QUEUE)
+             .where(filter=FieldFilter("status", "==", "waiting"))
+             .where(filter=FieldFilter("sessionTypes", "array_contains_any", types)))
+    count = int(query.count().get()[0][0].value)
+    if entry.get("status") == "waiting":
+        count -= 1  # not counting yourself
+    out: dict[str, Any] = {"status": entry.get("status"), "waitingCompatible": max(count, 0)}
+    if entry.get("sessionId"):
+        out["sessionId"] = entry["sessionId"]
+    return out

@@ -1,0 +1,63 @@
+"""Cloud Tasks plumbing shared by every task-queue function.
+
+Two quirks are handled here, once:
+* The Python Admin SDK's `task_queue(...).enqueue(x)` posts `x` as the request body, while the Python
+  `on_task_dispatched` handler reads `body["data"]`; so the payload is wrapped as {"data": payload}.
+* The Cloud Tasks emulator ignores schedule times and dispatches at once. Each payload carries `dueAtMs`;
+  a handler called before it raises NotDueYet, which the queue's retry policy turns into a short
+  backoff. In production tasks arrive on time and this path is idle.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from firebase_admin import functions as admin_functions
+from firebase_functions import https_fn, options
+
+from salamin import firebase
+
+# Retries are frequent and short so an early (emulated) or failed task comes back within seconds;
+# max_retry_seconds keeps them coming for as long as the longest timer we schedule.
+RETRY = options.RetryConfig(
+    max_attempts=10, min_backoff_seconds=1, max_backoff_seconds=5, max_doublings=2, max_retry_seconds=1500
+)
+RATE = options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200)
+
+
+class NotDueYet(https_fn.HttpsError):
+    def __init__(self, seconds_left: float) -> None:
+        super().__init__(https_fn.FunctionsErrorCode.UNAVAILABLE, f"not due for {seconds_left:.1f} s")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def check_due(payload: dict[str, Any], slack_ms: int = 250) -> None:
+    due = int(payload.get("dueAtMs", 0))
+    left = due - now_ms()
+    if left > slack_ms:
+        raise NotDueYet(left / 1000)
+
+
+def enqueue(function_name: str, payload: dict[str, Any], delay_s: float, task_id: str) -> bool:
+    """Schedules `function_name` with `payload` in `delay_s` seconds. Returns False when a task with the
+    same id exists already: ids are derived from what the task is for, so a re-delivered trigger that
+    enqueues again is a no-op rather than a second timer."""
+    body = {**payload, "dueAtMs": now_ms() + int(delay_s * 1000)}
+    queue = admin_functions.task_queue(function_name, app=firebase.app())
+    opts = admin_functions.TaskOptions(schedule_delay_seconds=max(0, round(delay_s)), task_id=task_id)
+    try:
+        queue.enqueue({"data": body}, opts)
+    except ValueError as err:
+        # firebase-admin 7.7 trims the first character of the emulator's task name and then fails to
+        # parse it; the task was accepted by then, so this is success.
+        if "resource name" not in str(err):
+            raise
+    except Exception as err:  # the SDK raises different types for 409 in production and the emulator
+        if "already" in str(err).lower() or "409" in str(err) or type(err).__name__ == "AlreadyExistsError":
+            return False
+        raise
+    return True

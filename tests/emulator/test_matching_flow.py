@@ -1,0 +1,217 @@
+"""Matching end to end on the emulators: the browser's queue write, the Firestore trigger, the task-queue
+retries and timeout, the transaction that pairs people, and the status callable."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+
+from tests.support.emulators import SERVER_TIMESTAMP, AuthUser, FirestoreClient, call, sign_up
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
+T = TypeVar("T")
+
+
+def prefs(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "sessionTypes": ["technical"], "difficultyLevels": ["intermediate"], "rolePreference": "flexible",
+        "languages": ["english"], "industries": ["tech"], "targetRoles": [], "timeZone": "Europe/London",
+        "experienceLevel": "mid", "maxWaitTime": 120,
+    }
+    base.update(over)
+    return base
+
+
+def join(user: AuthUser, **over: Any) -> None:
+    entry = {"uid": user.uid, **prefs(**over), "status": "waiting", "joinedAt": SERVER_TIMESTAMP}
+    FirestoreClient.as_user(user).create(f"matchingQueue/{user.uid}", entry)
+
+
+def member(name: str) -> AuthUser:
+    user = sign_up(display_name=name)
+    call("bootstrapProfile", {}, user=user)
+    return user
+
+
+def wait_for(fn: Callable[[], T | None], timeout: float = 30, every: float = 0.25) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(every)
+
+
+def sessions(admin: FirestoreClient) -> list[dict[str, Any]]:
+    return admin.query("peerSessions")
+
+
+def test_two_fitting_people_make_one_session(admin: FirestoreClient) -> None:
+    ada, grace = member("Ada"), member("Grace")
+    join(ada, rolePreference="interviewer", experienceLevel="senior")
+    join(grace, rolePreference="interviewee", experienceLevel="mid", timeZone="America/New_York")
+
+    def both_matched() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        a, g = admin.get(f"matchingQueue/{ada.uid}"), admin.get(f"matchingQueue/{grace.uid}")
+        return (a, g) if a and g and a["status"] == g["status"] == "matched" else None
+
+    a_entry, g_entry = wait_for(both_matched)
+    assert a_entry["sessionId"] == g_entry["sessionId"]
+    session = admin.get(f"peerSessions/{a_entry['sessionId']}")
+    assert session is not None
+    assert sorted(session["participantIds"]) == sorted([ada.uid, grace.uid])
+    assert session["roles"] == {ada.uid: "interviewer", grace.uid: "interviewee"}
+    assert session["status"] == "matched"
+    assert session["sessionType"] == "technical" and session["difficulty"] == "intermediate"
+    assert session["requiresCodeEditor"] is True
+    assert session["estimatedDuration"] == 60
+    names = {p["userId"]: p["displayName"] for p in session["participants"]}
+    assert names == {ada.uid: "Ada", grace.uid: "Grace"}
+    for user, partner in ((ada, "Grace"), (grace, "Ada")):
+        note = FirestoreClient.as_user(user).get(f"users/{user.uid}/notifications/match-{session['id']}")
+        assert note is not None and note["type"] == "peer_match_found" and note["partnerName"] == partner
+    assert len(sessions(admin)) == 1
+    # The participants can read their session; the preferences were remembered for next time.
+    assert FirestoreClient.as_user(grace).get(f"peerSessions/{session['id']}")["id"] == session["id"]
+    assert admin.get(f"users/{ada.uid}")["lastPreferences"]["rolePreference"] == "interviewer"
+    status = call("matchingStatus", {}, user=ada)
+    assert status["status"] == "matched" and status["sessionId"] == session["id"]
+
+
+def test_incompatible_people_are_not_matched(admin: FirestoreClient) -> None:
+    a, b, c = member("A"), member("B"), member("C")
+    join(a, languages=["english"])
+    join(b, languages=["japanese"])  # no common language: they could not talk
+    join(c, sessionTypes=["behavioral"])  # no common session type with a or b
+    # Give the trigger and at least one scheduled re-try time to run.
+    wait_for(lambda: admin.get(f"matchingQueue/{c.uid}") and "lastMatchedWith" in admin.get(
+        f"matchingQueue/{c.uid}"))
+    time.sleep(7)
+    assert sessions(admin) == []
+    for u in (a, b, c):
+        assert admin.get(f"matchingQueue/{u.uid}")["status"] == "waiting"
+    # Honest numbers for the waiting screen: a and b both want technical; c is alone in behavioral.
+    assert call("matchingStatus", {}, user=a)["waitingCompatible"] == 1
+    assert call("matchingStatus", {}, user=c)["waitingCompatible"] == 0
+
+
+def test_two_strict_interviewers_are_not_matched(admin: FirestoreClient) -> None:
+    a, b = member("A"), member("B")
+    join(a, rolePreference="interviewer")
+    join(b, rolePreference="interviewer")
+    time.sleep(7)
+    assert sessions(admin) == []
+
+
+def test_blocked_people_are_not_matched(admin: FirestoreClient) -> None:
+    a, b = member("A"), member("B")
+    FirestoreClient.as_user(a).update(f"users/{a.uid}", {"blockedUserIds": [b.uid]})
+    join(a)
+    join(b)
+    time.sleep(7)
+    assert sessions(admin) == []
+
+
+def test_fifty_concurrent_joins_never_double_book(admin: FirestoreClient) -> None:
+    users = [sign_up() for _ in range(50)]
+    variants = [
+        {}, {"rolePreference": "interviewer"}, {"rolePreference": "interviewee"},
+        {"difficultyLevels": ["advanced", "intermediate"]}, {"experienceLevel": "senior"},
+    ]
+    with cf.ThreadPoolExecutor(25) as pool:
+        list(pool.map(lambda iu: join(iu[1], **variants[iu[0] % len(variants)]), enumerate(users)))
+
+    def settled() -> list[dict[str, Any]] | None:
+        entries = [admin.get(f"matchingQueue/{u.uid}") for u in users]
+        matched = [e for e in entries if e and e["status"] == "matched"]
+        return entries if len(matched) >= 46 else None
+
+    entries = wait_for(settled, timeout=90, every=1)
+    time.sleep(3)  # let any straggling attempt commit, so a double booking would show
+    all_sessions = sessions(admin)
+    seats = Counter(uid for s in all_sessions for uid in s["participantIds"])
+    assert seats and max(seats.values()) == 1, "someone is in two sessions"
+    for s in all_sessions:
+        assert len(set(s["participantIds"])) == 2
+        roles = set(s["roles"].values())
+        assert roles == {"interviewer", "interviewee"}
+    by_id = {s["id"]: s for s in all_sessions}
+    for user, entry in zip(users, entries, strict=True):
+        fresh = admin.get(f"matchingQueue/{user.uid}")
+        if fresh and fresh["status"] == "matched":
+            assert user.uid in by_id[fresh["sessionId"]]["participantIds"]
+    del entries
+
+
+def test_duplicate_trigger_delivery_creates_nothing_new(admin: FirestoreClient) -> None:
+    """Re-running the trigger's handler (as a redelivery would), even concurrently, changes nothing."""
+    from salamin import firebase, matchmaking
+
+    a, b = member("A"), member("B")
+    join(a)
+    join(b)
+    wait_for(lambda: len(sessions(admin)) == 1)
+    db = firebase.db()
+    with cf.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda u: matchmaking.on_entry_created(db, u), [a.uid, b.uid] * 3))
+    assert results == [None] * 6
+    time.sleep(2)
+    assert len(sessions(admin)) == 1
+    notes = FirestoreClient.as_user(a).query("notifications", parent=f"users/{a.uid}")
+    assert len(notes) == 1
+
+
+def test_redelivery_before_the_match_pairs_once(admin: FirestoreClient) -> None:
+    """Entries written while triggers are delivered several times at once still give one session."""
+    from salamin import firebase, matchmaking
+
+    a, b = member("A"), member("B")
+    db = firebase.db()
+    # Arrange both entries directly (no trigger yet would have run for a pristine pair) and fire the
+    # handler many times in parallel for both people.
+    join(a)
+    join(b)
+    with cf.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda u: matchmaking.attempt_match(db, u), [a.uid, b.uid] * 4))
+    wait_for(lambda: len(sessions(admin)) >= 1)
+    time.sleep(2)
+    assert len(sessions(admin)) == 1
+
+
+def test_timeout_removes_the_entry_and_notifies_and_cancel_silences_it(admin: FirestoreClient) -> None:
+    lonely, quitter = member("Lonely"), member("Quitter")
+    join(lonely, maxWaitTime=30, sessionTypes=["case_study"])
+    join(quitter, maxWaitTime=30, sessionTypes=["behavioral"])
+    time.sleep(1)
+    FirestoreClient.as_user(quitter).delete(f"matchingQueue/{quitter.uid}")  # cancel
+    assert admin.get(f"matchingQueue/{quitter.uid}") is None
+
+    wait_for(lambda: admin.get(f"matchingQueue/{lonely.uid}") is None, timeout=60, every=1)
+    notes = FirestoreClient.as_user(lonely).query("notifications", parent=f"users/{lonely.uid}")
+    assert [n["type"] for n in notes] == ["match_timeout"]
+    assert "widen" in notes[0]["message"].lower() or "book" in notes[0]["message"].lower()
+    time.sleep(3)
+    assert FirestoreClient.as_user(quitter).query("notifications", parent=f"users/{quitter.uid}") == []
+    assert sessions(admin) == []
+
+
+def test_rejoin_after_a_match_needs_the_old_entry_cleared(admin: FirestoreClient) -> None:
+    a, b = member("A"), member("B")
+    join(a)
+    join(b)
+    wait_for(lambda: len(sessions(admin)) == 1)
+    me = FirestoreClient.as_user(a)
+    from tests.support.emulators import DeniedError
+    entry = {"uid": a.uid, **prefs(), "status": "waiting", "joinedAt": SERVER_TIMESTAMP}
+    with pytest.raises(DeniedError):
+        me.set(f"matchingQueue/{a.uid}", entry)  # setDoc over the old entry: one entry per user
+    me.delete(f"matchingQueue/{a.uid}")
+    join(a)
+    assert admin.get(f"matchingQueue/{a.uid}")["status"] == "waiting"

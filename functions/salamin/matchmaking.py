@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from google.api_core.exceptions import NotFound
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -95,7 +96,10 @@ def on_entry_created(db: firestore.Client, uid: str) -> str | None:
     user = db.collection("users").document(uid).get().to_dict() or {}
     db.collection("users").document(uid).set({"lastPreferences": prefs}, merge=True)
     # Server-derived: whom this person must not meet again right away.
-    ref.update({"lastMatchedWith": list(user.get("recentPartners") or [])[:RECENT_PARTNERS_KEPT]})
+    try:
+        ref.update({"lastMatchedWith": list(user.get("recentPartners") or [])[:RECENT_PARTNERS_KEPT]})
+    except NotFound:
+        return None  # cancelled already; the timers will find nothing to do
     return attempt_match(db, uid)
 
 

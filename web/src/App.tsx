@@ -1,0 +1,48 @@
+import { useEffect } from 'react';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import { Spinner } from './components/Spinner';
+import { useAuth } from './features/auth/authContext';
+import { RequireAuth } from './features/auth/RequireAuth';
+import { SignInPage } from './features/auth/SignInPage';
+import { CommunityPage } from './features/community/CommunityPage';
+import { LandingPage } from './features/landing/LandingPage';
+import { PracticePage } from './features/practice/PracticePage';
+import { ProfilePage } from './features/profile/ProfilePage';
+import { SessionRoomPage } from './features/sessions/SessionRoomPage';
+import { SessionsPage } from './features/sessions/SessionsPage';
+import { AppShell } from './features/shell/AppShell';
+import { NotFoundPage } from './features/shell/NotFoundPage';
+
+/** "/": the landing page for visitors, straight to Practice for members. */
+function HomeRoute() {
+  const { user, loading, signedOutByUser, acknowledgeSignOut } = useAuth();
+  useEffect(() => {
+    if (!user && signedOutByUser) acknowledgeSignOut();
+  }, [user, signedOutByUser, acknowledgeSignOut]);
+  if (loading) return <Spinner fullPage />;
+  if (user) return <Navigate to="/practice" replace />;
+  return <LandingPage />;
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/" element={<HomeRoute />} />
+      <Route path="/signin" element={<SignInPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppShell />
+          </RequireAuth>
+        }
+      >
+        <Route path="/practice" element={<PracticePage />} />
+        <Route path="/sessions" element={<SessionsPage />} />
+        <Route path="/community" element={<CommunityPage />} />
+        <Route path="/profile" element={<ProfilePage />} />
+        <Route path="/session/:sessionId" element={<SessionRoomPage />} />
+      </Route>
+      <Route path="*" element={<NotFoundPage />} />
+    </Routes>
+  );
+}

@@ -1,0 +1,441 @@
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { doc, serverTimestamp, updateDoc } from 'firebase/firestore';
+import { AlertCircle, Check, Star } from 'lucide-react';
+import { db } from '../../lib/firebase';
+import { PageHeader } from '../../components/PageHeader';
+import { Spinner } from '../../components/Spinner';
+import {
+  EXPERIENCE_LEVELS,
+  INDUSTRIES,
+  PROFILE_LIMITS as L,
+  SPOKEN_LANGUAGES,
+  type CommunityProfile,
+  type CommunityProfileClientField,
+  type CommunityProfileEditable,
+  type ExperienceLevel,
+} from '../../types/models';
+import { useAuth } from '../auth/authContext';
+import { ChoiceChips } from './ChoiceChips';
+import { browserTimeZone } from './communityProfile';
+import { firestoreErrorMessage } from './firestoreErrors';
+import { useMyProfile } from './myProfileContext';
+import {
+  SPECIALTY_RULES,
+  TARGET_ROLE_RULES,
+  normaliseProfile,
+  tagProblem,
+  validateProfile,
+  type ProfileErrors,
+  type TagRules,
+} from './profileValidation';
+import { TagInput } from './TagInput';
+
+function editableOf(p: CommunityProfile): CommunityProfileEditable {
+  return {
+    displayName: p.displayName,
+    headline: p.headline,
+    bio: p.bio,
+    experienceLevel: p.experienceLevel,
+    timeZone: p.timeZone || browserTimeZone(),
+    languages: p.languages,
+    industries: p.industries,
+    targetRoles: p.targetRoles,
+    specialties: p.specialties,
+  };
+}
+
+type TagField = 'targetRoles' | 'specialties';
+const TAG_FIELDS: readonly { field: TagField; rules: TagRules }[] = [
+  { field: 'targetRoles', rules: TARGET_ROLE_RULES },
+  { field: 'specialties', rules: SPECIALTY_RULES },
+];
+const NO_PENDING: Record<TagField, string> = { targetRoles: '', specialties: '' };
+
+function allTimeZones(current: string): string[] {
+  let zones: string[] = [];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    zones = [];
+  }
+  const set = new Set(zones);
+  for (const z of [current, browserTimeZone(), 'UTC']) if (z) set.add(z);
+  return [...set].sort((a, b) => a.localeCompare(b));
+}
+
+function formatJoined(profile: CommunityProfile): string {
+  const date = profile.joinedAt?.toDate();
+  if (!date) return '—';
+  return date.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
+}
+
+const FIELD_ORDER: readonly CommunityProfileClientField[] = [
+  'displayName',
+  'headline',
+  'bio',
+  'experienceLevel',
+  'timeZone',
+  'languages',
+  'industries',
+  'targetRoles',
+  'specialties',
+];
+
+export function ProfilePage() {
+  const { user, bootstrap } = useAuth();
+  const { profile, loading, exists, error: readError } = useMyProfile();
+
+  const [draft, setDraft] = useState<CommunityProfileEditable | null>(null);
+  const [dirty, setDirty] = useState(false);
+  const [pendingTags, setPendingTags] = useState<Record<TagField, string>>(NO_PENDING);
+  const [errors, setErrors] = useState<ProfileErrors>({});
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const ids = useId();
+  const fid = (field: string) => `${ids}-${field}`;
+
+  // Take the server's copy whenever the user has no unsaved edits.
+  useEffect(() => {
+    if (profile && !dirty) setDraft(editableOf(profile));
+  }, [profile, dirty]);
+
+  useEffect(() => {
+    if (!saved) return;
+    const timer = setTimeout(() => setSaved(false), 4000);
+    return () => clearTimeout(timer);
+  }, [saved]);
+
+  const timeZones = useMemo(() => allTimeZones(draft?.timeZone ?? ''), [draft?.timeZone]);
+
+  function clearError(field: CommunityProfileClientField) {
+    setErrors((prev) => {
+      if (!prev[field]) return prev;
+      const next = { ...prev };
+      delete next[field];
+      return next;
+    });
+  }
+
+  function update<K extends CommunityProfileClientField>(field: K, value: CommunityProfileEditable[K]) {
+    setDraft((prev) => (prev ? { ...prev, [field]: value } : prev));
+    setDirty(true);
+    setSaved(false);
+    setSaveError(null);
+    clearError(field);
+  }
+
+  function setPending(field: TagField, text: string) {
+    setPendingTags((prev) => ({ ...prev, [field]: text }));
+    setDirty(true);
+    setSaved(false);
+    clearError(field);
+  }
+
+  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!draft || !user || saving) return;
+
+    // Include tags that were typed but not yet added.
+    let candidate = draft;
+    for (const { field, rules } of TAG_FIELDS) {
+      const text = pendingTags[field].trim();
+      if (!text) continue;
+      const problem = tagProblem(text, candidate[field], rules);
+      if (problem) {
+        setErrors({ [field]: problem });
+        setSaveError('Fix the highlighted fields, then save again.');
+        return;
+      }
+      candidate = { ...candidate, [field]: [...candidate[field], text] };
+    }
+    if (candidate !== draft) {
+      setDraft(candidate);
+      setPendingTags(NO_PENDING);
+    }
+
+    const found = validateProfile(candidate);
+    setErrors(found);
+    const firstInvalid = FIELD_ORDER.find((f) => found[f]);
+    if (firstInvalid) {
+      setSaveError('Fix the highlighted fields, then save again.');
+      const el = formRef.current?.querySelector<HTMLElement>(`[data-field="${firstInvalid}"] input, [data-field="${firstInvalid}"] textarea, [data-field="${firstInvalid}"] select`);
+      el?.focus();
+      return;
+    }
+
+    setSaving(true);
+    setSaveError(null);
+    setSaved(false);
+    try {
+      const values = normaliseProfile(candidate);
+      // Only the client-writable fields, plus the server time of the edit.
+      await updateDoc(doc(db, 'communityProfiles', user.uid), {
+        displayName: values.displayName,
+        headline: values.headline,
+        bio: values.bio,
+        experienceLevel: values.experienceLevel,
+        timeZone: values.timeZone,
+        languages: values.languages,
+        industries: values.industries,
+        targetRoles: values.targetRoles,
+        specialties: values.specialties,
+        updatedAt: serverTimestamp(),
+      });
+      setDraft(values);
+      setDirty(false);
+      setSaved(true);
+    } catch (err) {
+      setSaveError(firestoreErrorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  function handleReset() {
+    if (profile) setDraft(editableOf(profile));
+    setDirty(false);
+    setErrors({});
+    setSaveError(null);
+    setPendingTags(NO_PENDING);
+  }
+
+  const header = <PageHeader title="Profile" lead="What practice partners see about you." />;
+
+  if (readError && !profile) {
+    return (
+      <section data-testid="page-profile">
+        {header}
+        <div className="alert alert-error" role="alert">
+          We couldn’t load your profile. {readError}
+        </div>
+      </section>
+    );
+  }
+
+  if (loading || !exists || !profile || !draft) {
+    const settingUp = !loading && !exists;
+    return (
+      <section data-testid="page-profile">
+        {header}
+        <div className="card loading-card">
+          <Spinner label={settingUp ? 'Setting up your profile…' : 'Loading your profile…'} />
+          <p className="muted">
+            {settingUp
+              ? bootstrap.status === 'retrying'
+                ? 'We’re still setting up your profile. This can take a moment.'
+                : 'Setting up your profile…'
+              : 'Loading your profile…'}
+          </p>
+        </div>
+      </section>
+    );
+  }
+
+  const bioLength = draft.bio.trim().length;
+
+  return (
+    <section data-testid="page-profile">
+      {header}
+
+      <dl className="card stats" aria-label="Reputation and membership">
+        <div>
+          <dt>Reputation</dt>
+          <dd data-testid="profile-reputation">
+            <Star size={16} aria-hidden="true" /> {profile.reputation}
+          </dd>
+        </div>
+        <div>
+          <dt>Member since</dt>
+          <dd data-testid="profile-joined">{formatJoined(profile)}</dd>
+        </div>
+      </dl>
+
+      <form ref={formRef} className="card form profile-form" onSubmit={handleSubmit} noValidate data-testid="profile-form">
+        <div className="form-grid">
+          <div className="field" data-field="displayName">
+            <label htmlFor={fid('displayName')}>Display name</label>
+            <input
+              id={fid('displayName')}
+              type="text"
+              autoComplete="nickname"
+              value={draft.displayName}
+              maxLength={L.displayNameMax}
+              aria-invalid={errors.displayName ? true : undefined}
+              aria-describedby={errors.displayName ? fid('displayName-error') : fid('displayName-hint')}
+              onChange={(e) => update('displayName', e.target.value)}
+            />
+            {errors.displayName ? (
+              <p className="field-error" id={fid('displayName-error')}>{errors.displayName}</p>
+            ) : (
+              <p className="hint" id={fid('displayName-hint')}>Up to {L.displayNameMax} characters.</p>
+            )}
+          </div>
+
+          <div className="field" data-field="experienceLevel">
+            <label htmlFor={fid('experienceLevel')}>Experience level</label>
+            <select
+              id={fid('experienceLevel')}
+              value={draft.experienceLevel}
+              aria-invalid={errors.experienceLevel ? true : undefined}
+              onChange={(e) => update('experienceLevel', e.target.value as ExperienceLevel)}
+            >
+              {EXPERIENCE_LEVELS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                  {o.description ? ` (${o.description})` : ''}
+                </option>
+              ))}
+            </select>
+            {errors.experienceLevel && <p className="field-error">{errors.experienceLevel}</p>}
+          </div>
+        </div>
+
+        <div className="field" data-field="headline">
+          <label htmlFor={fid('headline')}>Headline</label>
+          <input
+            id={fid('headline')}
+            type="text"
+            value={draft.headline}
+            maxLength={L.headlineMax}
+            placeholder="e.g. Frontend engineer preparing for senior roles"
+            aria-invalid={errors.headline ? true : undefined}
+            aria-describedby={errors.headline ? fid('headline-error') : fid('headline-hint')}
+            onChange={(e) => update('headline', e.target.value)}
+          />
+          {errors.headline ? (
+            <p className="field-error" id={fid('headline-error')}>{errors.headline}</p>
+          ) : (
+            <p className="hint" id={fid('headline-hint')}>
+              One line, up to {L.headlineMax} characters. ({draft.headline.trim().length}/{L.headlineMax})
+            </p>
+          )}
+        </div>
+
+        <div className="field" data-field="bio">
+          <label htmlFor={fid('bio')}>Bio</label>
+          <textarea
+            id={fid('bio')}
+            rows={5}
+            value={draft.bio}
+            maxLength={L.bioMax}
+            placeholder="What you’re preparing for, and what you’d like feedback on."
+            aria-invalid={errors.bio ? true : undefined}
+            aria-describedby={errors.bio ? fid('bio-error') : fid('bio-hint')}
+            onChange={(e) => update('bio', e.target.value)}
+          />
+          {errors.bio ? (
+            <p className="field-error" id={fid('bio-error')}>{errors.bio}</p>
+          ) : (
+            <p className="hint" id={fid('bio-hint')}>
+              {bioLength}/{L.bioMax} characters
+            </p>
+          )}
+        </div>
+
+        <div className="field" data-field="timeZone">
+          <label htmlFor={fid('timeZone')}>Time zone</label>
+          <select
+            id={fid('timeZone')}
+            value={draft.timeZone}
+            aria-invalid={errors.timeZone ? true : undefined}
+            aria-describedby={fid('timeZone-hint')}
+            onChange={(e) => update('timeZone', e.target.value)}
+          >
+            {timeZones.map((z) => (
+              <option key={z} value={z}>
+                {z.replaceAll('_', ' ')}
+              </option>
+            ))}
+          </select>
+          <p className="hint" id={fid('timeZone-hint')}>
+            Used to show booking slots in your local time. Your browser says {browserTimeZone().replaceAll('_', ' ')}.
+          </p>
+          {errors.timeZone && <p className="field-error">{errors.timeZone}</p>}
+        </div>
+
+        <div data-field="languages">
+          <ChoiceChips
+            id={fid('languages')}
+            legend="Languages you can interview in"
+            hint={`Choose ${L.languagesMin} to ${L.languagesMax}.`}
+            options={SPOKEN_LANGUAGES}
+            selected={draft.languages}
+            onChange={(next) => update('languages', next)}
+            max={L.languagesMax}
+            error={errors.languages}
+          />
+        </div>
+
+        <div data-field="industries">
+          <ChoiceChips
+            id={fid('industries')}
+            legend="Industries"
+            hint={`Optional. Choose up to ${L.industriesMax}.`}
+            options={INDUSTRIES}
+            selected={draft.industries}
+            onChange={(next) => update('industries', next)}
+            max={L.industriesMax}
+            error={errors.industries}
+          />
+        </div>
+
+        <div data-field="targetRoles">
+          <TagInput
+            id={fid('targetRoles')}
+            label="Target roles"
+            hint={`Optional. Up to ${L.targetRolesMax} roles you’re interviewing for, each up to ${L.targetRoleMax} characters. Press Enter to add.`}
+            tags={draft.targetRoles}
+            onChange={(next) => update('targetRoles', next)}
+            rules={TARGET_ROLE_RULES}
+            error={errors.targetRoles}
+            pending={pendingTags.targetRoles}
+            onPendingChange={(text) => setPending('targetRoles', text)}
+          />
+        </div>
+
+        <div data-field="specialties">
+          <TagInput
+            id={fid('specialties')}
+            label="Specialties"
+            hint={`Optional. Up to ${L.specialtiesMax} topics you can interview others on, each up to ${L.specialtyMax} characters.`}
+            tags={draft.specialties}
+            onChange={(next) => update('specialties', next)}
+            rules={SPECIALTY_RULES}
+            error={errors.specialties}
+            pending={pendingTags.specialties}
+            onPendingChange={(text) => setPending('specialties', text)}
+          />
+        </div>
+
+        <div className="form-footer">
+          <div className="form-status" aria-live="polite">
+            {saveError && (
+              <p className="status-error" role="alert" data-testid="profile-error">
+                <AlertCircle size={16} aria-hidden="true" /> {saveError}
+              </p>
+            )}
+            {saved && !saveError && (
+              <p className="status-ok" data-testid="profile-saved">
+                <Check size={16} aria-hidden="true" /> Saved
+              </p>
+            )}
+            {dirty && !saved && !saveError && <p className="muted">You have unsaved changes.</p>}
+          </div>
+          <div className="form-actions">
+            {dirty && (
+              <button type="button" className="button button-ghost" onClick={handleReset} disabled={saving}>
+                Discard changes
+              </button>
+            )}
+            <button type="submit" className="button button-primary" disabled={saving} data-testid="profile-save">
+              {saving && <span className="spinner spinner-sm" aria-hidden="true" />}
+              {saving ? 'Saving…' : 'Save profile'}
+            </button>
+          </div>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,51 @@
+import type { DocumentData, Timestamp } from 'firebase/firestore';
+import {
+  isExperienceLevel,
+  isIndustry,
+  isSpokenLanguage,
+  type CommunityProfile,
+} from '../../types/models';
+
+export function isTimestamp(value: unknown): value is Timestamp {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'toDate' in value &&
+    typeof (value as { toDate: unknown }).toDate === 'function'
+  );
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+export function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** Reads a communityProfiles document defensively, filling in defaults for missing fields. */
+export function toCommunityProfile(uid: string, data: DocumentData): CommunityProfile {
+  return {
+    uid: stringOr(data.uid, uid),
+    displayName: stringOr(data.displayName, ''),
+    headline: stringOr(data.headline, ''),
+    bio: stringOr(data.bio, ''),
+    experienceLevel: isExperienceLevel(data.experienceLevel) ? data.experienceLevel : 'mid',
+    timeZone: stringOr(data.timeZone, '') || browserTimeZone(),
+    languages: stringArray(data.languages).filter(isSpokenLanguage),
+    industries: stringArray(data.industries).filter(isIndustry),
+    targetRoles: stringArray(data.targetRoles),
+    specialties: stringArray(data.specialties),
+    reputation: typeof data.reputation === 'number' && Number.isFinite(data.reputation) ? data.reputation : 0,
+    joinedAt: isTimestamp(data.joinedAt) ? data.joinedAt : null,
+    updatedAt: isTimestamp(data.updatedAt) ? data.updatedAt : null,
+  };
+}

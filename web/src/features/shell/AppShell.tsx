@@ -1,0 +1,129 @@
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
+import { LogOut, RefreshCw } from 'lucide-react';
+import { Wordmark } from '../../components/Wordmark';
+import { useAuth } from '../auth/authContext';
+import { MyProfileProvider } from '../profile/MyProfileProvider';
+import { useMyProfile } from '../profile/myProfileContext';
+
+const NAV_ITEMS = [
+  { to: '/practice', label: 'Practice', testId: 'nav-practice' },
+  { to: '/sessions', label: 'Sessions', testId: 'nav-sessions' },
+  { to: '/community', label: 'Community', testId: 'nav-community' },
+  { to: '/profile', label: 'Profile', testId: 'nav-profile' },
+] as const;
+
+function initialsOf(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const first = parts[0]?.[0] ?? '';
+  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
+  return (first + last).toUpperCase() || '?';
+}
+
+function UserMenu() {
+  const { user, bootstrap, signOut } = useAuth();
+  const { profile } = useMyProfile();
+  const [signingOut, setSigningOut] = useState(false);
+
+  const bootName = typeof bootstrap.profile?.displayName === 'string' ? bootstrap.profile.displayName : '';
+  const name =
+    profile?.displayName || bootName || user?.displayName || user?.email?.split('@')[0] || 'You';
+
+  async function handleSignOut() {
+    setSigningOut(true);
+    try {
+      // RequireAuth sees the explicit sign-out and sends the user to the landing page.
+      await signOut();
+    } catch {
+      setSigningOut(false);
+    }
+  }
+
+  return (
+    <div className="user-menu">
+      <span className="avatar" aria-hidden="true">
+        {initialsOf(name)}
+      </span>
+      <span className="user-name" data-testid="user-name" title={user?.email ?? undefined}>
+        {name}
+      </span>
+      <button
+        type="button"
+        className="button button-ghost button-sm"
+        onClick={handleSignOut}
+        disabled={signingOut}
+        data-testid="signout"
+      >
+        {signingOut ? <span className="spinner spinner-sm" aria-hidden="true" /> : <LogOut size={16} aria-hidden="true" />}
+        <span className="signout-label">{signingOut ? 'Signing out…' : 'Sign out'}</span>
+      </button>
+    </div>
+  );
+}
+
+function BootstrapBanner() {
+  const { bootstrap } = useAuth();
+  if (bootstrap.status !== 'retrying') return null;
+  return (
+    <div className="banner banner-warning" role="status" data-testid="bootstrap-banner">
+      <div className="container banner-inner">
+        <RefreshCw size={16} aria-hidden="true" className="spin-slow" />
+        <span>We couldn’t load your profile yet — retrying</span>
+      </div>
+    </div>
+  );
+}
+
+/** Moves keyboard focus to the main region after in-app navigation (not on first load). */
+function useFocusMainOnNavigate() {
+  const { pathname } = useLocation();
+  const mainRef = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    mainRef.current?.focus({ preventScroll: false });
+  }, [pathname]);
+  return mainRef;
+}
+
+export function AppShell() {
+  const { user } = useAuth();
+  const mainRef = useFocusMainOnNavigate();
+  if (!user) return null; // RequireAuth guards this; keeps the types honest.
+
+  return (
+    <MyProfileProvider uid={user.uid}>
+      <div className="shell" data-testid="shell">
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <div className="container topbar-inner">
+            <Wordmark to="/practice" />
+            <nav aria-label="Main" className="main-nav">
+              <ul role="list">
+                {NAV_ITEMS.map((item) => (
+                  <li key={item.to}>
+                    <NavLink to={item.to} className="nav-link" data-testid={item.testId}>
+                      {item.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <UserMenu />
+          </div>
+        </header>
+        <BootstrapBanner />
+        <main id="main" className="shell-main" ref={mainRef} tabIndex={-1}>
+          <div className="container">
+            <Outlet />
+          </div>
+        </main>
+      </div>
+    </MyProfileProvider>
+  );
+}

@@ -1,0 +1,410 @@
+/**
+ * Document types and enums shared across the Salamin web app.
+ * This is the one place for them: features import from here.
+ */
+import type { Timestamp } from 'firebase/firestore';
+
+/** A value with a human label, for selects, chips and display. */
+export interface Option<T extends string> {
+  readonly value: T;
+  readonly label: string;
+  readonly description?: string;
+}
+
+function labelsOf<T extends string>(options: readonly Option<T>[]): Readonly<Record<T, string>> {
+  const out = {} as Record<T, string>;
+  for (const o of options) out[o.value] = o.label;
+  return out;
+}
+
+function guardFor<T extends string>(options: readonly Option<T>[]): (v: unknown) => v is T {
+  const values = new Set<string>(options.map((o) => o.value));
+  return (v: unknown): v is T => typeof v === 'string' && values.has(v);
+}
+
+// ---------------------------------------------------------------------------
+// Enums
+// ---------------------------------------------------------------------------
+
+export type SessionType = 'behavioral' | 'technical' | 'case_study' | 'mixed';
+export const SESSION_TYPES: readonly Option<SessionType>[] = [
+  { value: 'behavioral', label: 'Behavioral', description: 'Stories about your past work, teamwork and judgement.' },
+  { value: 'technical', label: 'Technical', description: 'Coding and problem solving in the shared editor.' },
+  { value: 'case_study', label: 'Case study', description: 'Structured business or product problems.' },
+  { value: 'mixed', label: 'Mixed', description: 'A bit of everything.' },
+];
+export const SESSION_TYPE_LABELS = labelsOf(SESSION_TYPES);
+export const isSessionType = guardFor(SESSION_TYPES);
+
+export type Difficulty = 'beginner' | 'intermediate' | 'advanced';
+export const DIFFICULTIES: readonly Option<Difficulty>[] = [
+  { value: 'beginner', label: 'Beginner' },
+  { value: 'intermediate', label: 'Intermediate' },
+  { value: 'advanced', label: 'Advanced' },
+];
+export const DIFFICULTY_LABELS = labelsOf(DIFFICULTIES);
+export const isDifficulty = guardFor(DIFFICULTIES);
+
+export type RolePreference = 'interviewer' | 'interviewee' | 'flexible';
+export const ROLE_PREFERENCES: readonly Option<RolePreference>[] = [
+  { value: 'interviewer', label: 'Interviewer first' },
+  { value: 'interviewee', label: 'Interviewee first' },
+  { value: 'flexible', label: 'Either is fine' },
+];
+export const ROLE_PREFERENCE_LABELS = labelsOf(ROLE_PREFERENCES);
+export const isRolePreference = guardFor(ROLE_PREFERENCES);
+
+export type ExperienceLevel = 'entry' | 'mid' | 'senior';
+export const EXPERIENCE_LEVELS: readonly Option<ExperienceLevel>[] = [
+  { value: 'entry', label: 'Entry level', description: '0–2 years' },
+  { value: 'mid', label: 'Mid level', description: '3–6 years' },
+  { value: 'senior', label: 'Senior', description: '7+ years' },
+];
+export const EXPERIENCE_LEVEL_LABELS = labelsOf(EXPERIENCE_LEVELS);
+export const isExperienceLevel = guardFor(EXPERIENCE_LEVELS);
+
+/**
+ * Spoken languages a member can interview in (stored as the lowercase value).
+ * The same vocabulary as the Firestore rules and functions/salamin/matching.py: keep them in step.
+ */
+export type SpokenLanguage =
+  | 'english' | 'spanish' | 'french' | 'german' | 'portuguese' | 'hindi' | 'mandarin'
+  | 'japanese' | 'arabic' | 'russian' | 'tagalog' | 'korean' | 'italian' | 'turkish'
+  | 'vietnamese' | 'indonesian' | 'polish' | 'dutch' | 'ukrainian' | 'bengali';
+export const SPOKEN_LANGUAGES: readonly Option<SpokenLanguage>[] = [
+  { value: 'english', label: 'English' },
+  { value: 'spanish', label: 'Spanish' },
+  { value: 'french', label: 'French' },
+  { value: 'german', label: 'German' },
+  { value: 'portuguese', label: 'Portuguese' },
+  { value: 'hindi', label: 'Hindi' },
+  { value: 'mandarin', label: 'Mandarin Chinese' },
+  { value: 'japanese', label: 'Japanese' },
+  { value: 'arabic', label: 'Arabic' },
+  { value: 'russian', label: 'Russian' },
+  { value: 'tagalog', label: 'Tagalog / Filipino' },
+  { value: 'korean', label: 'Korean' },
+  { value: 'italian', label: 'Italian' },
+  { value: 'turkish', label: 'Turkish' },
+  { value: 'vietnamese', label: 'Vietnamese' },
+  { value: 'indonesian', label: 'Indonesian' },
+  { value: 'polish', label: 'Polish' },
+  { value: 'dutch', label: 'Dutch' },
+  { value: 'ukrainian', label: 'Ukrainian' },
+  { value: 'bengali', label: 'Bengali' },
+];
+export const SPOKEN_LANGUAGE_LABELS = labelsOf(SPOKEN_LANGUAGES);
+export const isSpokenLanguage = guardFor(SPOKEN_LANGUAGES);
+
+/** Industries (same vocabulary as the Firestore rules and functions/salamin/matching.py). */
+export type Industry =
+  | 'tech' | 'finance' | 'healthcare' | 'consulting' | 'ecommerce' | 'gaming' | 'education'
+  | 'government' | 'media' | 'telecom' | 'automotive' | 'energy' | 'other';
+export const INDUSTRIES: readonly Option<Industry>[] = [
+  { value: 'tech', label: 'Technology' },
+  { value: 'finance', label: 'Finance' },
+  { value: 'healthcare', label: 'Healthcare' },
+  { value: 'consulting', label: 'Consulting' },
+  { value: 'ecommerce', label: 'E-commerce' },
+  { value: 'gaming', label: 'Gaming' },
+  { value: 'education', label: 'Education' },
+  { value: 'government', label: 'Government' },
+  { value: 'media', label: 'Media' },
+  { value: 'telecom', label: 'Telecommunications' },
+  { value: 'automotive', label: 'Automotive' },
+  { value: 'energy', label: 'Energy' },
+  { value: 'other', label: 'Other' },
+];
+export const INDUSTRY_LABELS = labelsOf(INDUSTRIES);
+export const isIndustry = guardFor(INDUSTRIES);
+
+// ---------------------------------------------------------------------------
+// users/{uid} — private to its owner
+// ---------------------------------------------------------------------------
+
+/**
+ * users/{uid}: created by the bootstrapProfile function. Private to its owner, who may change
+ * only their private settings (today: the block list).
+ */
+export interface UserProfile {
+  uid: string;
+  displayName: string;
+  email: string;
+  createdAt: Timestamp | null;
+  /** Private: members this user never wants to be matched with. Owner-writable (≤ 200). */
+  blockedUserIds: string[];
+  /** Written by the server: the preferences of the user's last "Find a partner" (form defaults). */
+  lastPreferences?: MatchingPreferences;
+  /** Written by the server: the latest partners, most recent first (not matched again right away). */
+  recentPartners?: string[];
+}
+
+// ---------------------------------------------------------------------------
+// communityProfiles/{uid} — readable by signed-in members
+// ---------------------------------------------------------------------------
+
+export interface CommunityProfile {
+  uid: string;
+  displayName: string;
+  headline: string;
+  bio: string;
+  experienceLevel: ExperienceLevel;
+  /** IANA time zone, e.g. "Europe/Berlin". */
+  timeZone: string;
+  /** Spoken languages, e.g. ['english']. */
+  languages: SpokenLanguage[];
+  industries: Industry[];
+  targetRoles: string[];
+  /** Free tags such as "System design" (≤ 10, each ≤ 40 characters). */
+  specialties: string[];
+  /** Written by the server only. */
+  reputation: number;
+  /** Written by the server only. */
+  joinedAt: Timestamp | null;
+  updatedAt?: Timestamp | null;
+}
+
+/** The fields of a community profile that its owner may write from the client. */
+export const COMMUNITY_PROFILE_CLIENT_FIELDS = [
+  'displayName',
+  'headline',
+  'bio',
+  'experienceLevel',
+  'timeZone',
+  'languages',
+  'industries',
+  'targetRoles',
+  'specialties',
+] as const satisfies readonly (keyof CommunityProfile)[];
+
+export type CommunityProfileClientField = (typeof COMMUNITY_PROFILE_CLIENT_FIELDS)[number];
+export type CommunityProfileEditable = Pick<CommunityProfile, CommunityProfileClientField>;
+
+/** Limits that the form enforces (and that the security rules are expected to mirror). */
+export const PROFILE_LIMITS = {
+  displayNameMin: 1,
+  displayNameMax: 60,
+  headlineMax: 120,
+  bioMax: 1000,
+  languagesMin: 1,
+  languagesMax: 5,
+  industriesMax: 10,
+  targetRolesMax: 10,
+  targetRoleMax: 40,
+  specialtiesMax: 10,
+  specialtyMax: 40,
+  timeZoneMax: 64,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Matching: matchingQueue/{uid}, peerSessions/{id}, users/{uid}/notifications/{id}
+// ---------------------------------------------------------------------------
+
+/** Who speaks first in one half of a session. */
+export type ParticipantRole = 'interviewer' | 'interviewee';
+export const PARTICIPANT_ROLES: readonly Option<ParticipantRole>[] = [
+  { value: 'interviewer', label: 'Interviewer' },
+  { value: 'interviewee', label: 'Interviewee' },
+];
+export const PARTICIPANT_ROLE_LABELS = labelsOf(PARTICIPANT_ROLES);
+export const isParticipantRole = guardFor(PARTICIPANT_ROLES);
+
+/** Short labels for a segmented control ("Interviewer / Interviewee / Either"). */
+export const ROLE_PREFERENCE_SHORT_LABELS: Readonly<Record<RolePreference, string>> = {
+  interviewer: 'Interviewer',
+  interviewee: 'Interviewee',
+  flexible: 'Either',
+};
+
+/**
+ * Limits of a queue entry: the Firestore rules and functions/salamin/matching.py enforce the same
+ * (keep them in step).
+ */
+export const MATCHING_LIMITS = {
+  sessionTypesMin: 1,
+  sessionTypesMax: 4,
+  difficultyLevelsMin: 1,
+  difficultyLevelsMax: 3,
+  languagesMin: 1,
+  languagesMax: 5,
+  industriesMax: 10,
+  targetRolesMax: 10,
+  targetRoleMin: 1,
+  targetRoleMax: 40,
+  timeZoneMin: 1,
+  timeZoneMax: 64,
+  /** Seconds. */
+  maxWaitMin: 30,
+  /** Seconds. */
+  maxWaitMax: 900,
+} as const;
+
+/** Shape of an IANA zone name, as functions/salamin/matching.py checks it (TIME_ZONE_PATTERN). */
+export const TIME_ZONE_PATTERN = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+/** The waits offered in the form, in seconds. */
+export const MAX_WAIT_OPTIONS: readonly { readonly seconds: number; readonly label: string }[] = [
+  { seconds: 30, label: '30 seconds' },
+  { seconds: 60, label: '1 minute' },
+  { seconds: 120, label: '2 minutes' },
+  { seconds: 300, label: '5 minutes' },
+  { seconds: 600, label: '10 minutes' },
+  { seconds: 900, label: '15 minutes' },
+];
+
+/** What a member asks for when they look for a partner (the client-written part of a queue entry). */
+export interface MatchingPreferences {
+  /** 1–4, distinct. */
+  sessionTypes: SessionType[];
+  /** 1–3, distinct. */
+  difficultyLevels: Difficulty[];
+  rolePreference: RolePreference;
+  /** 1–5, distinct. */
+  languages: SpokenLanguage[];
+  /** 0–10, distinct. */
+  industries: Industry[];
+  /** 0–10 distinct strings of 1–40 characters. */
+  targetRoles: string[];
+  /** IANA time zone, 1–64 characters. */
+  timeZone: string;
+  experienceLevel: ExperienceLevel;
+  /** Whole seconds, 30..900: after this the server gives up and writes a 'match_timeout' notification. */
+  maxWaitTime: number;
+}
+
+export const MATCHING_PREFERENCE_FIELDS = [
+  'sessionTypes',
+  'difficultyLevels',
+  'rolePreference',
+  'languages',
+  'industries',
+  'targetRoles',
+  'timeZone',
+  'experienceLevel',
+  'maxWaitTime',
+] as const satisfies readonly (keyof MatchingPreferences)[];
+
+export type MatchingQueueStatus = 'waiting' | 'matched';
+
+/**
+ * matchingQueue/{uid}: one entry per member. The member creates it as 'waiting' (exactly the
+ * preference fields plus uid, status and joinedAt = server time) and may delete it; everything else
+ * is written by the matching functions.
+ */
+export interface MatchingQueueEntry extends MatchingPreferences {
+  uid: string;
+  status: MatchingQueueStatus;
+  /** Server time of joining (an estimate while the write is pending). */
+  joinedAt: Timestamp | null;
+  /** Server-written once matched. */
+  sessionId?: string;
+  /** Server-written once matched: the partner's uid. */
+  matchedWith?: string;
+  /** Server-written once matched. */
+  matchedAt?: Timestamp | null;
+  /** Server-written: recent partners this entry must not be matched with again right away. */
+  lastMatchedWith?: string[];
+}
+
+export type ConnectionStatus = 'pending' | 'connecting' | 'connected' | 'disconnected';
+export const isConnectionStatus = (v: unknown): v is ConnectionStatus =>
+  v === 'pending' || v === 'connecting' || v === 'connected' || v === 'disconnected';
+
+export interface PeerSessionParticipant {
+  userId: string;
+  displayName: string;
+  /** The role for the first half; the two swap halfway. */
+  role: ParticipantRole;
+  connectionStatus: ConnectionStatus;
+  audioEnabled: boolean;
+  videoEnabled: boolean;
+  screenSharing: boolean;
+  joinedAt: Timestamp | null;
+  leftAt: Timestamp | null;
+}
+
+/** Only 'matched' is written today; the session room will move a session on. */
+export type PeerSessionStatus = 'matched' | 'in_progress' | 'completed' | 'cancelled';
+export const isPeerSessionStatus = (v: unknown): v is PeerSessionStatus =>
+  v === 'matched' || v === 'in_progress' || v === 'completed' || v === 'cancelled';
+
+/** peerSessions/{sessionId}: created by the matching functions; readable by its two participants. */
+export interface PeerSession {
+  id: string;
+  participantIds: string[];
+  participants: PeerSessionParticipant[];
+  /** First-half role of each participant, by uid. */
+  roles: Record<string, ParticipantRole>;
+  status: PeerSessionStatus;
+  /** 'match' for "Find a partner" (booked slots come later). */
+  source: string;
+  sessionType: SessionType;
+  difficulty: Difficulty;
+  language: SpokenLanguage;
+  /** 0..1, how well the two fit. */
+  compatibility: number;
+  /** Minutes. */
+  estimatedDuration: number;
+  /** Minutes: when the two swap roles. */
+  halfDuration: number;
+  currentPhase: string | null;
+  requiresCodeEditor: boolean;
+  requiresWhiteboard: boolean;
+  recordingEnabled: boolean;
+  createdAt: Timestamp | null;
+  matchedAt: Timestamp | null;
+}
+
+export type NotificationType = 'peer_match_found' | 'match_timeout';
+export const isNotificationType = (v: unknown): v is NotificationType =>
+  v === 'peer_match_found' || v === 'match_timeout';
+
+export type NotificationSuggestion = 'widen_preferences' | 'book_slot';
+
+/**
+ * users/{uid}/notifications/{id}: written by functions ('match-{sessionId}', 'timeout-{joinedMs}').
+ * The owner may read them, set `read` to true and delete them.
+ */
+export interface Notification {
+  id: string;
+  type: NotificationType;
+  title: string;
+  message: string;
+  /** 'peer_match_found' only. */
+  sessionId?: string;
+  /** 'peer_match_found' only. */
+  partnerName?: string;
+  /** 'match_timeout' only. */
+  suggestions?: NotificationSuggestion[];
+  createdAt: Timestamp | null;
+  read: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Callable functions
+// ---------------------------------------------------------------------------
+
+export interface BootstrapProfileRequest {
+  /** Used only when the profile is created (else the server uses the account's name or email). */
+  displayName?: string;
+  /** IANA time zone of the browser, used only when the profile is created. */
+  timeZone?: string;
+}
+
+/** What `bootstrapProfile` returns. The profile arrives as JSON (timestamps are not Timestamps). */
+export interface BootstrapProfileResponse {
+  profile: {
+    displayName?: string;
+    [field: string]: unknown;
+  };
+  created: boolean;
+}
+
+/** What `matchingStatus` returns: the caller's queue state and an honest count of compatible waiters. */
+export interface MatchingStatusResponse {
+  status: 'none' | MatchingQueueStatus;
+  /** Others waiting now who share at least one session type with the caller (not counting the caller). */
+  waitingCompatible: number;
+  /** Once matched. */
+  sessionId?: string;
+}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from firebase_functions import firestore_fn, https_fn, options, tasks_fn
-
 from salamin import firebase, matchmaking, profiles, tasks
 
 options.set_global_options(region="us-central1", max_instances=20)
@@ -49,7 +48,7 @@ def matchRetry(req: tasks_fn.CallableRequest[Any]) -> None:
     matchmaking.handle_retry(firebase.db(), req.data)
 
 
-@tasks_fn.on_task_dispatched(retry_config=tasks.RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.TIMEOUT_RETRY, rate_limits=tasks.RATE)
 def matchTimeout(req: tasks_fn.CallableRequest[Any]) -> None:
     matchmaking.handle_timeout(firebase.db(), req.data)
 

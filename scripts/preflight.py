@@ -93,7 +93,10 @@ def firebase_cache_dir() -> Path:
 
 def gcloud_firestore_jar() -> Path | None:
     roots: list[str] = []
-    gcloud = shutil.which("gcloud")
+    override = os.environ.get("SALAMIN_GCLOUD_ROOTS")  # for tests: where to look instead of gcloud's root
+    if override is not None:
+        roots = [r for r in override.split(os.pathsep) if r]
+    gcloud = shutil.which("gcloud") if override is None else None
     if gcloud:
         try:
             out = subprocess.run(
@@ -104,7 +107,8 @@ def gcloud_firestore_jar() -> Path | None:
                 roots.append(out.stdout.strip())
         except (OSError, subprocess.TimeoutExpired):
             pass
-    roots += ["/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk"]
+    if override is None:
+        roots += ["/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk"]
     for root in roots:
         jar = Path(root) / "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
         if jar.is_file():
@@ -142,6 +146,8 @@ def resolve_firestore() -> dict[str, str]:
     # Last resort: let firebase-tools download its own jar (works on a machine with internet).
     firebase = ROOT / "node_modules/.bin/firebase"
     try:
+        if os.environ.get("SALAMIN_EMULATOR_DOWNLOAD") == "0":
+            raise OSError("downloads disabled")
         subprocess.run(
             [str(firebase), "setup:emulators:firestore"],
             capture_output=True, text=True, timeout=300, check=True, cwd=ROOT,
@@ -197,8 +203,8 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def check_ports(extra: dict[str, int]) -> None:
-    config = json.loads((ROOT / "firebase.json").read_text())["emulators"]
+def check_ports(extra: dict[str, int], with_config: bool = True) -> None:
+    config = json.loads((ROOT / "firebase.json").read_text())["emulators"] if with_config else {}
     wanted = {name: (cfg.get("host", "127.0.0.1"), cfg["port"]) for name, cfg in config.items()
               if isinstance(cfg, dict) and "port" in cfg}
     for name, port in extra.items():
@@ -222,7 +228,7 @@ def main(argv: list[str]) -> int:
         exports = resolve_java()
         exports |= resolve_firestore()
         if "--no-ports" not in argv:
-            check_ports(extra)
+            check_ports(extra, with_config="--no-config-ports" not in argv)
     except PreflightError as err:
         print(f"salamin: {err}", file=sys.stderr)
         return 1

@@ -354,16 +354,15 @@ def is_expired(c: Candidate, now: float) -> bool:
     return now - c.joined_at > c.prefs.max_wait_s
 
 
-def pick_partner(me: Candidate, waiting: Iterable[Candidate], now: float) -> tuple[Candidate, float] | None:
-    """Best acceptable partner for `me` among `waiting` and its score, or None.
+def ranked_partners(me: Candidate, waiting: Iterable[Candidate], now: float) -> list[tuple[Candidate, float]]:
+    """Every acceptable partner for `me` among `waiting` with its score, best first.
 
     A pair is acceptable when it passes hard_fit and its score reaches the bar of the longer waiter of
     the two, so a newcomer can take someone who has waited long. Priority entries come first; then the
     highest score plus wait bonus; ties go to the earlier joiner, then the smaller uid.
     """
     my_wait = now - me.joined_at
-    best: tuple[Candidate, float] | None = None
-    best_key: tuple[int, float, float, str] | None = None
+    keyed: list[tuple[tuple[int, float, float, str], Candidate, float]] = []
     for c in waiting:
         # An entry past its own max wait has left, even if its removal has not run yet.
         if is_expired(c, now) or hard_fit(me, c) is not None:
@@ -374,10 +373,15 @@ def pick_partner(me: Candidate, waiting: Iterable[Candidate], now: float) -> tup
             continue
         # Rounded so float noise cannot beat the documented tie-break.
         rank = round(s + wait_bonus(their_wait), 9)
-        key = (0 if c.priority else 1, -rank, c.joined_at, c.uid)
-        if best_key is None or key < best_key:
-            best, best_key = (c, s), key
-    return best
+        keyed.append(((0 if c.priority else 1, -rank, c.joined_at, c.uid), c, s))
+    keyed.sort(key=lambda item: item[0])
+    return [(c, s) for _, c, s in keyed]
+
+
+def pick_partner(me: Candidate, waiting: Iterable[Candidate], now: float) -> tuple[Candidate, float] | None:
+    """The best acceptable partner for `me` among `waiting` and its score, or None."""
+    ranked = ranked_partners(me, waiting, now)
+    return ranked[0] if ranked else None
 
 
 def retry_delay_s(waited_s: float) -> float:

@@ -7,7 +7,7 @@ task delivered twice finds nothing left to do.
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +18,11 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from salamin import matching, tasks
 
-log = logging.getLogger(__name__)
-
 QUEUE = "matchingQueue"
 SESSIONS = "peerSessions"
 RECENT_PARTNERS_KEPT = 5
 CANDIDATE_LIMIT = 200
+SHORTLIST = 12
 SESSION_MINUTES = 60
 MATCH_ATTEMPTS = 4
 TIMEOUT_FN = "matchTimeout"
@@ -79,7 +78,7 @@ def _candidate(uid: str, entry: dict[str, Any], ctx: _Context) -> matching.Candi
 
 
 def on_entry_created(db: firestore.Client, uid: str) -> str | None:
-    """A person joined the queue: start their timers, remember their preferences, try to match now."""
+    """A person joined the queue: start their timeout, try to match now, re-try later if nobody fits."""
     ref = db.collection(QUEUE).document(uid)
     snap = ref.get()
     entry = snap.to_dict() if snap.exists else None
@@ -87,32 +86,40 @@ def on_entry_created(db: firestore.Client, uid: str) -> str | None:
         return None
     jm = joined_ms(entry)
     max_wait = int(entry.get("maxWaitTime", matching.MAX_WAIT_S))
+    session = attempt_match(db, uid, entry=entry)
+    prefs = {k: entry[k] for k in matching.PREFERENCE_FIELDS if k in entry}
+    db.collection("users").document(uid).set({"lastPreferences": prefs}, merge=True)
+    if session:
+        return session
+    # Timers only for those still waiting: most people are matched on arrival, and each timer costs a
+    # task. Should this run die right here, the waiting screen still gives up by itself after
+    # maxWaitTime and deletes the entry, so nobody waits forever.
     tasks.enqueue(TIMEOUT_FN, {"uid": uid, "joinedMs": jm}, max_wait, f"timeout-{uid}-{jm}")
     tasks.enqueue(RETRY_FN, {"uid": uid, "joinedMs": jm, "attempt": 1},
                   matching.retry_delay_s(0), f"retry-{uid}-{jm}-1")
-    prefs = {k: entry[k] for k in ("sessionTypes", "difficultyLevels", "rolePreference", "languages",
-                                   "industries", "targetRoles", "timeZone", "experienceLevel", "maxWaitTime")
-             if k in entry}
     user = db.collection("users").document(uid).get().to_dict() or {}
-    db.collection("users").document(uid).set({"lastPreferences": prefs}, merge=True)
-    # Server-derived: whom this person must not meet again right away.
-    try:
+    # Server-derived, for the record: whom this person must not meet again right away. NotFound means
+    # cancelled meanwhile; the timers will then find nothing to do.
+    with contextlib.suppress(NotFound):
         ref.update({"lastMatchedWith": list(user.get("recentPartners") or [])[:RECENT_PARTNERS_KEPT]})
-    except NotFound:
-        return None  # cancelled already; the timers will find nothing to do
-    return attempt_match(db, uid)
+    return None
 
 
-class _Gone(Exception):
+class _GoneError(Exception):
     """The partner (or this person) stopped waiting between the search and the commit."""
 
 
-def attempt_match(db: firestore.Client, uid: str, now: float | None = None) -> str | None:
-    """Finds a partner for a waiting entry and commits the pair. Returns the session id, or None."""
+def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
+                  entry: dict[str, Any] | None = None) -> str | None:
+    """Finds a partner for a waiting entry and commits the pair. Returns the session id, or None.
+    `entry` is the caller's fresh read of the entry, saving a read on the first try."""
     excluded: set[str] = set()
-    for _ in range(MATCH_ATTEMPTS):
-        me_snap = db.collection(QUEUE).document(uid).get()
-        me_entry = me_snap.to_dict() if me_snap.exists else None
+    for attempt in range(MATCH_ATTEMPTS):
+        if attempt == 0 and entry is not None:
+            me_entry: dict[str, Any] | None = entry
+        else:
+            me_snap = db.collection(QUEUE).document(uid).get()
+            me_entry = me_snap.to_dict() if me_snap.exists else None
         if not me_entry or me_entry.get("status") != "waiting":
             return None
         query = (db.collection(QUEUE)
@@ -123,16 +130,25 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None) -> s
         others = {s.id: s.to_dict() or {} for s in query.stream() if s.id != uid and s.id not in excluded}
         if not others:
             return None
-        ctx = _contexts(db, [uid, *others])
-        me = _candidate(uid, me_entry, ctx[uid])
-        pool = [_candidate(o, e, ctx[o]) for o, e in others.items()]
-        picked = matching.pick_partner(me, pool, now if now is not None else time.time())
-        if picked is None:
+        at = now if now is not None else time.time()
+        # Rank on the entries alone first, then load block lists, recent partners and reliability only
+        # for a shortlist: a trigger stays cheap with hundreds waiting.
+        bare = _Context(frozenset(), frozenset(), 1.0, "")
+        ranked = matching.ranked_partners(_candidate(uid, me_entry, bare),
+                                          [_candidate(o, e, bare) for o, e in others.items()], at)
+        if not ranked:
             return None
+        shortlist = [c.uid for c, _ in ranked[:SHORTLIST]]
+        ctx = _contexts(db, [uid, *shortlist])
+        me = _candidate(uid, me_entry, ctx[uid])
+        picked = matching.pick_partner(me, [_candidate(o, others[o], ctx[o]) for o in shortlist], at)
+        if picked is None:
+            excluded.update(shortlist)  # blocked or recent partners: look further down the list
+            continue
         partner, score = picked
         try:
             return _commit_pair(db, me, partner, score, ctx)
-        except _Gone:
+        except _GoneError:
             excluded.add(partner.uid)
     return None
 
@@ -153,7 +169,7 @@ def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candid
             snap = snaps.get(cand.uid)
             data = snap.to_dict() if snap is not None and snap.exists else None
             if not data or data.get("status") != "waiting" or joined_ms(data) != round(cand.joined_at * 1000):
-                raise _Gone(cand.uid)
+                raise _GoneError(cand.uid)
         user_refs = [db.collection("users").document(u) for u in (a.uid, b.uid)]
         users = {s.id: (s.to_dict() or {}) for s in db.get_all(user_refs, transaction=tx)}
 

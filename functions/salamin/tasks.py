@@ -23,6 +23,10 @@ from salamin import firebase
 RETRY = options.RetryConfig(
     max_attempts=10, min_backoff_seconds=1, max_backoff_seconds=5, max_doublings=2, max_retry_seconds=1500
 )
+# Timeouts tolerate a few seconds of lateness; fewer early (emulated) dispatches keep the emulator calm.
+TIMEOUT_RETRY = options.RetryConfig(
+    max_attempts=10, min_backoff_seconds=4, max_backoff_seconds=15, max_doublings=2, max_retry_seconds=1500
+)
 RATE = options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200)
 
 

@@ -1,0 +1,172 @@
+"""Emulator load: 200 people join the matching queue within 10 s.
+
+Usage: python bench/matching_load.py [--users 200] [--window 10]
+
+Starts the Auth, Firestore, Functions and Tasks emulators by itself (through `firebase emulators:exec`),
+stops them after, and prints a table and, last, one line of JSON:
+{"users", "matched", "double_booked", "p50_ms", "p95_ms"}.
+
+Each user is a real Auth-emulator account writing its own queue entry through the security rules, as the
+web app does. Latency is from the entry's server timestamp (joinedAt) to the session's (createdAt): both
+come from the Firestore emulator's clock, so no client clock is involved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import random
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def outer(args: argparse.Namespace) -> int:
+    """Start the emulators and run this script inside them."""
+    venv_python = ROOT / ".venv/bin/python"
+    if not venv_python.exists():
+        print("salamin: run `make setup` first (it creates .venv and functions/venv).", file=sys.stderr)
+        return 1
+    pre = subprocess.run([str(venv_python), str(ROOT / "scripts/preflight.py")], capture_output=True, text=True)
+    if pre.returncode != 0:
+        print(pre.stderr.strip(), file=sys.stderr)
+        return 1
+    env = dict(os.environ)
+    for line in pre.stdout.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        env[key] = shlex.split(value)[0] if value else ""
+    inner_cmd = f"{venv_python} {Path(__file__).resolve()} --inner --users {args.users} --window {args.window}"
+    proc = subprocess.run(
+        [str(ROOT / "node_modules/.bin/firebase"), "emulators:exec", "--project", "demo-salamin",
+         "--only", "auth,firestore,functions,tasks", inner_cmd],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    # Show only our own output (the emulators' logs go to .cache/bench-matching-load.log).
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (ROOT / ".cache/bench-matching-load.log").write_text(proc.stdout + proc.stderr)
+    ours = [line for line in proc.stdout.splitlines() if line.startswith(("BENCH ", "{"))]
+    for line in ours:
+        print(line.removeprefix("BENCH "))
+    if proc.returncode != 0:
+        print("salamin: the load run failed; see .cache/bench-matching-load.log", file=sys.stderr)
+    return proc.returncode
+
+
+def prefs(rng: random.Random) -> dict[str, Any]:
+    # A realistic mix: mostly technical, some behavioral; English for nearly everyone.
+    types = rng.choices([["technical"], ["technical", "behavioral"], ["behavioral"], ["mixed", "technical"],
+                         ["case_study"]], weights=[50, 20, 15, 10, 5])[0]
+    role = rng.choices(["flexible", "interviewee", "interviewer"], weights=[70, 20, 10])[0]
+    langs = rng.choices([["english"], ["english", "spanish"], ["spanish"], ["english", "hindi"]],
+                        weights=[75, 10, 5, 10])[0]
+    return {
+        "sessionTypes": types,
+        "difficultyLevels": rng.choice([["beginner"], ["intermediate"], ["intermediate", "advanced"],
+                                        ["advanced"]]),
+        "rolePreference": role,
+        "languages": langs,
+        "industries": rng.choice([["tech"], ["finance"], [], ["tech", "ecommerce"]]),
+        "targetRoles": [],
+        "timeZone": rng.choice(["Europe/London", "America/New_York", "Asia/Kolkata", "Europe/Berlin",
+                                "America/Los_Angeles", "Asia/Manila"]),
+        "experienceLevel": rng.choice(["entry", "mid", "mid", "senior"]),
+        "maxWaitTime": 120,
+    }
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def inner(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(ROOT))
+    from tests.support.emulators import SERVER_TIMESTAMP, FirestoreClient, clear_firestore, sign_up
+
+    clear_firestore()
+    rng = random.Random(7)
+    with cf.ThreadPoolExecutor(16) as pool:
+        users = list(pool.map(lambda _: sign_up(), range(args.users)))
+    plan = [(u, prefs(rng)) for u in users]
+    gap = args.window / max(len(plan), 1)
+    start = time.monotonic()
+
+    def join(i_item: tuple[int, tuple[Any, dict[str, Any]]]) -> None:
+        i, (user, p) = i_item
+        delay = start + i * gap - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        FirestoreClient.as_user(user).create(
+            f"matchingQueue/{user.uid}", {"uid": user.uid, **p, "status": "waiting", "joinedAt": SERVER_TIMESTAMP})
+
+    with cf.ThreadPoolExecutor(32) as pool:
+        list(pool.map(join, enumerate(plan)))
+    join_span = time.monotonic() - start
+
+    admin = FirestoreClient.admin()
+    # Wait until no entry has changed for a while (or 90 s), so late matches (re-tries) are counted.
+    last, stable_since, deadline = -1, time.monotonic(), time.monotonic() + 90
+    while time.monotonic() < deadline:
+        n = len(admin.query("matchingQueue", [("status", "==", "matched")]))
+        if n != last:
+            last, stable_since = n, time.monotonic()
+        elif time.monotonic() - stable_since > 12:
+            break
+        time.sleep(1)
+
+    entries = {e["__name__"].split("/")[-1]: e for e in admin.query("matchingQueue")}
+    sessions = admin.query("peerSessions")
+    seats = Counter(uid for s in sessions for uid in s["participantIds"])
+    double_booked = sum(1 for c in seats.values() if c > 1)
+    latencies = []
+    for s in sessions:
+        for uid in s["participantIds"]:
+            e = entries.get(uid)
+            if e and e.get("joinedAt") and s.get("createdAt"):
+                latencies.append((s["createdAt"] - e["joinedAt"]).total_seconds() * 1000)
+    matched = sum(1 for e in entries.values() if e.get("status") == "matched")
+    result = {"users": len(users), "matched": matched, "double_booked": double_booked,
+              "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1)}
+    rows = [
+        ("users joined", len(users)),
+        ("join window (s)", round(join_span, 1)),
+        ("sessions created", len(sessions)),
+        ("users matched", matched),
+        ("still waiting", sum(1 for e in entries.values() if e.get("status") == "waiting")),
+        ("users in >1 session", double_booked),
+        ("queue write -> session p50 (ms)", result["p50_ms"]),
+        ("queue write -> session p95 (ms)", result["p95_ms"]),
+        ("queue write -> session max (ms)", round(max(latencies), 1) if latencies else "n/a"),
+        ("mean latency (ms)", round(statistics.mean(latencies), 1) if latencies else "n/a"),
+    ]
+    print("BENCH == matching load on the emulators ==")
+    for name, value in rows:
+        print(f"BENCH {name:<34}{value:>10}")
+    print(json.dumps(result))
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=200)
+    ap.add_argument("--window", type=float, default=10.0)
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    return inner(args) if args.inner else outer(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -42,17 +42,17 @@ DEMO_USERS = [
 
 
 def id_token(email: str, display_name: str) -> str:
+    """Signs the demo member in (creating the account the first time) and returns an ID token."""
     base = f"http://{AUTH}/identitytoolkit.googleapis.com/v1"
-    r = requests.post(f"{base}/accounts:signInWithPassword?key=demo-api-key",
-                      json={"email": email, "password": PASSWORD, "returnSecureToken": True}, timeout=30)
+    sign_in = {"email": email, "password": PASSWORD, "returnSecureToken": True}
+    r = requests.post(f"{base}/accounts:signInWithPassword?key=demo-api-key", json=sign_in, timeout=30)
     if r.status_code != 200:
-        r = requests.post(f"{base}/accounts:signUp?key=demo-api-key",
-                          json={"email": email, "password": PASSWORD, "returnSecureToken": True}, timeout=30)
+        r = requests.post(f"{base}/accounts:signUp?key=demo-api-key", json=sign_in, timeout=30)
         r.raise_for_status()
-        token = r.json()["idToken"]
-        r = requests.post(f"{base}/accounts:update?key=demo-api-key",
-                          json={"idToken": token, "displayName": display_name, "returnSecureToken": True},
-                          timeout=30)
+        requests.post(f"{base}/accounts:update?key=demo-api-key",
+                      json={"idToken": r.json()["idToken"], "displayName": display_name}, timeout=30
+                      ).raise_for_status()
+        r = requests.post(f"{base}/accounts:signInWithPassword?key=demo-api-key", json=sign_in, timeout=30)
     r.raise_for_status()
     return r.json()["idToken"]
 

@@ -44,7 +44,7 @@ fi
 
 # ---- Node.js 20+ --------------------------------------------------------------------------------
 command -v node >/dev/null || die "Node.js 20 or newer is needed: install nodejs and npm."
-node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' || die "Node.js 20 or newer is needed (found $(node --version))."
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || die "Node.js 20 or newer is needed (found $(node --version))."
 
 # ---- tooling and test venv (.venv) ----------------------------------------------------------------
 if [[ ! -x .venv/bin/python ]] || ! fresh venv requirements-dev.txt functions/requirements.txt; then

@@ -1,17 +1,349 @@
-import { Users } from 'lucide-react';
-import { EmptyState, PageHeader } from '../../components/PageHeader';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { Info, Lightbulb } from 'lucide-react';
+import { PageHeader } from '../../components/PageHeader';
+import { Spinner } from '../../components/Spinner';
+import type { MatchingPreferences, MatchingQueueEntry, PeerSession } from '../../types/models';
+import { useAuth } from '../auth/authContext';
+import { useMyProfile } from '../profile/myProfileContext';
+import { defaultPreferences, preferencesFrom } from './matchingDocs';
+import {
+  cancelSearch,
+  clearQueueEntry,
+  fetchLastPreferences,
+  findTimeoutNotification,
+  joinErrorMessage,
+  joinQueue,
+  leaveErrorMessage,
+  markNotificationRead,
+} from './matchingQueue';
+import { MatchFoundPanel, matchRoles } from './MatchFoundPanel';
+import { MatchForm, type FormFocus } from './MatchForm';
+import { NoMatchPanel, type NoMatchInfo } from './NoMatchPanel';
+import { useNow, usePeerSession, useQueueEntry } from './useMatching';
+import { WaitingPanel } from './WaitingPanel';
 
-/**
- * Placeholder: the matching form (session type, difficulty, role preference,
- * "match now" / "book a slot") is built in this folder separately.
- */
+/** The page: the form, or the state of the user's own matchingQueue entry. */
 export function PracticePage() {
+  const { user } = useAuth();
   return (
     <section data-testid="page-practice">
-      <PageHeader title="Practice" lead="Find a partner" />
-      <EmptyState icon={<Users size={24} />} title="Matching is coming soon.">
-        Soon you’ll choose a session type and difficulty here, then get matched with a peer in seconds or book a slot.
-      </EmptyState>
+      <PageHeader title="Practice" lead="Find a partner for a mock interview. You each get a turn as the interviewer." />
+      {user && <Practice uid={user.uid} />}
     </section>
+  );
+}
+
+type View = 'loading' | 'error' | 'form' | 'waiting' | 'matched' | 'no-match';
+type Notice = 'cancelled' | 'widen' | null;
+
+/** Seconds past maxWaitTime after which the page stops waiting even without the server's word. */
+const GIVE_UP_GRACE_S = 60;
+
+const DEFAULT_NO_MATCH: NoMatchInfo = {
+  title: 'No match found',
+  message:
+    'Nobody with fitting preferences was free just now. Try widening your session types, difficulty or role, or book a slot for later.',
+};
+
+/** A match stays on screen while its session hasn't moved on, for at most the session's length. */
+function matchIsCurrent(entry: MatchingQueueEntry, session: PeerSession | null, openedAt: number): boolean {
+  if (session && session.status !== 'matched' && session.status !== 'in_progress') return false;
+  const matchedAt = entry.matchedAt ?? session?.matchedAt ?? null;
+  const minutes = session?.estimatedDuration ?? 60;
+  return !matchedAt || openedAt - matchedAt.toMillis() <= minutes * 60_000;
+}
+
+function Practice({ uid }: { uid: string }) {
+  const navigate = useNavigate();
+  const { profile, loading: profileLoading } = useMyProfile();
+  const openedAt = useNow(false);
+
+  const [listenKey, setListenKey] = useState(0);
+  const [prefs, setPrefs] = useState<MatchingPreferences | null>(null);
+  const [lastPrefs, setLastPrefs] = useState<{ loaded: boolean; value: unknown }>({ loaded: false, value: null });
+  const [joining, setJoining] = useState(false);
+  const [joinError, setJoinError] = useState<string | null>(null);
+  const [leaving, setLeaving] = useState(false);
+  const [leaveError, setLeaveError] = useState<string | null>(null);
+  const [noMatch, setNoMatch] = useState<NoMatchInfo | null>(null);
+  const [notice, setNotice] = useState<Notice>(null);
+  const [formFocus, setFormFocus] = useState<FormFocus>(null);
+  const [settled, setSettled] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+  /** Set while the user is the one removing their waiting entry (Cancel), until they join again. */
+  const removedByUser = useRef(false);
+
+  // An entry the server confirmed as waiting is gone, and not by Cancel: the server gave up.
+  const handleVanished = useCallback(
+    (previous: MatchingQueueEntry) => {
+      if (removedByUser.current) return;
+      setNoMatch(DEFAULT_NO_MATCH);
+      const joinedMs = previous.joinedAt ? Math.floor(previous.joinedAt.toMillis()) : null;
+      findTimeoutNotification(uid, joinedMs)
+        .then((note) => {
+          if (!note) return;
+          setNoMatch((current) =>
+            current ? { title: note.title || DEFAULT_NO_MATCH.title, message: note.message || DEFAULT_NO_MATCH.message } : current,
+          );
+          void markNotificationRead(uid, note.id);
+        })
+        .catch(() => {
+          // The generic words stay.
+        });
+    },
+    [uid],
+  );
+
+  const queue = useQueueEntry(uid, listenKey, handleVanished);
+  const entry = queue.entry;
+  const matchedSessionId = entry?.status === 'matched' ? (entry.sessionId ?? null) : null;
+  const sessionState = usePeerSession(matchedSessionId);
+
+  // Remembered preferences (users/{uid}.lastPreferences), read once.
+  useEffect(() => {
+    let active = true;
+    fetchLastPreferences(uid).then(
+      (value) => active && setLastPrefs({ loaded: true, value }),
+      () => active && setLastPrefs({ loaded: true, value: null }),
+    );
+    return () => {
+      active = false;
+    };
+  }, [uid]);
+
+  // The form's first values: a search under way, else last time's (kept by the server), else an
+  // old entry's, else sensible defaults from the profile.
+  useEffect(() => {
+    if (prefs || queue.loading || !lastPrefs.loaded || profileLoading) return;
+    const base = defaultPreferences(profile);
+    const stored = entry?.status === 'waiting' ? entry : (lastPrefs.value ?? entry);
+    setPrefs(preferencesFrom(stored, base));
+  }, [prefs, queue.loading, lastPrefs, profileLoading, profile, entry]);
+
+  let view: View;
+  if (queue.error && !entry) view = 'error';
+  else if (queue.loading || !prefs) view = 'loading';
+  else if (entry?.status === 'waiting') view = 'waiting';
+  else if (entry && matchedSessionId && sessionState.loading) view = 'loading';
+  else if (entry && matchedSessionId && !sessionState.missing && matchIsCurrent(entry, sessionState.session, openedAt))
+    view = 'matched';
+  else if (noMatch) view = 'no-match';
+  else view = 'form';
+
+  const partnerName = matchRoles(sessionState.session, uid).partnerName;
+
+  // Focus moves only on changes of state, not on the first screen.
+  useEffect(() => {
+    if (!settled && view !== 'loading' && view !== 'error') setSettled(true);
+  }, [settled, view]);
+
+  // Say what changed, politely.
+  const previousView = useRef<View>(view);
+  useEffect(() => {
+    const before = previousView.current;
+    previousView.current = view;
+    if (before === view || view === 'loading') return;
+    if (view === 'waiting') setAnnouncement('Looking for a partner.');
+    else if (view === 'matched') setAnnouncement(`Match found: you’re practising with ${partnerName}.`);
+    else if (view === 'no-match') setAnnouncement('No match found.');
+    else if (view === 'form' && before === 'waiting') setAnnouncement('Search cancelled.');
+  }, [view, partnerName]);
+
+  // The server's timeout removes a stale entry; should that timer ever be lost, the page gives up by
+  // itself a little later, so nobody waits forever.
+  const clock = useNow(view === 'waiting', 5000);
+  const giveUpAt =
+    entry?.status === 'waiting' && entry.joinedAt ? entry.joinedAt.toMillis() + (entry.maxWaitTime + GIVE_UP_GRACE_S) * 1000 : null;
+  useEffect(() => {
+    if (giveUpAt === null || clock < giveUpAt) return;
+    setNoMatch(DEFAULT_NO_MATCH);
+    cancelSearch(uid).catch(() => undefined);
+  }, [clock, giveUpAt, uid]);
+
+  // A cancel or "Not now" is over once the entry has gone.
+  useEffect(() => {
+    if (!entry) setLeaving(false);
+  }, [entry]);
+
+  // Seeing the match is reading its notification.
+  useEffect(() => {
+    if (view === 'matched' && matchedSessionId) void markNotificationRead(uid, `match-${matchedSessionId}`);
+  }, [view, matchedSessionId, uid]);
+
+  async function join(next: MatchingPreferences) {
+    if (joining) return;
+    setPrefs(next);
+    setJoining(true);
+    setJoinError(null);
+    setLeaveError(null);
+    removedByUser.current = false;
+    try {
+      await joinQueue(uid, next);
+      setNoMatch(null);
+      setNotice(null);
+    } catch (err) {
+      setJoinError(joinErrorMessage(err));
+    } finally {
+      setJoining(false);
+    }
+  }
+
+  async function cancel() {
+    if (leaving) return;
+    setLeaving(true);
+    setLeaveError(null);
+    removedByUser.current = true;
+    try {
+      const result = await cancelSearch(uid);
+      if (result === 'matched') {
+        // Matched a moment ago: the match screen is on its way.
+        removedByUser.current = false;
+        setLeaving(false);
+      } else {
+        setNotice('cancelled');
+        setFormFocus('submit');
+        if (result === 'gone') setLeaving(false);
+      }
+    } catch (err) {
+      removedByUser.current = false;
+      setLeaveError(leaveErrorMessage(err));
+      setLeaving(false);
+    }
+  }
+
+  async function notNow() {
+    if (leaving) return;
+    setLeaving(true);
+    setLeaveError(null);
+    setNoMatch(null);
+    setNotice(null);
+    setFormFocus('submit');
+    try {
+      await clearQueueEntry(uid);
+    } catch (err) {
+      setLeaveError(leaveErrorMessage(err));
+      setLeaving(false);
+    }
+  }
+
+  function joinSession() {
+    if (!matchedSessionId) return;
+    void markNotificationRead(uid, `match-${matchedSessionId}`);
+    navigate(`/session/${encodeURIComponent(matchedSessionId)}`);
+  }
+
+  function widen() {
+    setNoMatch(null);
+    setJoinError(null);
+    setNotice('widen');
+    setFormFocus('first-field');
+  }
+
+  function changePrefs(next: MatchingPreferences) {
+    setPrefs(next);
+    setJoinError(null);
+  }
+
+  const listenerAlert = queue.error && (
+    <div className="alert alert-error" role="alert" data-testid="practice-listener-error">
+      We couldn’t check whether you’re already looking for a partner. {queue.error}{' '}
+      <button type="button" className="link-button" onClick={() => setListenKey((k) => k + 1)}>
+        Try again
+      </button>
+    </div>
+  );
+
+  let body: ReactNode;
+  switch (view) {
+    case 'error':
+      body = null;
+      break;
+    case 'loading':
+      body = (
+        <div className="card loading-card" data-testid="practice-loading">
+          <Spinner label={matchedSessionId ? 'Loading your match…' : 'Loading…'} />
+          <p className="muted">{matchedSessionId ? 'Loading your match…' : 'Loading your preferences…'}</p>
+        </div>
+      );
+      break;
+    case 'waiting':
+      body = entry && (
+        <WaitingPanel
+          entry={entry}
+          pending={queue.pending}
+          clockOffsetMs={queue.clockOffsetMs}
+          onCancel={() => void cancel()}
+          cancelling={leaving}
+          error={leaveError}
+          focusOnMount={settled}
+        />
+      );
+      break;
+    case 'matched':
+      body = matchedSessionId && (
+        <MatchFoundPanel
+          uid={uid}
+          sessionId={matchedSessionId}
+          session={sessionState.session}
+          sessionError={sessionState.error}
+          onJoin={joinSession}
+          onNotNow={() => void notNow()}
+          leaving={leaving}
+          leaveError={leaveError}
+        />
+      );
+      break;
+    case 'no-match':
+      body = noMatch && prefs && (
+        <NoMatchPanel
+          info={noMatch}
+          prefs={prefs}
+          onWiden={widen}
+          onRetry={() => void join(prefs)}
+          retrying={joining}
+          error={joinError}
+          focusOnMount={settled}
+        />
+      );
+      break;
+    case 'form':
+      body = prefs && (
+        <MatchForm
+          value={prefs}
+          onChange={changePrefs}
+          onSubmit={(next) => void join(next)}
+          submitting={joining}
+          error={joinError}
+          focusOnMount={settled ? formFocus : null}
+          notice={
+            notice === 'widen' ? (
+              <p className="notice" data-testid="widen-tip">
+                <Lightbulb size={16} aria-hidden="true" />
+                <span>
+                  More session types or difficulty levels, another language, or <strong>Either</strong> as your first role
+                  all make a match more likely.
+                </span>
+              </p>
+            ) : notice === 'cancelled' ? (
+              <p className="notice" data-testid="search-cancelled">
+                <Info size={16} aria-hidden="true" />
+                <span>Search cancelled. Your choices are still here when you’re ready.</span>
+              </p>
+            ) : undefined
+          }
+        />
+      );
+      break;
+  }
+
+  return (
+    <>
+      <p className="visually-hidden" role="status" aria-live="polite" data-testid="practice-announcer">
+        {announcement}
+      </p>
+      {listenerAlert}
+      {body}
+    </>
   );
 }

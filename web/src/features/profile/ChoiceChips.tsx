@@ -9,13 +9,25 @@ interface ChoiceChipsProps<T extends string> {
   onChange: (next: T[]) => void;
   max: number;
   error?: string | undefined;
+  /** Show "N of max chosen" (default true); pointless when every option may be chosen. */
+  showCount?: boolean;
 }
 
 /** A multi-select as a group of checkbox "chips": keyboard friendly (Tab + Space). */
-export function ChoiceChips<T extends string>({ id, legend, hint, options, selected, onChange, max, error }: ChoiceChipsProps<T>) {
+export function ChoiceChips<T extends string>({
+  id,
+  legend,
+  hint,
+  options,
+  selected,
+  onChange,
+  max,
+  error,
+  showCount = true,
+}: ChoiceChipsProps<T>) {
   const chosen = new Set<string>(selected);
   const atMax = selected.length >= max;
-  const describedBy = [hint ? `${id}-hint` : null, `${id}-count`, error ? `${id}-error` : null].filter(Boolean).join(' ');
+  const describedBy = [hint ? `${id}-hint` : null, showCount ? `${id}-count` : null, error ? `${id}-error` : null].filter(Boolean).join(' ');
 
   function toggle(value: T) {
     if (chosen.has(value)) onChange(selected.filter((v) => v !== value));
@@ -48,9 +60,11 @@ export function ChoiceChips<T extends string>({ id, legend, hint, options, selec
           );
         })}
       </div>
-      <p className="hint" id={`${id}-count`} aria-live="polite">
-        {selected.length} of {max} chosen{atMax ? ' — that’s the maximum' : ''}
-      </p>
+      {showCount && (
+        <p className="hint" id={`${id}-count`} aria-live="polite">
+          {selected.length} of {max} chosen{atMax ? ' — that’s the maximum' : ''}
+        </p>
+      )}
       {error && (
         <p className="field-error" id={`${id}-error`}>
           {error}

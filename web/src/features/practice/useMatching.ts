@@ -1,0 +1,184 @@
+import { useEffect, useRef, useState } from 'react';
+import { FirebaseError } from 'firebase/app';
+import { onSnapshot } from 'firebase/firestore';
+import type { MatchingQueueEntry, PeerSession } from '../../types/models';
+import { firestoreErrorMessage } from '../profile/firestoreErrors';
+import { toPeerSession, toQueueEntry } from './matchingDocs';
+import { fetchMatchingStatus, peerSessionRef, queueEntryRef } from './matchingQueue';
+
+// ---------------------------------------------------------------------------
+// matchingQueue/{uid}
+// ---------------------------------------------------------------------------
+
+export interface QueueEntryState {
+  /** True until the first snapshot (or error) arrives. */
+  loading: boolean;
+  entry: MatchingQueueEntry | null;
+  /** True while this browser's own write has not reached the server yet. */
+  pending: boolean;
+  /**
+   * Server clock minus this browser's clock (plus half a round trip), learnt when our own join is
+   * confirmed; 0 until then. Keeps the elapsed time honest on a skewed clock.
+   */
+  clockOffsetMs: number;
+  /** Plain words when the listener failed. */
+  error: string | null;
+}
+
+const INITIAL_QUEUE: QueueEntryState = { loading: true, entry: null, pending: false, clockOffsetMs: 0, error: null };
+
+/**
+ * Listens to the user's own queue entry. `onVanished` is called when an entry that the server had
+ * confirmed as waiting disappears (the user cancelled, or the server gave up: the caller decides).
+ */
+export function useQueueEntry(
+  uid: string,
+  listenKey: number,
+  onVanished: (previous: MatchingQueueEntry) => void,
+): QueueEntryState {
+  const [state, setState] = useState<QueueEntryState>(INITIAL_QUEUE);
+  const vanishedRef = useRef(onVanished);
+  useEffect(() => {
+    vanishedRef.current = onVanished;
+  }, [onVanished]);
+
+  useEffect(() => {
+    setState(INITIAL_QUEUE);
+    let previous: { entry: MatchingQueueEntry | null; pending: boolean } | null = null;
+    let clockOffsetMs = 0;
+    return onSnapshot(
+      queueEntryRef(uid),
+      { includeMetadataChanges: true },
+      (snapshot) => {
+        // Until the server has set joinedAt, 'estimate' gives this browser's time of the write.
+        const entry = toQueueEntry(uid, snapshot.data({ serverTimestamps: 'estimate' }));
+        const pending = snapshot.metadata.hasPendingWrites;
+        const before = previous?.entry ?? null;
+
+        if (before?.status === 'waiting' && previous?.pending && entry?.status === 'waiting' && !pending) {
+          const estimate = before.joinedAt?.toMillis();
+          const actual = entry.joinedAt?.toMillis();
+          if (estimate !== undefined && actual !== undefined) clockOffsetMs = actual - estimate;
+        }
+        if (before?.status === 'waiting' && !previous?.pending && !entry) vanishedRef.current(before);
+
+        previous = { entry, pending };
+        setState({ loading: false, entry, pending, clockOffsetMs, error: null });
+      },
+      (error) => {
+        setState((prev) => ({ ...prev, loading: false, error: firestoreErrorMessage(error) }));
+      },
+    );
+  }, [uid, listenKey]);
+
+  return state;
+}
+
+// ---------------------------------------------------------------------------
+// peerSessions/{sessionId}
+// ---------------------------------------------------------------------------
+
+export interface PeerSessionState {
+  loading: boolean;
+  session: PeerSession | null;
+  /** The session does not exist or is not ours (the rules answer both with permission-denied). */
+  missing: boolean;
+  /** Plain words for any other failure. */
+  error: string | null;
+}
+
+const IDLE_SESSION: PeerSessionState = { loading: false, session: null, missing: false, error: null };
+const LOADING_SESSION: PeerSessionState = { ...IDLE_SESSION, loading: true };
+
+export function usePeerSession(sessionId: string | null): PeerSessionState {
+  // Tagged with the session it describes, so a new id never shows the previous answer.
+  const [state, setState] = useState<{ sessionId: string | null; value: PeerSessionState }>({
+    sessionId: null,
+    value: IDLE_SESSION,
+  });
+
+  useEffect(() => {
+    if (!sessionId) return;
+    return onSnapshot(
+      peerSessionRef(sessionId),
+      (snapshot) => {
+        const data = snapshot.data({ serverTimestamps: 'estimate' });
+        setState({
+          sessionId,
+          value: { loading: false, session: data ? toPeerSession(snapshot.id, data) : null, missing: !data, error: null },
+        });
+      },
+      (error) => {
+        const missing =
+          error instanceof FirebaseError && (error.code === 'permission-denied' || error.code === 'not-found');
+        setState({
+          sessionId,
+          value: { loading: false, session: null, missing, error: missing ? null : firestoreErrorMessage(error) },
+        });
+      },
+    );
+  }, [sessionId]);
+
+  if (!sessionId) return IDLE_SESSION;
+  return state.sessionId === sessionId ? state.value : LOADING_SESSION;
+}
+
+// ---------------------------------------------------------------------------
+// matchingStatus, polled while waiting
+// ---------------------------------------------------------------------------
+
+export const STATUS_POLL_MS = 5000;
+
+export interface WaitingCountState {
+  /** Others waiting who share a session type; null until the server has answered. */
+  count: number | null;
+  /** The last attempt failed (the last known count, if any, is kept). */
+  failed: boolean;
+}
+
+const NO_COUNT: WaitingCountState = { count: null, failed: false };
+
+/** Asks `matchingStatus` now and every 5 s while `active`; never makes a number up. */
+export function useWaitingCount(active: boolean): WaitingCountState {
+  const [state, setState] = useState<WaitingCountState>(NO_COUNT);
+
+  useEffect(() => {
+    setState(NO_COUNT);
+    if (!active) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const result = await fetchMatchingStatus();
+        // 'none' or 'matched': the entry just changed; the queue listener will show what's next.
+        if (!stopped && result.status === 'waiting') setState({ count: result.waitingCompatible, failed: false });
+      } catch {
+        if (!stopped) setState((prev) => ({ ...prev, failed: true }));
+      }
+      if (!stopped) timer = setTimeout(() => void poll(), STATUS_POLL_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [active]);
+
+  return state;
+}
+
+// ---------------------------------------------------------------------------
+// A ticking clock
+// ---------------------------------------------------------------------------
+
+/** Date.now(), refreshed every `intervalMs` while `active`. */
+export function useNow(active: boolean, intervalMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [active, intervalMs]);
+  return now;
+}

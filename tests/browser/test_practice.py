@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import APP_URL, sign_in
+from tests.browser.conftest import sign_in
 from tests.support.emulators import AuthUser, FirestoreClient, call, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]

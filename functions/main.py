@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from firebase_functions import firestore_fn, https_fn, options, tasks_fn
-from salamin import firebase, matchmaking, profiles, tasks
+from firebase_functions import firestore_fn, https_fn, options, params, tasks_fn
+from salamin import firebase, matchmaking, profiles, sessions, signaling, tasks
 
 options.set_global_options(region="us-central1", max_instances=20)
+
+# TURN: the shared secret is a function secret (functions/.secret.local in the emulators, Secret Manager
+# in production); the relay URLs are plain parameters (functions/.env, or .env.<project>).
+TURN_SECRET = params.SecretParam("TURN_SECRET")
+TURN_URLS = params.StringParam("TURN_URLS", default="turn:127.0.0.1:3478?transport=udp")
+STUN_URLS = params.StringParam("STUN_URLS", default="stun:127.0.0.1:3478")
 # Initialise the default Admin app at import: the callable wrapper verifies ID tokens with it before
 # our code runs. It loads no credentials until first used, so deploy-time discovery stays offline.
 firebase.app()
@@ -56,3 +63,21 @@ def matchTimeout(req: tasks_fn.CallableRequest[Any]) -> None:
 @https_fn.on_call()
 def matchingStatus(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return matchmaking.status(firebase.db(), _require_uid(req))
+
+
+# ---- session room ------------------------------------------------------------------------------------
+
+@https_fn.on_call(secrets=[TURN_SECRET])
+def getIceServers(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    uid = _require_uid(req)
+    data = req.data if isinstance(req.data, dict) else {}
+    sessions.session_for_participant(firebase.db(), data.get("sessionId"), uid)
+    return signaling.ice_servers(uid, TURN_SECRET.value, signaling.split_urls(STUN_URLS.value),
+                                 signaling.split_urls(TURN_URLS.value), time.time())
+
+
+@firestore_fn.on_document_written(document="peerSessions/{sessionId}/presence/{uid}")
+def onPresenceWritten(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
+    after = event.data.after if event.data else None
+    presence = after.to_dict() if after is not None and after.exists else None
+    sessions.mirror_presence(firebase.db(), event.params["sessionId"], event.params["uid"], presence)

@@ -63,6 +63,13 @@ if [[ ! -x functions/venv/bin/python ]] || ! fresh functions-venv functions/requ
   stamp functions-venv functions/requirements.txt
 fi
 
+# ---- local secrets for the functions (never committed) -------------------------------------------------
+# The TURN shared secret: the functions mint relay credentials with it, the local coturn checks them.
+if [[ ! -s functions/.secret.local ]] || ! grep -q '^TURN_SECRET=' functions/.secret.local; then
+  echo "TURN_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> functions/.secret.local
+  chmod 600 functions/.secret.local
+fi
+
 # ---- npm: firebase-tools (root) and the web app -------------------------------------------------------
 if [[ ! -x node_modules/.bin/firebase ]] || ! fresh npm-root package-lock.json; then
   say "installing firebase-tools (npm ci)"
@@ -81,6 +88,14 @@ if [[ ! -f web/dist/index.html ]] || ! fresh web-build $WEB_INPUTS; then
   say "building the web app (web/dist)"
   (cd web && npm run build --silent)
   stamp web-build $WEB_INPUTS
+fi
+
+# ---- coturn: the media relay for local calls and the relay tests -------------------------------------------
+if ! command -v turnserver >/dev/null; then
+  say "installing coturn (the TURN relay)"
+  if is_root && is_debian; then apt_install coturn; else
+    die "the session room's relay needs coturn: install the 'coturn' package."
+  fi
 fi
 
 # ---- Chromium for the browser tests ------------------------------------------------------------------

@@ -14,8 +14,10 @@ eval "$(.venv/bin/python scripts/preflight.py)"
 
 export SALAMIN_REQUIRE_EMULATORS=1
 set +e
+ARGS=""
+if [[ $# -gt 0 ]]; then ARGS="$(printf '%q ' "$@")"; fi
 node_modules/.bin/firebase emulators:exec --project demo-salamin \
-  "$ROOT/.venv/bin/python -m pytest $(printf '%q ' "$@")" 2>&1 | tee .cache/test-emulators.log \
+  "$ROOT/.venv/bin/python -m pytest $ARGS" 2>&1 | tee .cache/test-emulators.log \
   | grep -v -E '^(127\.0\.0\.1 - - |\[3[0-9]m|$)'
 rc=${PIPESTATUS[0]}
 set -e

@@ -8,11 +8,12 @@ task delivered twice finds nothing left to do.
 from __future__ import annotations
 
 import contextlib
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from google.api_core.exceptions import NotFound
+from google.api_core.exceptions import Aborted, NotFound
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -150,6 +151,13 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
             return _commit_pair(db, me, partner, score, ctx)
         except _GoneError:
             excluded.add(partner.uid)
+        except (Aborted, ValueError) as err:
+            # Lost a lock race with another attempt on the same people (ValueError is what the client
+            # raises when its own retries run out). Re-read and try again: the other attempt may well
+            # have paired us already, which the next read will show.
+            if isinstance(err, ValueError) and "transaction" not in str(err).lower():
+                raise
+            time.sleep(random.uniform(0.05, 0.25))
     return None
 
 
@@ -164,13 +172,14 @@ def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candid
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> str:
-        snaps = {s.id: s for s in db.get_all([a_ref, b_ref], transaction=tx)}
+        # Both entries locked in one fixed order (by id), so two attempts on the same pair cannot deadlock.
+        snaps = {s.id: s for s in db.get_all(sorted([a_ref, b_ref], key=lambda r: r.id), transaction=tx)}
         for cand in (a, b):
             snap = snaps.get(cand.uid)
             data = snap.to_dict() if snap is not None and snap.exists else None
             if not data or data.get("status") != "waiting" or joined_ms(data) != round(cand.joined_at * 1000):
                 raise _GoneError(cand.uid)
-        user_refs = [db.collection("users").document(u) for u in (a.uid, b.uid)]
+        user_refs = [db.collection("users").document(u) for u in sorted((a.uid, b.uid))]
         users = {s.id: (s.to_dict() or {}) for s in db.get_all(user_refs, transaction=tx)}
 
         participants = [

@@ -289,3 +289,26 @@ class FirestoreClient:
         doc_id = uuid.uuid4().hex[:20]
         self.create(f"{collection_path}/{doc_id}", data)
         return doc_id
+
+
+def make_session(admin: FirestoreClient, a: AuthUser, b: AuthUser, status: str = "matched",
+                 session_type: str = "technical") -> str:
+    """A peer session between a (first-half interviewer) and b, as the matching function writes it."""
+    session_id = uuid.uuid4().hex[:20]
+    now = dt.datetime.now(dt.UTC)
+
+    def participant(u: AuthUser, role: str) -> dict[str, Any]:
+        return {"userId": u.uid, "displayName": u.display_name or u.email.split("@")[0], "role": role,
+                "connectionStatus": "pending", "audioEnabled": True, "videoEnabled": True,
+                "screenSharing": False, "joinedAt": None, "leftAt": None}
+
+    admin.create(f"peerSessions/{session_id}", {
+        "id": session_id, "participantIds": [a.uid, b.uid],
+        "participants": [participant(a, "interviewer"), participant(b, "interviewee")],
+        "roles": {a.uid: "interviewer", b.uid: "interviewee"}, "status": status, "source": "match",
+        "sessionType": session_type, "difficulty": "intermediate", "language": "english", "compatibility": 0.8,
+        "estimatedDuration": 60, "halfDuration": 30, "currentPhase": None,
+        "requiresCodeEditor": session_type in ("technical", "mixed"), "requiresWhiteboard": True,
+        "recordingEnabled": False, "createdAt": now, "matchedAt": now,
+    })
+    return session_id

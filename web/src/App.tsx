@@ -8,7 +8,7 @@ import { CommunityPage } from './features/community/CommunityPage';
 import { LandingPage } from './features/landing/LandingPage';
 import { PracticePage } from './features/practice/PracticePage';
 import { ProfilePage } from './features/profile/ProfilePage';
-import { SessionRoomPage } from './features/sessions/SessionRoomPage';
+import { RoomPage } from './features/room/RoomPage';
 import { SessionsPage } from './features/sessions/SessionsPage';
 import { AppShell } from './features/shell/AppShell';
 import { NotFoundPage } from './features/shell/NotFoundPage';
@@ -40,7 +40,7 @@ export function App() {
         <Route path="/sessions" element={<SessionsPage />} />
         <Route path="/community" element={<CommunityPage />} />
         <Route path="/profile" element={<ProfilePage />} />
-        <Route path="/session/:sessionId" element={<SessionRoomPage />} />
+        <Route path="/session/:sessionId" element={<RoomPage />} />
       </Route>
       <Route path="*" element={<NotFoundPage />} />
     </Routes>

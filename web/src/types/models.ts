@@ -323,10 +323,15 @@ export interface PeerSessionParticipant {
   leftAt: Timestamp | null;
 }
 
-/** Only 'matched' is written today; the session room will move a session on. */
-export type PeerSessionStatus = 'matched' | 'in_progress' | 'completed' | 'cancelled';
+/** The server-owned lifecycle: matched → starting → active → ending → completed, or cancelled. */
+export type PeerSessionStatus = 'matched' | 'starting' | 'active' | 'ending' | 'completed' | 'cancelled';
+export const PEER_SESSION_STATUSES: readonly PeerSessionStatus[] = [
+  'matched', 'starting', 'active', 'ending', 'completed', 'cancelled',
+];
 export const isPeerSessionStatus = (v: unknown): v is PeerSessionStatus =>
-  v === 'matched' || v === 'in_progress' || v === 'completed' || v === 'cancelled';
+  typeof v === 'string' && (PEER_SESSION_STATUSES as readonly string[]).includes(v);
+/** Statuses in which the two can still meet in the room. */
+export const LIVE_SESSION_STATUSES: readonly PeerSessionStatus[] = ['matched', 'starting', 'active', 'ending'];
 
 /** peerSessions/{sessionId}: created by the matching functions; readable by its two participants. */
 export interface PeerSession {
@@ -407,4 +412,40 @@ export interface MatchingStatusResponse {
   waitingCompatible: number;
   /** Once matched. */
   sessionId?: string;
+}
+
+// ---- the session room -----------------------------------------------------------------------------
+
+/** The room's call state, as each participant reports it in peerSessions/{id}/presence/{uid}. */
+export type CallState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'left';
+
+/** peerSessions/{sessionId}/presence/{uid}: written by that participant (rules check every field). */
+export interface Presence {
+  uid: string;
+  /** Random per page load: a new value means the partner reloaded or came back. */
+  peerId: string;
+  state: CallState;
+  audioEnabled: boolean;
+  videoEnabled: boolean;
+  screenSharing: boolean;
+  updatedAt: Timestamp | null;
+}
+
+export type SignalType = 'offer' | 'answer' | 'candidate';
+
+/** peerSessions/{sessionId}/signaling/{id}: one WebRTC message from a participant to the partner. */
+export interface SignalMessage {
+  from: string;
+  to: string;
+  fromPeer: string;
+  type: SignalType;
+  sdp?: string;
+  candidate?: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null; usernameFragment?: string | null };
+  createdAt: Timestamp | null;
+}
+
+/** getIceServers callable's answer. */
+export interface IceServersResponse {
+  iceServers: RTCIceServer[];
+  expiresAt: number | null;
 }

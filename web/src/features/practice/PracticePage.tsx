@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router-dom';
 import { Info, Lightbulb } from 'lucide-react';
 import { PageHeader } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
-import type { MatchingPreferences, MatchingQueueEntry, PeerSession } from '../../types/models';
+import { LIVE_SESSION_STATUSES, type MatchingPreferences, type MatchingQueueEntry, type PeerSession } from '../../types/models';
 import { useAuth } from '../auth/authContext';
 import { useMyProfile } from '../profile/myProfileContext';
 import { defaultPreferences, preferencesFrom } from './matchingDocs';
@@ -48,7 +48,7 @@ const DEFAULT_NO_MATCH: NoMatchInfo = {
 
 /** A match stays on screen while its session hasn't moved on, for at most the session's length. */
 function matchIsCurrent(entry: MatchingQueueEntry, session: PeerSession | null, openedAt: number): boolean {
-  if (session && session.status !== 'matched' && session.status !== 'in_progress') return false;
+  if (session && !LIVE_SESSION_STATUSES.includes(session.status)) return false;
   const matchedAt = entry.matchedAt ?? session?.matchedAt ?? null;
   const minutes = session?.estimatedDuration ?? 60;
   return !matchedAt || openedAt - matchedAt.toMillis() <= minutes * 60_000;

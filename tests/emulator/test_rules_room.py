@@ -1,0 +1,177 @@
+"""Rules for the room's signaling and presence: signed-out, stranger, participant (owner) and partner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.emulators import (
+    SERVER_TIMESTAMP,
+    AuthUser,
+    DeniedError,
+    FirestoreClient,
+    make_session,
+    sign_up,
+)
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
+
+
+@pytest.fixture
+def trio(admin: FirestoreClient) -> tuple[AuthUser, AuthUser, AuthUser, str]:
+    a, b, stranger = sign_up(display_name="A"), sign_up(display_name="B"), sign_up(display_name="S")
+    return a, b, stranger, make_session(admin, a, b)
+
+
+def offer(frm: AuthUser, to: AuthUser, **over: Any) -> dict[str, Any]:
+    return {"from": frm.uid, "to": to.uid, "fromPeer": "peer-aaaaaaaa", "type": "offer", "sdp": "v=0\r\n",
+            "createdAt": SERVER_TIMESTAMP, **over}
+
+
+def candidate(frm: AuthUser, to: AuthUser, **over: Any) -> dict[str, Any]:
+    return {"from": frm.uid, "to": to.uid, "fromPeer": "peer-aaaaaaaa", "type": "candidate",
+            "candidate": {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host", "sdpMid": "0",
+                          "sdpMLineIndex": 0, "usernameFragment": "abcd"},
+            "createdAt": SERVER_TIMESTAMP, **over}
+
+
+def presence(u: AuthUser, **over: Any) -> dict[str, Any]:
+    return {"uid": u.uid, "peerId": "peer-aaaaaaaa", "state": "connecting", "audioEnabled": True,
+            "videoEnabled": False, "screenSharing": False, "updatedAt": SERVER_TIMESTAMP, **over}
+
+
+def test_participant_signals_the_partner_who_reads_and_deletes(trio: tuple[AuthUser, AuthUser, AuthUser, str]
+                                                                ) -> None:
+    a, b, _, sid = trio
+    FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m1", offer(a, b))
+    FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m2", candidate(a, b))
+    inbox = FirestoreClient.as_user(b).query("signaling", [("to", "==", b.uid)], parent=f"peerSessions/{sid}")
+    assert {m["type"] for m in inbox} == {"offer", "candidate"}
+    FirestoreClient.as_user(b).delete(f"peerSessions/{sid}/signaling/m1")
+    FirestoreClient.as_user(a).delete(f"peerSessions/{sid}/signaling/m2")  # the author may clean up too
+
+
+def test_stranger_and_signed_out_neither_read_nor_write(trio: tuple[AuthUser, AuthUser, AuthUser, str],
+                                                        signed_out: FirestoreClient, admin: FirestoreClient) -> None:
+    a, b, stranger, sid = trio
+    admin.create(f"peerSessions/{sid}/signaling/m1", {**offer(a, b), "createdAt": None})
+    admin.create(f"peerSessions/{sid}/presence/{a.uid}", {**presence(a), "updatedAt": None})
+    s = FirestoreClient.as_user(stranger)
+    for client in (s, signed_out):
+        with pytest.raises(DeniedError):
+            client.get(f"peerSessions/{sid}/signaling/m1")
+        with pytest.raises(DeniedError):
+            client.query("signaling", [("to", "==", b.uid)], parent=f"peerSessions/{sid}")
+        with pytest.raises(DeniedError):
+            client.delete(f"peerSessions/{sid}/signaling/m1")
+        with pytest.raises(DeniedError):
+            client.get(f"peerSessions/{sid}/presence/{a.uid}")
+        with pytest.raises(DeniedError):
+            client.get(f"peerSessions/{sid}")
+    with pytest.raises(DeniedError):
+        s.create(f"peerSessions/{sid}/signaling/m2", offer(stranger, b))
+    with pytest.raises(DeniedError):
+        s.create(f"peerSessions/{sid}/signaling/m3", offer(a, b))
+    with pytest.raises(DeniedError):
+        s.set(f"peerSessions/{sid}/presence/{stranger.uid}", presence(stranger))
+
+
+def test_participant_cannot_write_as_the_partner(trio: tuple[AuthUser, AuthUser, AuthUser, str]) -> None:
+    a, b, stranger, sid = trio
+    me = FirestoreClient.as_user(a)
+    with pytest.raises(DeniedError):
+        me.create(f"peerSessions/{sid}/signaling/m1", offer(b, a))  # from the partner
+    with pytest.raises(DeniedError):
+        me.create(f"peerSessions/{sid}/signaling/m2", offer(a, stranger))  # to someone else
+    with pytest.raises(DeniedError):
+        me.create(f"peerSessions/{sid}/signaling/m3", offer(a, a))  # to yourself
+    with pytest.raises(DeniedError):
+        me.set(f"peerSessions/{sid}/presence/{b.uid}", presence(b))
+
+
+def test_partner_cannot_read_messages_between_others_or_change_them(
+        trio: tuple[AuthUser, AuthUser, AuthUser, str]) -> None:
+    a, b, _, sid = trio
+    FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m1", offer(a, b))
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).update(f"peerSessions/{sid}/signaling/m1", {"sdp": "v=1\r\n"})
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).update(f"peerSessions/{sid}/signaling/m1", {"sdp": "v=1\r\n"})
+
+
+BAD_SIGNALS = [
+    {"type": "hello"},
+    {"sdp": ""},
+    {"sdp": "x" * 60001},
+    {"sdp": 5},
+    {"fromPeer": "short"},
+    {"fromPeer": "x" * 65},
+    {"createdAt": None},
+    {"extra": 1},
+    {"candidate": {"candidate": "c"}},  # a candidate field on an offer
+]
+
+
+@pytest.mark.parametrize("bad", BAD_SIGNALS, ids=[str(i) for i in range(len(BAD_SIGNALS))])
+def test_signal_fields_are_validated(trio: tuple[AuthUser, AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
+    a, b, _, sid = trio
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/x", offer(a, b, **bad))
+
+
+BAD_CANDIDATES = [
+    {"candidate": {"candidate": "x" * 2049, "sdpMid": "0", "sdpMLineIndex": 0}},
+    {"candidate": {"candidate": "c", "sdpMid": "0", "sdpMLineIndex": "zero"}},
+    {"candidate": {"candidate": "c", "sdpMid": "0", "sdpMLineIndex": 0, "evil": True}},
+    {"candidate": "candidate:1"},
+    {"sdp": "v=0"},
+]
+
+
+@pytest.mark.parametrize("bad", BAD_CANDIDATES, ids=[str(i) for i in range(len(BAD_CANDIDATES))])
+def test_candidate_fields_are_validated(trio: tuple[AuthUser, AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
+    a, b, _, sid = trio
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/x", candidate(a, b, **bad))
+
+
+def test_no_signaling_in_an_ended_session(admin: FirestoreClient) -> None:
+    a, b = sign_up(), sign_up()
+    sid = make_session(admin, a, b, status="completed")
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m1", offer(a, b))
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a))
+
+
+@pytest.mark.parametrize("bad", [
+    {"state": "dancing"}, {"audioEnabled": "yes"}, {"videoEnabled": None}, {"screenSharing": 1},
+    {"peerId": "x"}, {"uid": "someone"}, {"updatedAt": None}, {"connectionStatus": "connected"},
+])
+def test_presence_fields_are_validated(trio: tuple[AuthUser, AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
+    a, _, _, sid = trio
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, **bad))
+
+
+def test_presence_is_mirrored_into_the_session(trio: tuple[AuthUser, AuthUser, AuthUser, str],
+                                               admin: FirestoreClient) -> None:
+    import time
+    a, b, _, sid = trio
+    FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="connected"))
+    assert FirestoreClient.as_user(b).get(f"peerSessions/{sid}/presence/{a.uid}")["state"] == "connected"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        p = next(x for x in admin.get(f"peerSessions/{sid}")["participants"] if x["userId"] == a.uid)
+        if p["connectionStatus"] == "connected":
+            break
+        time.sleep(0.2)
+    assert p["connectionStatus"] == "connected" and p["videoEnabled"] is False and p["joinedAt"] is not None
+    FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="left"))
+    while time.monotonic() < deadline:
+        p = next(x for x in admin.get(f"peerSessions/{sid}")["participants"] if x["userId"] == a.uid)
+        if p["connectionStatus"] == "disconnected":
+            break
+        time.sleep(0.2)
+    assert p["connectionStatus"] == "disconnected" and p["leftAt"] is not None

@@ -1,0 +1,210 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { doc, onSnapshot } from 'firebase/firestore';
+import { httpsCallable } from 'firebase/functions';
+import { Ban, DoorClosed } from 'lucide-react';
+import { EmptyState } from '../../components/PageHeader';
+import { Spinner } from '../../components/Spinner';
+import { db, functions } from '../../lib/firebase';
+import { useDocumentTitle } from '../../lib/useDocumentTitle';
+import {
+  DIFFICULTY_LABELS,
+  LIVE_SESSION_STATUSES,
+  SESSION_TYPE_LABELS,
+  type IceServersResponse,
+  type PeerSession,
+} from '../../types/models';
+import { useAuth } from '../auth/authContext';
+import { CallEngine, type EngineSnapshot } from './callEngine';
+import { CallView } from './CallView';
+import { openMedia } from './media';
+import { PreJoin, type JoinChoice } from './PreJoin';
+
+function readRemembered(key: string): { audio: boolean; video: boolean } | null {
+  try {
+    const raw = sessionStorage.getItem(key);
+    if (!raw) return null;
+    const v = JSON.parse(raw) as { audio?: unknown; video?: unknown };
+    return { audio: v.audio !== false, video: v.video !== false };
+  } catch {
+    return null;
+  }
+}
+
+type Load = { kind: 'loading' } | { kind: 'denied' } | { kind: 'error'; message: string } | { kind: 'ok'; session: PeerSession };
+
+declare global {
+  interface Window {
+    /** The live call, for the browser tests and for debugging from the console. */
+    __salaminCall?: CallEngine;
+  }
+}
+
+const getIceServers = httpsCallable<{ sessionId: string }, IceServersResponse>(functions, 'getIceServers');
+
+/** /session/:sessionId — only the two participants get in; an ended session shows a clear page. */
+export function RoomPage() {
+  const { sessionId = '' } = useParams<{ sessionId: string }>();
+  const { user } = useAuth();
+  const [load, setLoad] = useState<Load>({ kind: 'loading' });
+  useDocumentTitle('Session room');
+
+  useEffect(() => {
+    return onSnapshot(
+      doc(db, 'peerSessions', sessionId),
+      (snap) => {
+        if (!snap.exists()) setLoad({ kind: 'denied' });
+        else setLoad({ kind: 'ok', session: { ...(snap.data() as PeerSession), id: snap.id } });
+      },
+      (err) => {
+        // The rules answer "permission denied" for a session that is not yours or does not exist.
+        if (err.code === 'permission-denied') setLoad({ kind: 'denied' });
+        else setLoad({ kind: 'error', message: 'We couldn’t load this session. Check your connection and reload the page.' });
+      },
+    );
+  }, [sessionId]);
+
+  if (!user || load.kind === 'loading') return <Spinner fullPage />;
+  if (load.kind === 'denied')
+    return (
+      <section data-testid="room-denied">
+        <EmptyState icon={<Ban size={24} />} title="This session isn’t yours, or it doesn’t exist.">
+          Only the two people matched for a session can enter its room. <Link to="/practice">Find a partner</Link>
+        </EmptyState>
+      </section>
+    );
+  if (load.kind === 'error')
+    return (
+      <div className="alert alert-error" role="alert">
+        {load.message}
+      </div>
+    );
+  const session = load.session;
+  if (!LIVE_SESSION_STATUSES.includes(session.status))
+    return (
+      <section data-testid="room-ended">
+        <EmptyState icon={<DoorClosed size={24} />}
+          title={session.status === 'cancelled' ? 'This session was cancelled.' : 'This session has ended.'}>
+          {session.status === 'cancelled'
+            ? 'Your partner didn’t make it, or the session was called off. '
+            : 'Thanks for practising. '}
+          <Link to="/sessions">See your sessions</Link> or <Link to="/practice">find a new partner</Link>.
+        </EmptyState>
+      </section>
+    );
+  return <Room session={session} uid={user.uid} />;
+}
+
+function Room({ session, uid }: { session: PeerSession; uid: string }) {
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const relayOnly = params.get('relay') === '1';
+  const autojoin = params.get('autojoin') === '1';
+  const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
+  const me = session.participants.find((p) => p.userId === uid);
+  const partner = session.participants.find((p) => p.userId === partnerUid);
+  const partnerName = partner?.displayName ?? 'your partner';
+  const [engine, setEngine] = useState<CallEngine | null>(null);
+  const [snap, setSnap] = useState<EngineSnapshot | null>(null);
+  const [joinError, setJoinError] = useState<string | null>(null);
+  const [joining, setJoining] = useState(false);
+  const engineRef = useRef<CallEngine | null>(null);
+
+  async function join(choice: JoinChoice) {
+    setJoining(true);
+    setJoinError(null);
+    try {
+      const ice = await getIceServers({ sessionId: session.id });
+      const e = new CallEngine({
+        db,
+        sessionId: session.id,
+        uid,
+        partnerUid,
+        iceServers: ice.data.iceServers,
+        relayOnly,
+        localStream: choice.stream,
+        audioEnabled: choice.audioEnabled,
+        videoEnabled: choice.videoEnabled,
+        videoDeviceId: choice.videoDeviceId,
+      });
+      engineRef.current = e;
+      window.__salaminCall = e;
+      e.subscribe((next) => {
+        setSnap(next);
+        if (next.state !== 'left')
+          sessionStorage.setItem(rejoinKey, JSON.stringify({ audio: next.audioEnabled, video: next.videoEnabled }));
+      });
+      setEngine(e);
+      await e.start();
+    } catch (err) {
+      choice.stream.getTracks().forEach((t) => t.stop());
+      setJoinError(`We couldn’t start the call: ${err instanceof Error ? err.message : String(err)}. Reload the page to try again.`);
+    } finally {
+      setJoining(false);
+    }
+  }
+
+  // Back in the call after a reload (this tab was in it), or ?autojoin=1 (the benchmarks): skip the
+  // check and rejoin with the same choices.
+  const rejoinKey = `salamin.call.${session.id}`;
+  const remembered = readRemembered(rejoinKey);
+  const skipCheck = autojoin || remembered !== null;
+  const autoStarted = useRef(false);
+  useEffect(() => {
+    if (!skipCheck || autoStarted.current) return;
+    autoStarted.current = true;
+    const wantAudio = remembered?.audio ?? true;
+    const wantVideo = remembered?.video ?? true;
+    void (async () => {
+      let stream: MediaStream;
+      try {
+        stream = await openMedia(true, wantVideo, {});
+      } catch {
+        stream = await openMedia(true, false, {}).catch(() => new MediaStream());
+      }
+      await join({ stream, audioEnabled: wantAudio, videoEnabled: wantVideo && stream.getVideoTracks().length > 0 });
+    })();
+  }, [skipCheck]);
+
+  // Leaving the page (close, reload, navigate away) tells the partner at once.
+  useEffect(() => {
+    const bye = () => void engineRef.current?.leave();
+    window.addEventListener('pagehide', bye);
+    return () => {
+      window.removeEventListener('pagehide', bye);
+      bye();
+    };
+  }, []);
+
+  async function leave() {
+    sessionStorage.removeItem(rejoinKey);
+    await engine?.leave();
+    navigate('/sessions', { replace: true });
+  }
+
+  const side = (
+    <div className="session-facts" data-testid="session-facts">
+      <h2>{SESSION_TYPE_LABELS[session.sessionType] ?? session.sessionType} interview</h2>
+      <dl>
+        <dt>With</dt>
+        <dd>{partnerName}</dd>
+        <dt>Difficulty</dt>
+        <dd>{DIFFICULTY_LABELS[session.difficulty] ?? session.difficulty}</dd>
+        <dt>You start as</dt>
+        <dd data-testid="my-role">{me?.role ?? session.roles[uid]}</dd>
+        <dt>Length</dt>
+        <dd>{session.estimatedDuration} minutes, you swap roles after {session.halfDuration}</dd>
+      </dl>
+      <p className="muted small">The shared code editor and whiteboard will open in this panel.</p>
+    </div>
+  );
+
+  if (!engine || !snap)
+    return (
+      <div className="room-prejoin">
+        {joinError && <div className="alert alert-error" role="alert" data-testid="join-error">{joinError}</div>}
+        {joining || skipCheck ? <Spinner label="Joining…" /> : <PreJoin partnerName={partnerName} onJoin={(c) => void join(c)} />}
+      </div>
+    );
+  return <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={() => void leave()} side={side} />;
+}

@@ -1,0 +1,525 @@
+import {
+  collection,
+  deleteDoc,
+  doc,
+  getDocs,
+  onSnapshot,
+  orderBy,
+  query,
+  serverTimestamp,
+  setDoc,
+  where,
+  type Firestore,
+  type Unsubscribe,
+} from 'firebase/firestore';
+import type { CallState, Presence, SignalMessage } from '../../types/models';
+
+/**
+ * One participant's side of the call: an RTCPeerConnection negotiated with the "perfect negotiation"
+ * pattern over Firestore documents, plus presence, reconnection and screen sharing.
+ *
+ * - Polite and impolite peers by uid order: either person may join first, both may join at once, and
+ *   renegotiation (screen share, ICE restart) works without glare.
+ * - Every page load has a fresh `peerId`. A partner whose presence shows a new peerId has reloaded or
+ *   come back: our connection is rebuilt, so the call re-establishes without anyone doing anything.
+ * - On `disconnected` or `failed` the ICE agent is restarted with exponential backoff.
+ * - Messages addressed to us are deleted once handled; our own leftovers from earlier page loads are
+ *   deleted on start, so signaling documents do not pile up.
+ */
+
+export type EngineState = CallState | 'waiting';
+
+export interface EngineSnapshot {
+  state: EngineState;
+  /** The partner's presence, or null before they have opened the room. */
+  partner: Presence | null;
+  audioEnabled: boolean;
+  videoEnabled: boolean;
+  screenSharing: boolean;
+  localStream: MediaStream;
+  remoteStream: MediaStream;
+  /** Open while the data channel to the partner is. */
+  channelOpen: boolean;
+  restarts: number;
+  error: string | null;
+}
+
+export interface EngineOptions {
+  db: Firestore;
+  sessionId: string;
+  uid: string;
+  partnerUid: string;
+  iceServers: RTCIceServer[];
+  relayOnly: boolean;
+  /** Tracks chosen in the pre-join check; may hold no tracks at all (text-only). */
+  localStream: MediaStream;
+  audioEnabled: boolean;
+  videoEnabled: boolean;
+  /** Device the camera is re-acquired from when it is switched back on. */
+  videoDeviceId?: string;
+}
+
+type Listener = (s: EngineSnapshot) => void;
+type DataListener = (data: unknown) => void;
+
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000];
+const DISCONNECT_GRACE_MS = 2000;
+
+function randomId(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class CallEngine {
+  readonly peerId = randomId();
+  private readonly polite: boolean;
+  private pc: RTCPeerConnection | null = null;
+  private channel: RTCDataChannel | null = null;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private pendingCandidates: RTCIceCandidateInit[] = [];
+  private partnerPeer: string | null = null;
+  /** Messages from a partner page we have not seen in presence yet (it may be on its way). */
+  private heldMessages = new Map<string, { id: string; msg: SignalMessage }[]>();
+  private unsubs: Unsubscribe[] = [];
+  private listeners = new Set<Listener>();
+  private dataListeners = new Set<DataListener>();
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private restartAttempt = 0;
+  private closed = false;
+  private cameraTrack: MediaStreamTrack | null;
+  private screenTrack: MediaStreamTrack | null = null;
+  private presenceReady = false;
+  private snap: EngineSnapshot;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.polite = opts.uid > opts.partnerUid;
+    this.cameraTrack = opts.localStream.getVideoTracks()[0] ?? null;
+    for (const t of opts.localStream.getAudioTracks()) t.enabled = opts.audioEnabled;
+    if (!opts.videoEnabled && this.cameraTrack) {
+      // Camera off means off: release the device rather than send black frames.
+      this.cameraTrack.stop();
+      opts.localStream.removeTrack(this.cameraTrack);
+      this.cameraTrack = null;
+    }
+    this.snap = {
+      state: 'waiting',
+      partner: null,
+      audioEnabled: opts.audioEnabled && opts.localStream.getAudioTracks().length > 0,
+      videoEnabled: !!this.cameraTrack,
+      screenSharing: false,
+      localStream: opts.localStream,
+      remoteStream: new MediaStream(),
+      channelOpen: false,
+      restarts: 0,
+      error: null,
+    };
+  }
+
+  // ---- public API ----------------------------------------------------------------------------------
+
+  get snapshot(): EngineSnapshot {
+    return this.snap;
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    fn(this.snap);
+    return () => this.listeners.delete(fn);
+  }
+
+  onData(fn: DataListener): () => void {
+    this.dataListeners.add(fn);
+    return () => this.dataListeners.delete(fn);
+  }
+
+  send(data: unknown): boolean {
+    if (this.channel?.readyState !== 'open') return false;
+    this.channel.send(JSON.stringify(data));
+    return true;
+  }
+
+  async start(): Promise<void> {
+    await this.cleanUpMyOldMessages();
+    // Presence first: the partner uses our peerId to tell our messages from a previous page's.
+    await this.writePresence('connecting');
+    this.listenToPresence();
+    this.listenToSignals();
+    this.buildConnection();
+  }
+
+  async leave(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearRestart();
+    this.unsubs.forEach((u) => u());
+    this.unsubs = [];
+    this.pc?.close();
+    this.pc = null;
+    this.stopLocalTracks();
+    this.update({ state: 'left', channelOpen: false });
+    await this.writePresence('left').catch(() => undefined);
+  }
+
+  setAudioEnabled(on: boolean): void {
+    const tracks = this.opts.localStream.getAudioTracks();
+    if (tracks.length === 0) return;
+    tracks.forEach((t) => (t.enabled = on));
+    this.update({ audioEnabled: on });
+    void this.writePresence();
+  }
+
+  async setVideoEnabled(on: boolean): Promise<void> {
+    if (on === this.snap.videoEnabled) return;
+    if (on) {
+      const media = await navigator.mediaDevices.getUserMedia({
+        video: this.opts.videoDeviceId ? { deviceId: { exact: this.opts.videoDeviceId } } : true,
+      });
+      const track = media.getVideoTracks()[0];
+      if (!track) return;
+      this.cameraTrack = track;
+      this.opts.localStream.addTrack(track);
+      if (!this.screenTrack) await this.videoSender()?.replaceTrack(track);
+    } else if (this.cameraTrack) {
+      const track = this.cameraTrack;
+      this.cameraTrack = null;
+      if (!this.screenTrack) await this.videoSender()?.replaceTrack(null);
+      track.stop();
+      this.opts.localStream.removeTrack(track);
+    }
+    this.update({ videoEnabled: on, localStream: this.opts.localStream });
+    void this.writePresence();
+  }
+
+  async startScreenShare(): Promise<void> {
+    if (this.screenTrack) return;
+    const media = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    const track = media.getVideoTracks()[0];
+    if (!track) return;
+    this.screenTrack = track;
+    // The browser's own "Stop sharing" button ends the track: go back to the camera then.
+    track.addEventListener('ended', () => void this.stopScreenShare());
+    await this.videoSender()?.replaceTrack(track);
+    this.update({ screenSharing: true });
+    void this.writePresence();
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const track = this.screenTrack;
+    if (!track) return;
+    this.screenTrack = null;
+    track.stop();
+    await this.videoSender()?.replaceTrack(this.cameraTrack);
+    this.update({ screenSharing: false });
+    void this.writePresence();
+  }
+
+  /** The track currently sent as video (camera, screen, or none): for tests and diagnostics. */
+  outgoingVideoTrack(): MediaStreamTrack | null {
+    return this.videoSender()?.track ?? null;
+  }
+
+  get screenShareTrack(): MediaStreamTrack | null {
+    return this.screenTrack;
+  }
+
+  // ---- connection --------------------------------------------------------------------------------------
+
+  private buildConnection(): void {
+    if (this.closed) return;
+    const pc = new RTCPeerConnection({
+      iceServers: this.opts.iceServers,
+      iceTransportPolicy: this.opts.relayOnly ? 'relay' : 'all',
+    });
+    this.pc = pc;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.pendingCandidates = [];
+    const remote = new MediaStream();
+    this.update({ remoteStream: remote, channelOpen: false });
+
+    // Fixed transceivers (audio then video) on both sides: the m-lines never change, so camera off,
+    // screen share and a late camera are all replaceTrack, never a structural renegotiation.
+    const stream = this.opts.localStream;
+    const audio = stream.getAudioTracks()[0];
+    pc.addTransceiver(audio ?? 'audio', { direction: 'sendrecv', streams: [stream] });
+    pc.addTransceiver(this.screenTrack ?? this.cameraTrack ?? 'video', { direction: 'sendrecv', streams: [stream] });
+
+    // A negotiated channel needs no extra offer/answer round and exists on both sides at once.
+    const channel = pc.createDataChannel('salamin', { negotiated: true, id: 0 });
+    this.channel = channel;
+    channel.onopen = () => this.pc === pc && this.update({ channelOpen: true });
+    channel.onclose = () => this.pc === pc && this.update({ channelOpen: false });
+    channel.onmessage = (e: MessageEvent<string>) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      this.dataListeners.forEach((fn) => fn(data));
+    };
+
+    pc.ontrack = (e) => {
+      if (this.pc !== pc) return;
+      remote.addTrack(e.track);
+      this.update({ remoteStream: remote });
+    };
+    pc.onicecandidate = (e) => {
+      if (this.pc !== pc || !e.candidate) return;
+      const c = e.candidate.toJSON();
+      void this.sendSignal({
+        type: 'candidate',
+        candidate: {
+          candidate: c.candidate ?? '',
+          sdpMid: c.sdpMid ?? null,
+          sdpMLineIndex: c.sdpMLineIndex ?? null,
+          usernameFragment: c.usernameFragment ?? null,
+        },
+      });
+    };
+    pc.onnegotiationneeded = async () => {
+      if (this.pc !== pc) return;
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.localDescription) await this.sendSignal({ type: pc.localDescription.type as 'offer', sdp: pc.localDescription.sdp });
+      } catch (err) {
+        this.update({ error: `Could not start the call: ${String(err)}` });
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+    pc.onconnectionstatechange = () => this.pc === pc && this.onConnectionState(pc);
+  }
+
+  private onConnectionState(pc: RTCPeerConnection): void {
+    const s = pc.connectionState;
+    if (s === 'connected') {
+      this.clearRestart();
+      this.restartAttempt = 0;
+      this.update({ state: 'connected', error: null });
+      void this.writePresence('connected');
+    } else if (s === 'disconnected') {
+      this.update({ state: 'reconnecting' });
+      void this.writePresence('reconnecting');
+      // Often a blip that heals by itself; restart only if it does not.
+      this.scheduleRestart(DISCONNECT_GRACE_MS);
+    } else if (s === 'failed') {
+      this.update({ state: this.restartAttempt >= BACKOFF_MS.length ? 'failed' : 'reconnecting' });
+      void this.writePresence(this.snap.state === 'failed' ? 'failed' : 'reconnecting');
+      this.scheduleRestart(BACKOFF_MS[Math.min(this.restartAttempt, BACKOFF_MS.length - 1)] ?? 16000);
+    }
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    if (this.restartTimer || this.closed) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      const pc = this.pc;
+      if (!pc || this.closed) return;
+      if (pc.connectionState === 'connected') return;
+      this.restartAttempt += 1;
+      this.update({ restarts: this.snap.restarts + 1 });
+      // restartIce() makes negotiationneeded fire with fresh ICE credentials.
+      pc.restartIce();
+      if (pc.connectionState === 'failed' || pc.connectionState === 'disconnected') {
+        this.scheduleRestart(BACKOFF_MS[Math.min(this.restartAttempt, BACKOFF_MS.length - 1)] ?? 16000);
+      }
+    }, delayMs);
+  }
+
+  private clearRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+
+  /** The partner reloaded or came back: start over with a fresh connection. */
+  private rebuild(): void {
+    this.clearRestart();
+    this.restartAttempt = 0;
+    const old = this.pc;
+    this.pc = null;
+    old?.close();
+    this.update({ state: 'connecting' });
+    void this.writePresence('connecting');
+    this.buildConnection();
+  }
+
+  private videoSender(): RTCRtpSender | null {
+    const t = this.pc?.getTransceivers()[1];
+    return t ? t.sender : null;
+  }
+
+  private stopLocalTracks(): void {
+    this.opts.localStream.getTracks().forEach((t) => t.stop());
+    this.screenTrack?.stop();
+    this.screenTrack = null;
+  }
+
+  // ---- signaling ---------------------------------------------------------------------------------------
+
+  private signalsRef() {
+    return collection(this.opts.db, 'peerSessions', this.opts.sessionId, 'signaling');
+  }
+
+  private async sendSignal(body: Pick<SignalMessage, 'type' | 'sdp' | 'candidate'>): Promise<void> {
+    if (this.closed) return;
+    const ref = doc(this.signalsRef());
+    const data: Record<string, unknown> = {
+      from: this.opts.uid,
+      to: this.opts.partnerUid,
+      fromPeer: this.peerId,
+      type: body.type,
+      createdAt: serverTimestamp(),
+    };
+    if (body.sdp !== undefined) data.sdp = body.sdp;
+    if (body.candidate !== undefined) data.candidate = body.candidate;
+    await setDoc(ref, data);
+  }
+
+  private listenToSignals(): void {
+    const q = query(this.signalsRef(), where('to', '==', this.opts.uid), orderBy('createdAt'));
+    // Handled one at a time, in order: a candidate must never overtake its description.
+    let chain = Promise.resolve();
+    this.unsubs.push(
+      onSnapshot(
+        q,
+        (snapshot) => {
+          for (const change of snapshot.docChanges()) {
+            if (change.type !== 'added' || change.doc.metadata.hasPendingWrites) continue;
+            const msg = change.doc.data() as SignalMessage;
+            const id = change.doc.id;
+            chain = chain.then(() => this.route(id, msg)).catch(() => undefined);
+          }
+        },
+        (err) => this.update({ error: `Lost the connection to the signaling channel: ${err.message}` }),
+      ),
+    );
+  }
+
+  private async route(id: string, msg: SignalMessage): Promise<void> {
+    if (this.closed) return;
+    if (!this.presenceReady || msg.fromPeer !== this.partnerPeer) {
+      // From a partner page not (yet) in presence: hold it; presence decides whether it is current.
+      const held = this.heldMessages.get(msg.fromPeer) ?? [];
+      held.push({ id, msg });
+      this.heldMessages.set(msg.fromPeer, held);
+      return;
+    }
+    await this.handle(msg);
+    await deleteDoc(doc(this.signalsRef(), id)).catch(() => undefined);
+  }
+
+  private async handle(msg: SignalMessage): Promise<void> {
+    const pc = this.pc;
+    if (!pc) return;
+    if (msg.type === 'candidate') {
+      const c = msg.candidate;
+      if (!c) return;
+      const init: RTCIceCandidateInit = {
+        candidate: c.candidate,
+        sdpMid: c.sdpMid,
+        sdpMLineIndex: c.sdpMLineIndex,
+        usernameFragment: c.usernameFragment ?? null,
+      };
+      if (!pc.remoteDescription) {
+        this.pendingCandidates.push(init);
+        return;
+      }
+      try {
+        await pc.addIceCandidate(init);
+      } catch (err) {
+        if (!this.ignoreOffer) this.update({ error: `A network route was refused: ${String(err)}` });
+      }
+      return;
+    }
+    if (!msg.sdp) return;
+    const description: RTCSessionDescriptionInit = { type: msg.type, sdp: msg.sdp };
+    const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return; // stale answer
+    await pc.setRemoteDescription(description); // the polite side rolls back implicitly on a collision
+    if (description.type === 'offer') {
+      await pc.setLocalDescription();
+      if (pc.localDescription) await this.sendSignal({ type: 'answer', sdp: pc.localDescription.sdp });
+    }
+    const queued = this.pendingCandidates;
+    this.pendingCandidates = [];
+    for (const c of queued) await pc.addIceCandidate(c).catch(() => undefined);
+  }
+
+  private async cleanUpMyOldMessages(): Promise<void> {
+    // Leftovers from my earlier page loads would only confuse the partner.
+    try {
+      const mine = await getDocs(query(this.signalsRef(), where('from', '==', this.opts.uid)));
+      await Promise.all(mine.docs.map((d) => deleteDoc(d.ref).catch(() => undefined)));
+    } catch {
+      // Not fatal: the partner ignores messages from pages that are not current.
+    }
+  }
+
+  // ---- presence ------------------------------------------------------------------------------------------
+
+  private presenceRef(uid: string) {
+    return doc(this.opts.db, 'peerSessions', this.opts.sessionId, 'presence', uid);
+  }
+
+  private async writePresence(state?: CallState): Promise<void> {
+    const current: CallState = state ?? (this.snap.state === 'waiting' ? 'connecting' : this.snap.state);
+    await setDoc(this.presenceRef(this.opts.uid), {
+      uid: this.opts.uid,
+      peerId: this.peerId,
+      state: current,
+      audioEnabled: this.snap.audioEnabled,
+      videoEnabled: this.snap.videoEnabled,
+      screenSharing: this.snap.screenSharing,
+      updatedAt: serverTimestamp(),
+    }).catch((err: unknown) => {
+      if (!this.closed) this.update({ error: `Could not update your status: ${String(err)}` });
+    });
+  }
+
+  private listenToPresence(): void {
+    this.unsubs.push(
+      onSnapshot(this.presenceRef(this.opts.partnerUid), (snapshot) => {
+        const partner = snapshot.exists() ? (snapshot.data({ serverTimestamps: 'estimate' }) as Presence) : null;
+        const before = this.partnerPeer;
+        this.presenceReady = true;
+        this.update({ partner });
+        if (!partner || partner.state === 'left') {
+          this.partnerPeer = partner?.peerId ?? null;
+          this.update({ state: this.closed ? 'left' : 'waiting' });
+          return;
+        }
+        if (partner.peerId !== before) {
+          this.partnerPeer = partner.peerId;
+          // A different page than the one we were talking to: its messages only are current now.
+          if (before !== null && this.pc && this.pc.connectionState !== 'new') this.rebuild();
+          else if (this.snap.state === 'waiting') this.update({ state: 'connecting' });
+          void this.releaseHeld();
+        } else if (this.snap.state === 'waiting') {
+          this.update({ state: this.pc?.connectionState === 'connected' ? 'connected' : 'connecting' });
+        }
+      }),
+    );
+  }
+
+  private async releaseHeld(): Promise<void> {
+    const held = this.heldMessages;
+    this.heldMessages = new Map();
+    for (const [peer, items] of held) {
+      for (const { id, msg } of items) {
+        if (peer === this.partnerPeer) await this.handle(msg).catch(() => undefined);
+        await deleteDoc(doc(this.signalsRef(), id)).catch(() => undefined);
+      }
+    }
+  }
+
+  private update(patch: Partial<EngineSnapshot>): void {
+    this.snap = { ...this.snap, ...patch };
+    this.listeners.forEach((fn) => fn(this.snap));
+  }
+}

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from firebase_functions import firestore_fn, https_fn, options, params, tasks_fn
+
 from salamin import firebase, matchmaking, profiles, sessions, signaling, tasks
 
 options.set_global_options(region="us-central1", max_instances=20)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -92,9 +93,15 @@ def clear_auth() -> None:
 
 
 def clear_firestore() -> None:
-    requests.delete(
-        f"http://{firestore_host()}/emulator/v1/projects/{PROJECT}/databases/(default)/documents", timeout=30
-    ).raise_for_status()
+    # The emulator answers 409 while a transaction (e.g. a trigger still finishing) holds locks: retry.
+    for attempt in range(20):
+        r = requests.delete(
+            f"http://{firestore_host()}/emulator/v1/projects/{PROJECT}/databases/(default)/documents", timeout=30)
+        if r.status_code != 409:
+            r.raise_for_status()
+            return
+        time.sleep(0.25 * (attempt + 1))
+    r.raise_for_status()
 
 
 class CallableError(Exception):

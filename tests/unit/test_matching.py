@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from salamin import matching as m
 
 # Mid-June 2024: New York UTC-4, Los Angeles UTC-7, London UTC+1, Kolkata UTC+5:30.

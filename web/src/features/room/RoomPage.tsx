@@ -147,7 +147,8 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   // Back in the call after a reload (this tab was in it), or ?autojoin=1 (the benchmarks): skip the
   // check and rejoin with the same choices.
   const rejoinKey = `salamin.call.${session.id}`;
-  const remembered = readRemembered(rejoinKey);
+  // Read once: the call itself keeps this key fresh while it runs.
+  const [remembered] = useState(() => readRemembered(rejoinKey));
   const skipCheck = autojoin || remembered !== null;
   const autoStarted = useRef(false);
   useEffect(() => {

@@ -239,27 +239,14 @@ export class CallEngine {
     const remote = new MediaStream();
     this.update({ remoteStream: remote, channelOpen: false });
 
-    // Fixed transceivers (audio then video) on both sides: the m-lines never change, so camera off,
-    // screen share and a late camera are all replaceTrack, never a structural renegotiation.
-    const stream = this.opts.localStream;
-    const audio = stream.getAudioTracks()[0];
-    pc.addTransceiver(audio ?? 'audio', { direction: 'sendrecv', streams: [stream] });
-    pc.addTransceiver(this.screenTrack ?? this.cameraTrack ?? 'video', { direction: 'sendrecv', streams: [stream] });
-
-    // A negotiated channel needs no extra offer/answer round and exists on both sides at once.
-    const channel = pc.createDataChannel('salamin', { negotiated: true, id: 0 });
-    this.channel = channel;
-    channel.onopen = () => this.pc === pc && this.update({ channelOpen: true });
-    channel.onclose = () => this.pc === pc && this.update({ channelOpen: false });
-    channel.onmessage = (e: MessageEvent<string>) => {
-      let data: unknown;
-      try {
-        data = JSON.parse(e.data);
-      } catch {
-        return;
-      }
-      this.dataListeners.forEach((fn) => fn(data));
-    };
+    // The impolite peer owns the offer: it adds the audio and video transceivers (fixed order, so camera
+    // off, screen share and a late camera are all replaceTrack, never a structural renegotiation) and the
+    // data channel. The polite peer adopts the transceivers that the first offer creates; if it added its
+    // own, both sides would end up with two of each.
+    if (!this.polite) {
+      this.addOwnTransceivers(pc);
+      this.openChannel(pc);
+    }
 
     pc.ontrack = (e) => {
       if (this.pc !== pc) return;
@@ -292,6 +279,47 @@ export class CallEngine {
       }
     };
     pc.onconnectionstatechange = () => this.pc === pc && this.onConnectionState(pc);
+  }
+
+  private addOwnTransceivers(pc: RTCPeerConnection): void {
+    const stream = this.opts.localStream;
+    const audio = stream.getAudioTracks()[0];
+    pc.addTransceiver(audio ?? 'audio', { direction: 'sendrecv', streams: [stream] });
+    pc.addTransceiver(this.screenTrack ?? this.cameraTrack ?? 'video', { direction: 'sendrecv', streams: [stream] });
+  }
+
+  /** Polite side, after a remote offer: send our tracks on the transceivers the offer created. */
+  private async adoptTransceivers(pc: RTCPeerConnection): Promise<void> {
+    const stream = this.opts.localStream;
+    for (const t of pc.getTransceivers()) {
+      if (t.currentDirection === 'stopped' || t.direction === 'sendrecv') continue;
+      const kind = t.receiver.track.kind;
+      t.direction = 'sendrecv';
+      t.sender.setStreams(stream);
+      const track = kind === 'audio' ? stream.getAudioTracks()[0] : (this.screenTrack ?? this.cameraTrack);
+      if (track) await t.sender.replaceTrack(track);
+    }
+    if (this.channelPc !== pc) this.openChannel(pc);
+  }
+
+  private channelPc: RTCPeerConnection | null = null;
+
+  private openChannel(pc: RTCPeerConnection): void {
+    // A negotiated channel needs no extra offer/answer round: both sides open id 0 themselves.
+    const channel = pc.createDataChannel('salamin', { negotiated: true, id: 0 });
+    this.channel = channel;
+    this.channelPc = pc;
+    channel.onopen = () => this.pc === pc && this.update({ channelOpen: true });
+    channel.onclose = () => this.pc === pc && this.update({ channelOpen: false });
+    channel.onmessage = (e: MessageEvent<string>) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      this.dataListeners.forEach((fn) => fn(data));
+    };
   }
 
   private onConnectionState(pc: RTCPeerConnection): void {
@@ -348,7 +376,7 @@ export class CallEngine {
   }
 
   private videoSender(): RTCRtpSender | null {
-    const t = this.pc?.getTransceivers()[1];
+    const t = this.pc?.getTransceivers().find((x) => x.receiver.track.kind === 'video');
     return t ? t.sender : null;
   }
 
@@ -443,6 +471,7 @@ export class CallEngine {
     if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return; // stale answer
     await pc.setRemoteDescription(description); // the polite side rolls back implicitly on a collision
     if (description.type === 'offer') {
+      if (this.polite) await this.adoptTransceivers(pc);
       await pc.setLocalDescription();
       if (pc.localDescription) await this.sendSignal({ type: 'answer', sdp: pc.localDescription.sdp });
     }
@@ -483,6 +512,14 @@ export class CallEngine {
   }
 
   private listenToPresence(): void {
+    // A previous page of ours (reload) may land its late "left" after our first write: put ours back.
+    this.unsubs.push(
+      onSnapshot(this.presenceRef(this.opts.uid), (snapshot) => {
+        if (this.closed || snapshot.metadata.hasPendingWrites) return;
+        const mine = snapshot.exists() ? (snapshot.data() as Presence) : null;
+        if (!mine || mine.peerId !== this.peerId) void this.writePresence();
+      }),
+    );
     this.unsubs.push(
       onSnapshot(this.presenceRef(this.opts.partnerUid), (snapshot) => {
         const partner = snapshot.exists() ? (snapshot.data({ serverTimestamps: 'estimate' }) as Presence) : null;

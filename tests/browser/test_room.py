@@ -1,0 +1,202 @@
+"""The live room in two real Chromium contexts with fake camera and microphone: no mock of WebRTC."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import APP_URL, sign_in
+from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
+CONNECT_MS = 30_000
+
+
+class Pair:
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.a = sign_up(display_name="Ada")
+        self.b = sign_up(display_name="Grace")
+        self.sid = make_session(FirestoreClient.admin(), self.a, self.b)
+        self.pages: list[Page] = []
+
+    def open(self, user: AuthUser, query: str = "") -> Page:
+        ctx = self.browser.new_context(viewport={"width": 1366, "height": 800})
+        ctx.set_default_timeout(CONNECT_MS)
+        page = ctx.new_page()
+        sign_in(page, user.email, user.password)
+        page.goto(f"{APP_URL}/session/{self.sid}{query}")
+        self.pages.append(page)
+        return page
+
+    def close(self) -> None:
+        for p in self.pages:
+            p.context.close()
+
+
+@pytest.fixture
+def pair(browser: Browser) -> Iterator[Pair]:
+    p = Pair(browser)
+    yield p
+    p.close()
+
+
+def join(page: Page) -> None:
+    expect(page.get_by_test_id("prejoin")).to_be_visible()
+    expect(page.get_by_test_id("join-call")).to_be_enabled()
+    page.get_by_test_id("join-call").click()
+    expect(page.get_by_test_id("room")).to_be_visible()
+
+
+def expect_connected_with_video(page: Page) -> None:
+    expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "connected", timeout=CONNECT_MS)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-testid=remote-video]'); return v && v.videoWidth > 0; }",
+        timeout=CONNECT_MS)
+
+
+def test_first_joins_then_second_and_both_see_video(pair: Pair) -> None:
+    pa = pair.open(pair.a)
+    join(pa)
+    expect(pa.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
+    expect(pa.get_by_test_id("partner-absent")).to_be_visible()
+    pb = pair.open(pair.b)
+    join(pb)
+    for page in (pa, pb):
+        expect_connected_with_video(page)
+        expect(page.get_by_test_id("channel-open")).to_be_visible()
+
+
+def test_second_joins_first_in_the_other_order(pair: Pair) -> None:
+    pb = pair.open(pair.b)
+    join(pb)
+    pa = pair.open(pair.a)
+    join(pa)
+    for page in (pa, pb):
+        expect_connected_with_video(page)
+
+
+def test_both_join_in_the_same_instant(pair: Pair) -> None:
+    pa, pb = pair.open(pair.a), pair.open(pair.b)
+    for page in (pa, pb):
+        expect(page.get_by_test_id("join-call")).to_be_enabled()
+    # Both clicks are scheduled in the pages for the same wall-clock instant, so both offers race.
+    for page in (pa, pb):
+        page.evaluate("() => { window.__joinAt = Math.ceil(Date.now() / 1000) * 1000 + 1000; }")
+    for page in (pa, pb):
+        page.evaluate("""() => { const b = document.querySelector('[data-testid=join-call]');
+                                 setTimeout(() => b.click(), window.__joinAt - Date.now()); }""")
+    for page in (pa, pb):
+        expect_connected_with_video(page)
+
+
+def test_partner_sees_mute_and_camera_off_and_screen_share(pair: Pair) -> None:
+    pa, pb = pair.open(pair.a), pair.open(pair.b)
+    join(pa)
+    join(pb)
+    expect_connected_with_video(pa)
+    expect_connected_with_video(pb)
+
+    pa.get_by_test_id("toggle-audio").click()
+    expect(pb.get_by_test_id("partner-muted")).to_be_visible()
+    pa.get_by_test_id("toggle-audio").click()
+    expect(pb.get_by_test_id("partner-muted")).to_have_count(0)
+
+    pa.get_by_test_id("toggle-video").click()
+    expect(pb.get_by_test_id("partner-camera-off")).to_be_visible()
+    assert pa.evaluate("() => window.__salaminCall.outgoingVideoTrack()") is None  # camera released
+    pa.get_by_test_id("toggle-video").click()
+    expect(pb.get_by_test_id("partner-camera-off")).to_have_count(0)
+    pa.wait_for_function("() => window.__salaminCall.outgoingVideoTrack()?.label?.length > 0")
+
+    camera_label = pa.evaluate("() => window.__salaminCall.outgoingVideoTrack().label")
+    pa.get_by_test_id("toggle-screen").click()
+    expect(pb.get_by_test_id("partner-sharing")).to_be_visible()
+    pa.wait_for_function("() => window.__salaminCall.outgoingVideoTrack()?.label?.startsWith('screen')")
+    # The partner still receives frames: now the screen.
+    pb.wait_for_function("() => document.querySelector('[data-testid=remote-video]').videoWidth > 0")
+    # Ending the share with the browser's own button ends the track: the camera comes back.
+    pa.evaluate("""() => { const t = window.__salaminCall.screenShareTrack; t.stop();
+                           t.dispatchEvent(new Event('ended')); }""")
+    expect(pb.get_by_test_id("partner-sharing")).to_have_count(0)
+    pa.wait_for_function(f"() => window.__salaminCall.outgoingVideoTrack()?.label === {camera_label!r}")
+
+
+def test_one_side_reloads_and_the_call_comes_back(pair: Pair) -> None:
+    pa, pb = pair.open(pair.a), pair.open(pair.b)
+    join(pa)
+    join(pb)
+    expect_connected_with_video(pa)
+    expect_connected_with_video(pb)
+    first_peer = pb.evaluate("() => window.__salaminCall.peerId")
+    pb.reload()
+    # B rejoins by itself (no pre-join check after a reload), and A does nothing at all.
+    expect(pb.get_by_test_id("room")).to_be_visible()
+    expect_connected_with_video(pb)
+    expect_connected_with_video(pa)
+    assert pb.evaluate("() => window.__salaminCall.peerId") != first_peer
+
+
+def test_leaving_tells_the_partner(pair: Pair) -> None:
+    pa, pb = pair.open(pair.a), pair.open(pair.b)
+    join(pa)
+    join(pb)
+    expect_connected_with_video(pa)
+    pb.get_by_test_id("leave-call").click()
+    expect(pb).to_have_url(re.compile("/sessions"))
+    expect(pa.get_by_test_id("partner-absent")).to_be_visible()
+    expect(pa.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
+
+
+def test_strangers_and_ended_sessions_get_a_clear_page(pair: Pair, browser: Browser) -> None:
+    stranger = sign_up(display_name="Eve")
+    page = pair.open(stranger)
+    expect(page.get_by_test_id("room-denied")).to_be_visible()
+    admin = FirestoreClient.admin()
+    done = make_session(admin, pair.a, pair.b, status="completed")
+    pa = pair.open(pair.a)
+    pa.goto(f"{APP_URL}/session/{done}")
+    expect(pa.get_by_test_id("room-ended")).to_be_visible()
+    del browser
+
+
+def test_camera_refused_offers_audio_only_and_text_only(browser: Browser) -> None:
+    """A browser that refuses the camera: plain words, and a way in without it."""
+    user, other = sign_up(display_name="Linus"), sign_up(display_name="Ken")
+    sid = make_session(FirestoreClient.admin(), user, other)
+    ctx = browser.new_context()
+    ctx.set_default_timeout(CONNECT_MS)
+    page = ctx.new_page()
+    # Refuse getUserMedia the way a blocked site permission does.
+    page.add_init_script("""navigator.mediaDevices.getUserMedia = async () => {
+        throw new DOMException('Permission denied', 'NotAllowedError'); };""")
+    try:
+        sign_in(page, user.email, user.password)
+        page.goto(f"{APP_URL}/session/{sid}")
+        expect(page.get_by_test_id("media-problem")).to_contain_text(re.compile("blocking", re.I))
+        page.get_by_test_id("join-text-only").click()
+        page.get_by_test_id("join-call").click()
+        expect(page.get_by_test_id("room")).to_be_visible()
+        expect(page.get_by_test_id("toggle-audio")).to_be_disabled()
+    finally:
+        ctx.close()
+
+
+def test_participant_fields_follow_the_call(pair: Pair) -> None:
+    pa, pb = pair.open(pair.a), pair.open(pair.b)
+    join(pa)
+    join(pb)
+    expect_connected_with_video(pa)
+    pa.get_by_test_id("toggle-audio").click()
+    admin = FirestoreClient.admin()
+    for _ in range(100):
+        parts = {p["userId"]: p for p in admin.get(f"peerSessions/{pair.sid}")["participants"]}
+        if parts[pair.a.uid]["audioEnabled"] is False and parts[pair.b.uid]["connectionStatus"] == "connected":
+            break
+        pa.wait_for_timeout(200)
+    assert parts[pair.a.uid]["audioEnabled"] is False
+    assert parts[pair.a.uid]["connectionStatus"] == "connected" and parts[pair.a.uid]["joinedAt"] is not None
+    assert parts[pair.b.uid]["connectionStatus"] == "connected"

@@ -20,6 +20,23 @@ import { CallView } from './CallView';
 import { openMedia } from './media';
 import { PreJoin, type JoinChoice } from './PreJoin';
 
+/** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
+async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (const delay of [0, 500, 1500]) {
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    try {
+      return await fn();
+    } catch (err) {
+      lastError = err;
+      const code = (err as { code?: string }).code ?? '';
+      // Refusals are final: only retry what may pass next time.
+      if (/permission-denied|not-found|failed-precondition|unauthenticated|invalid-argument/.test(code)) break;
+    }
+  }
+  throw lastError;
+}
+
 function readRemembered(key: string): { audio: boolean; video: boolean } | null {
   try {
     const raw = sessionStorage.getItem(key);
@@ -114,7 +131,7 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
     setJoining(true);
     setJoinError(null);
     try {
-      const ice = await getIceServers({ sessionId: session.id });
+      const ice = await withRetries(() => getIceServers({ sessionId: session.id }));
       const e = new CallEngine({
         db,
         sessionId: session.id,

@@ -2,6 +2,7 @@ import {
   collection,
   deleteDoc,
   doc,
+  getDocsFromServer,
   getDocs,
   onSnapshot,
   orderBy,
@@ -73,6 +74,9 @@ function randomId(): string {
 
 export class CallEngine {
   readonly peerId = randomId();
+  /** Wall-clock ms when this side entered the call, and when it first connected (benchmarks, diagnostics). */
+  startedAt = 0;
+  connectedAt = 0;
   private readonly polite: boolean;
   private pc: RTCPeerConnection | null = null;
   private channel: RTCDataChannel | null = null;
@@ -141,6 +145,7 @@ export class CallEngine {
   }
 
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     await this.cleanUpMyOldMessages();
     // Presence first: the partner uses our peerId to tell our messages from a previous page's.
     await this.writePresence('connecting');
@@ -325,6 +330,7 @@ export class CallEngine {
   private onConnectionState(pc: RTCPeerConnection): void {
     const s = pc.connectionState;
     if (s === 'connected') {
+      if (!this.connectedAt) this.connectedAt = Date.now();
       this.clearRestart();
       this.restartAttempt = 0;
       this.update({ state: 'connected', error: null });
@@ -422,7 +428,7 @@ export class CallEngine {
             chain = chain.then(() => this.route(id, msg)).catch(() => undefined);
           }
         },
-        (err) => this.update({ error: `Lost the connection to the signaling channel: ${err.message}` }),
+        (err) => this.listenerFailed('the signaling channel', err),
       ),
     );
   }
@@ -434,6 +440,7 @@ export class CallEngine {
       const held = this.heldMessages.get(msg.fromPeer) ?? [];
       held.push({ id, msg });
       this.heldMessages.set(msg.fromPeer, held);
+      this.refreshPartnerPresence();
       return;
     }
     await this.handle(msg);
@@ -511,37 +518,90 @@ export class CallEngine {
     });
   }
 
+  private presenceCollection() {
+    return collection(this.opts.db, 'peerSessions', this.opts.sessionId, 'presence');
+  }
+
+  /**
+   * One listener on the session's two presence documents (a collection query rather than two document
+   * listeners: on the emulator a document listener that raced the document's creation could stay blind
+   * to it, while queries stay reliable).
+   */
   private listenToPresence(): void {
-    // A previous page of ours (reload) may land its late "left" after our first write: put ours back.
+    let seenMine = false;
     this.unsubs.push(
-      onSnapshot(this.presenceRef(this.opts.uid), (snapshot) => {
-        if (this.closed || snapshot.metadata.hasPendingWrites) return;
-        const mine = snapshot.exists() ? (snapshot.data() as Presence) : null;
-        if (!mine || mine.peerId !== this.peerId) void this.writePresence();
-      }),
-    );
-    this.unsubs.push(
-      onSnapshot(this.presenceRef(this.opts.partnerUid), (snapshot) => {
-        const partner = snapshot.exists() ? (snapshot.data({ serverTimestamps: 'estimate' }) as Presence) : null;
-        const before = this.partnerPeer;
-        this.presenceReady = true;
-        this.update({ partner });
-        if (!partner || partner.state === 'left') {
-          this.partnerPeer = partner?.peerId ?? null;
-          this.update({ state: this.closed ? 'left' : 'waiting' });
-          return;
+      onSnapshot(this.presenceCollection(), (snapshot) => {
+        const byUid = new Map(snapshot.docs.map((d) => [d.id, d]));
+        // A previous page of ours (reload) may land its late "left" after our first write: put ours back.
+        const mine = byUid.get(this.opts.uid);
+        if (mine && !mine.metadata.hasPendingWrites) {
+          seenMine = true;
+          if ((mine.data() as Presence).peerId !== this.peerId && !this.closed) void this.writePresence();
+        } else if (!mine && seenMine && !this.closed) {
+          void this.writePresence();
         }
-        if (partner.peerId !== before) {
-          this.partnerPeer = partner.peerId;
-          // A different page than the one we were talking to: its messages only are current now.
-          if (before !== null && this.pc && this.pc.connectionState !== 'new') this.rebuild();
-          else if (this.snap.state === 'waiting') this.update({ state: 'connecting' });
-          void this.releaseHeld();
-        } else if (this.snap.state === 'waiting') {
-          this.update({ state: this.pc?.connectionState === 'connected' ? 'connected' : 'connecting' });
-        }
-      }),
+        const partnerDoc = byUid.get(this.opts.partnerUid);
+        const partner = partnerDoc ? (partnerDoc.data({ serverTimestamps: 'estimate' }) as Presence) : null;
+        // Presence is never deleted (the rules forbid it): a vanished partner document is not news.
+        if (!partner && this.snap.partner) return;
+        this.applyPartnerPresence(partner);
+      }, (err) => this.listenerFailed('the call status', err)),
     );
+  }
+
+  /** Diagnostics: what the server says about the partner's presence right now. */
+  async probePartnerPresence(): Promise<string> {
+    try {
+      const snap = await getDocsFromServer(this.presenceCollection());
+      const doc = snap.docs.find((d) => d.id === this.opts.partnerUid);
+      return doc ? `exists ${String(doc.get('peerId'))}` : 'missing';
+    } catch (err) {
+      return `error ${String(err)}`;
+    }
+  }
+
+  private applyPartnerPresence(partner: Presence | null): void {
+    const before = this.partnerPeer;
+    this.presenceReady = true;
+    this.update({ partner });
+    if (!partner || partner.state === 'left') {
+      this.partnerPeer = partner?.peerId ?? null;
+      this.update({ state: this.closed ? 'left' : 'waiting' });
+      return;
+    }
+    if (partner.peerId !== before) {
+      this.partnerPeer = partner.peerId;
+      // A different page than the one we were talking to: its messages only are current now.
+      if (before !== null && this.pc && this.pc.connectionState !== 'new') this.rebuild();
+      else if (this.snap.state === 'waiting') this.update({ state: 'connecting' });
+      void this.releaseHeld();
+    } else if (this.snap.state === 'waiting') {
+      this.update({ state: this.pc?.connectionState === 'connected' ? 'connected' : 'connecting' });
+    }
+  }
+
+  /**
+   * Messages from a page we have no presence for yet: ask the server directly. A listener normally
+   * brings the presence first, but one that raced the partner's first write can lag; this costs one read.
+   */
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private refreshPartnerPresence(attempt = 0): void {
+    if (this.refreshTimer || this.closed || attempt > 30) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      getDocsFromServer(this.presenceCollection())
+        .then((snap) => {
+          if (this.closed) return;
+          const found = snap.docs.find((d) => d.id === this.opts.partnerUid);
+          const partner = found ? (found.data({ serverTimestamps: 'estimate' }) as Presence) : null;
+          if (partner && partner.peerId !== this.partnerPeer) this.applyPartnerPresence(partner);
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          // Still holding messages from a page we cannot place: look again shortly.
+          if ([...this.heldMessages.keys()].some((peer) => peer !== this.partnerPeer)) this.refreshPartnerPresence(attempt + 1);
+        });
+    }, attempt === 0 ? 300 : 1000);
   }
 
   private async releaseHeld(): Promise<void> {
@@ -553,6 +613,11 @@ export class CallEngine {
         await deleteDoc(doc(this.signalsRef(), id)).catch(() => undefined);
       }
     }
+  }
+
+  private listenerFailed(what: string, err: Error): void {
+    console.error(`salamin: listening to ${what} failed`, err);
+    if (!this.closed) this.update({ error: `Lost track of ${what}: ${err.message}. Reload the page to reconnect.` });
   }
 
   private update(patch: Partial<EngineSnapshot>): void {

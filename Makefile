@@ -11,7 +11,7 @@ test:
 	scripts/test.sh
 
 lint:
-	.venv/bin/ruff check functions/salamin functions/main.py tests bench scripts
+	.venv/bin/ruff check functions/salamin functions/main.py tests bench scripts runner
 
 bench-matching:
 	.venv/bin/python bench/matching_sim.py

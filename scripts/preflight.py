@@ -38,6 +38,7 @@ EMULATOR_NAMES = {
     "hosting": "Hosting emulator",
     "hub": "Emulator hub",
     "logging": "Emulator logging",
+    "turn": "local TURN relay (coturn)",
 }
 
 
@@ -207,6 +208,8 @@ def check_ports(extra: dict[str, int], with_config: bool = True) -> None:
     config = json.loads((ROOT / "firebase.json").read_text())["emulators"] if with_config else {}
     wanted = {name: (cfg.get("host", "127.0.0.1"), cfg["port"]) for name, cfg in config.items()
               if isinstance(cfg, dict) and "port" in cfg}
+    if with_config:
+        wanted["turn"] = ("127.0.0.1", 3478)  # the local coturn (make run, relay tests)
     for name, port in extra.items():
         wanted[name] = ("127.0.0.1", port)
     for name, (host, port) in wanted.items():

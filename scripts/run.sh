@@ -7,10 +7,25 @@ cd "$ROOT"
 scripts/setup.sh
 eval "$(.venv/bin/python scripts/preflight.py)"
 
+# The local media relay, with the same generated secret the functions mint credentials with.
+TURN_PID=""
+if command -v turnserver >/dev/null; then
+  TURN_SECRET="$(sed -n 's/^TURN_SECRET=//p' functions/.secret.local)"
+  turnserver -n --listening-ip=127.0.0.1 --listening-port=3478 --relay-ip=127.0.0.1 \
+    --min-port=49160 --max-port=49260 --use-auth-secret --static-auth-secret="$TURN_SECRET" \
+    --realm=salamin.local --no-tls --no-dtls --no-cli --fingerprint --allow-loopback-peers \
+    --log-file="$ROOT/.cache/turn.log" --simple-log --no-stdout-log --pidfile="$ROOT/.cache/turn.pid" &
+  TURN_PID=$!
+fi
+
 LOG="$ROOT/.cache/emulators.log"
 node_modules/.bin/firebase emulators:start --project demo-salamin >"$LOG" 2>&1 &
 EMU=$!
-cleanup() { kill -INT "$EMU" 2>/dev/null || true; wait "$EMU" 2>/dev/null || true; }
+cleanup() {
+  kill -INT "$EMU" 2>/dev/null || true
+  [[ -n "$TURN_PID" ]] && kill "$TURN_PID" 2>/dev/null || true
+  wait "$EMU" 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
 echo "salamin: starting the emulators (log: .cache/emulators.log)"

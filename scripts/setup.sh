@@ -98,6 +98,9 @@ if ! command -v turnserver >/dev/null; then
   fi
 fi
 
+# ---- the code runner: sandbox toolchains, seccomp filter and launcher, esbuild, its Python deps ---------------
+runner/setup.sh "$ROOT/.venv"
+
 # ---- Chromium for the browser tests ------------------------------------------------------------------
 if [[ "${SALAMIN_SKIP_BROWSER:-0}" != 1 ]]; then
   CHROMIUM="${SALAMIN_CHROMIUM:-/usr/bin/chromium}"

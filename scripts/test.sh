@@ -7,7 +7,7 @@ cd "$ROOT"
 scripts/setup.sh
 
 echo "salamin: ruff"
-.venv/bin/ruff check functions/salamin functions/main.py tests bench scripts
+.venv/bin/ruff check functions/salamin functions/main.py tests bench scripts runner
 
 # Java 21+, the Firestore emulator jar and free ports; one plain sentence and exit 1 when not.
 eval "$(.venv/bin/python scripts/preflight.py)"

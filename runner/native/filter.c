@@ -1,0 +1,121 @@
+/*
+ * Writes the runner's seccomp filter as a raw BPF program (the format bwrap's --seccomp FD reads).
+ *
+ *   build:  cc -O2 -o seccomp-filter filter.c -lseccomp
+ *   use:    ./seccomp-filter OUTPUT.bpf
+ *
+ * The filter allows everything a compiler, a JVM, node or python needs and refuses the system calls a
+ * program in an interview sandbox never needs but an attacker would: kernel and mount administration,
+ * namespaces, tracing other processes, keyrings, BPF, io_uring and the like. Refused calls fail with
+ * EPERM (so a program gets an error it can print, not a mysterious crash); calls from a foreign syscall
+ * ABI (32-bit int 0x80, x32) kill the process, which is libseccomp's default for a non-native arch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const char *const refused[] = {
+    /* tracing and reading or writing other processes */
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    /* mounts, namespaces, root changes */
+    "mount", "umount", "umount2", "pivot_root", "chroot", "setns", "unshare", "move_mount", "open_tree",
+    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    /* kernel keyrings */
+    "keyctl", "add_key", "request_key",
+    /* BPF, perf, userfaultfd, io_uring: large kernel attack surface */
+    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+    /* kernel modules, kexec, reboot, swap */
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "create_module",
+    "get_kernel_syms", "query_module", "reboot", "swapon", "swapoff",
+    /* file handles bypass path permissions */
+    "open_by_handle_at", "name_to_handle_at",
+    /* system administration */
+    "acct", "quotactl", "quotactl_fd", "syslog", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+    "sethostname", "setdomainname", "iopl", "ioperm", "lookup_dcookie", "fanotify_init", "vhangup",
+    "nfsservctl", "uselib", "_sysctl", "ustat", "sysfs",
+    /* NUMA page migration across processes */
+    "migrate_pages", "move_pages",
+    /* System V shared memory: segments hold memory no process's RSS shows once detached */
+    "shmget", "shmat", "shmdt", "shmctl",
+};
+
+static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned count, const struct scmp_arg_cmp *args) {
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) {
+        fprintf(stderr, "seccomp-filter: %s is unknown on this architecture; skipped\n", name);
+        return 0;
+    }
+    int rc = seccomp_rule_add_array(ctx, action, nr, count, args);
+    if (rc < 0) fprintf(stderr, "seccomp-filter: rule for %s failed: %s\n", name, strerror(-rc));
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTPUT.bpf\n", argv[0]);
+        return 2;
+    }
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) return 1;
+    /* A binary tree over syscall numbers instead of a linear list: every allowed call pays a few compares. */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+        fprintf(stderr, "seccomp-filter: this libseccomp cannot build a binary tree; the filter stays linear\n");
+    int rc = 0;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) rc |= add(ctx, SCMP_ACT_ERRNO(EPERM), refused[i], 0, NULL);
+
+    /* memfd_create: a file held open keeps memory that no RSS shows (the tmpfs mounts are size-capped
+     * instead). ENOSYS, as for an old kernel, so libraries fall back to plain files. */
+    rc |= add(ctx, SCMP_ACT_ERRNO(ENOSYS), "memfd_create", 0, NULL);
+    /* clone3 passes its flags in memory, out of a filter's reach: answer ENOSYS so libc falls back to clone. */
+    rc |= add(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+    /* clone may make threads and processes, never new namespaces. */
+    const unsigned long ns_flags[] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
+                                      CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME};
+    for (size_t i = 0; i < sizeof ns_flags / sizeof ns_flags[0]; i++) {
+        struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
+        rc |= add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &cmp);
+    }
+    /* No faking keystrokes into a terminal. */
+    const unsigned long bad_ioctls[] = {TIOCSTI, TIOCLINUX};
+    for (size_t i = 0; i < sizeof bad_ioctls / sizeof bad_ioctls[0]; i++) {
+        struct scmp_arg_cmp cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, bad_ioctls[i]);
+        rc |= add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, &cmp);
+    }
+    /* Sockets: only unix, IPv4 and IPv6 (which reach nothing but the sandbox's own loopback). No netlink,
+     * packet or other exotic families. */
+    struct scmp_arg_cmp above_inet6 = SCMP_A0(SCMP_CMP_GT, AF_INET6);
+    rc |= add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &above_inet6);
+    const unsigned long low_families[] = {AF_UNSPEC, 3, 4, 5, 6, 7, 8, 9};
+    for (size_t i = 0; i < sizeof low_families / sizeof low_families[0]; i++) {
+        struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_EQ, low_families[i]);
+        rc |= add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &cmp);
+    }
+    if (rc < 0) {
+        seccomp_release(ctx);
+        return 1;
+    }
+    int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        perror(argv[1]);
+        seccomp_release(ctx);
+        return 1;
+    }
+    rc = seccomp_export_bpf(ctx, fd);
+    close(fd);
+    seccomp_release(ctx);
+    if (rc < 0) {
+        fprintf(stderr, "seccomp-filter: export failed: %s\n", strerror(-rc));
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,171 @@
+/*
+ * runner-launch: starts one sandbox (bwrap) with rlimits set, waits for it and reports how it ended.
+ *
+ *   runner-launch -u UID -f REPORT_FD [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...
+ *
+ * The runner service (root) starts this; it drops to UID (also the gid, no supplementary groups) at once,
+ * so the service can spawn it with vfork (a fork of the big service process would cost milliseconds).
+ * It forks; the child sets the rlimits (cpu, as, data, nproc, fsize, nofile, stack, core) and execs
+ * PROGRAM. The parent is the subreaper of everything
+ * below it and waits for every descendant, then writes one line to REPORT_FD:
+ * "STATUS UTIME_US STIME_US MAXRSS_KB", PROGRAM's wait status and the resource usage of PROGRAM and all
+ * its descendants. Starting PROGRAM from this small process keeps the service's own memory out of the
+ * peak-memory figure (a forked child inherits its parent's RSS high-water mark).
+ *
+ * If the service dies, this process gets SIGKILL (PR_SET_PDEATHSIG), and bwrap --die-with-parent takes
+ * the sandbox down with it.
+ *
+ *   runner-launch -u UID -k
+ *
+ * kills every process of UID (kill(-1, SIGKILL) as UID): the service's last sweep after a stopped run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_LIMITS 16
+
+struct limit {
+    int resource;
+    struct rlimit value;
+};
+
+static int resource_by_name(const char *name, size_t len) {
+    static const struct {
+        const char *name;
+        int resource;
+    } names[] = {
+        {"cpu", RLIMIT_CPU},     {"as", RLIMIT_AS},         {"data", RLIMIT_DATA},   {"nproc", RLIMIT_NPROC},
+        {"fsize", RLIMIT_FSIZE}, {"nofile", RLIMIT_NOFILE}, {"stack", RLIMIT_STACK}, {"core", RLIMIT_CORE},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i].name) == len && strncmp(names[i].name, name, len) == 0) return names[i].resource;
+    return -1;
+}
+
+static int parse_limit(const char *spec, struct limit *out) {
+    const char *eq = strchr(spec, '=');
+    if (!eq) return -1;
+    out->resource = resource_by_name(spec, (size_t)(eq - spec));
+    if (out->resource < 0) return -1;
+    char *end;
+    errno = 0;
+    unsigned long long soft = strtoull(eq + 1, &end, 10);
+    unsigned long long hard = soft;
+    if (errno || end == eq + 1) return -1;
+    if (*end == ':') {
+        const char *h = end + 1;
+        hard = strtoull(h, &end, 10);
+        if (errno || end == h) return -1;
+    }
+    if (*end != '\0' || soft > hard) return -1;
+    out->value.rlim_cur = (rlim_t)soft;
+    out->value.rlim_max = (rlim_t)hard;
+    return 0;
+}
+
+static void usage(void) {
+    fprintf(stderr, "usage: runner-launch -u UID -f REPORT_FD [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...\n"
+                    "       runner-launch -u UID -k\n");
+    exit(2);
+}
+
+static long long micros(struct timeval tv) { return (long long)tv.tv_sec * 1000000 + tv.tv_usec; }
+
+int main(int argc, char **argv) {
+    int report_fd = -1;
+    long uid = -1;
+    int kill_all = 0;
+    struct limit limits[MAX_LIMITS];
+    int nlimits = 0;
+    int i = 1;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
+            report_fd = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "-k") == 0) {
+            kill_all = 1;
+        } else if (strcmp(argv[i], "-u") == 0 && i + 1 < argc) {
+            uid = strtol(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc && nlimits < MAX_LIMITS) {
+            if (parse_limit(argv[++i], &limits[nlimits]) != 0) {
+                fprintf(stderr, "runner-launch: bad limit %s\n", argv[i]);
+                return 2;
+            }
+            nlimits++;
+        } else {
+            usage();
+        }
+    }
+    if (uid <= 0 || (!kill_all && (report_fd < 0 || i >= argc))) usage();
+
+    /* Credentials first: changing them clears the parent-death signal, which is set just after. */
+    if (setgroups(0, NULL) != 0 || setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) != 0 ||
+        setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) {
+        perror("runner-launch: dropping privileges");
+        return 1;
+    }
+    if (kill_all) {
+        /* Every process this uid may signal, i.e. every process of the uid but this one. */
+        for (int round = 0; round < 3 && kill(-1, SIGKILL) == 0; round++) {
+        }
+        return 0;
+    }
+    pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 1;
+    /* bwrap's outer process can exit before the sandbox's pid 1 is reaped (it learns the exit status
+     * through an eventfd); as subreaper this process adopts it, so every descendant's usage is counted. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+        perror("runner-launch: subreaper");
+        return 1;
+    }
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("runner-launch: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        close(report_fd);
+        for (int k = 0; k < nlimits; k++) {
+            if (setrlimit(limits[k].resource, &limits[k].value) != 0) {
+                perror("runner-launch: setrlimit");
+                _exit(126);
+            }
+        }
+        execv(argv[i], &argv[i]);
+        fprintf(stderr, "runner-launch: exec %s: %s\n", argv[i], strerror(errno));
+        _exit(127);
+    }
+
+    int status = 0;
+    long long utime_us = 0, stime_us = 0;
+    long maxrss = 0;
+    for (;;) {
+        int st;
+        struct rusage ru;
+        pid_t done = wait4(-1, &st, 0, &ru);
+        if (done < 0) {
+            if (errno == EINTR) continue;
+            break; /* ECHILD: every descendant is reaped */
+        }
+        if (done == pid) status = st;
+        utime_us += micros(ru.ru_utime);
+        stime_us += micros(ru.ru_stime);
+        if (ru.ru_maxrss > maxrss) maxrss = ru.ru_maxrss;
+    }
+    dprintf(report_fd, "%d %lld %lld %ld\n", status, utime_us, stime_us, maxrss);
+    return 0;
+}

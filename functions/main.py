@@ -7,7 +7,7 @@ from typing import Any
 
 from firebase_functions import firestore_fn, https_fn, options, params, tasks_fn
 
-from salamin import firebase, matchmaking, profiles, sessions, signaling, tasks
+from salamin import firebase, interview, matchmaking, profiles, sessions, signaling, tasks
 
 options.set_global_options(region="us-central1", max_instances=20)
 
@@ -82,3 +82,44 @@ def onPresenceWritten(event: firestore_fn.Event[firestore_fn.Change[firestore_fn
     after = event.data.after if event.data else None
     presence = after.to_dict() if after is not None and after.exists else None
     sessions.mirror_presence(firebase.db(), event.params["sessionId"], event.params["uid"], presence)
+
+
+# ---- interview flow ------------------------------------------------------------------------------------
+
+def _session_id(req: https_fn.CallableRequest[Any]) -> str:
+    data = req.data if isinstance(req.data, dict) else {}
+    sid = data.get("sessionId")
+    if not isinstance(sid, str) or not sid or len(sid) > 128 or "/" in sid:
+        raise https_fn.HttpsError(https_fn.FunctionsErrorCode.INVALID_ARGUMENT, "Which session? The id is missing.")
+    return sid
+
+
+@https_fn.on_call()
+def joinSession(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return interview.join(firebase.db(), _session_id(req), _require_uid(req))
+
+
+@https_fn.on_call()
+def advancePhase(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    data = req.data if isinstance(req.data, dict) else {}
+    return interview.advance(firebase.db(), _session_id(req), _require_uid(req), data.get("fromIndex"))
+
+
+@https_fn.on_call()
+def leaveSession(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return interview.leave(firebase.db(), _session_id(req), _require_uid(req))
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+def sessionNoShow(req: tasks_fn.CallableRequest[Any]) -> None:
+    interview.on_no_show(firebase.db(), req.data)
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+def sessionPhaseTimer(req: tasks_fn.CallableRequest[Any]) -> None:
+    interview.on_phase_timer(firebase.db(), req.data)
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+def sessionHardStop(req: tasks_fn.CallableRequest[Any]) -> None:
+    interview.on_hard_stop(firebase.db(), req.data)

@@ -16,6 +16,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from salamin import firebase  # noqa: E402
 
@@ -59,6 +60,10 @@ def id_token(email: str, display_name: str) -> str:
 
 def main() -> int:
     db = firebase.db()
+    import load_questions  # noqa: PLC0415 - a sibling script
+
+    version, count, _ = load_questions.load()
+    print(f"  question bank {version}: {count} questions")
     for user in DEMO_USERS:
         token = id_token(user["email"], user["displayName"])
         r = requests.post(f"http://{FUNCTIONS}/{PROJECT}/us-central1/bootstrapProfile",

@@ -17,7 +17,7 @@ from google.api_core.exceptions import Aborted, NotFound
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from salamin import matching, tasks
+from salamin import lifecycle, matching, tasks
 
 QUEUE = "matchingQueue"
 SESSIONS = "peerSessions"
@@ -28,6 +28,7 @@ SESSION_MINUTES = 60
 MATCH_ATTEMPTS = 4
 TIMEOUT_FN = "matchTimeout"
 RETRY_FN = "matchRetry"
+NO_SHOW_FN = "sessionNoShow"
 LABELS = {"behavioral": "behavioral", "technical": "technical coding", "case_study": "case study / system design",
           "mixed": "mixed"}
 
@@ -148,9 +149,10 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
             continue
         partner, score = picked
         try:
-            return _commit_pair(db, me, partner, score, ctx)
+            session_id = _commit_pair(db, me, partner, score, ctx)
         except _GoneError:
             excluded.add(partner.uid)
+            continue
         except (Aborted, ValueError) as err:
             # Lost a lock race with another attempt on the same people (ValueError is what the client
             # raises when its own retries run out). Re-read and try again: the other attempt may well
@@ -158,6 +160,10 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
             if isinstance(err, ValueError) and "transaction" not in str(err).lower():
                 raise
             time.sleep(random.uniform(0.05, 0.25))
+            continue
+        # The no-show timer: a session nobody comes to is cancelled and the one who came re-queued.
+        tasks.enqueue(NO_SHOW_FN, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60, f"noshow-{session_id}")
+        return session_id
     return None
 
 

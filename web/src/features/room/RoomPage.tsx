@@ -19,6 +19,7 @@ import { CallEngine, type EngineSnapshot } from './callEngine';
 import { CallView } from './CallView';
 import { openMedia } from './media';
 import { PreJoin, type JoinChoice } from './PreJoin';
+import { InterviewPanel, type InterviewSession } from './InterviewPanel';
 
 /** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
 async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
@@ -58,6 +59,8 @@ declare global {
 }
 
 const getIceServers = httpsCallable<{ sessionId: string }, IceServersResponse>(functions, 'getIceServers');
+const joinSession = httpsCallable<{ sessionId: string }, { status: string; serverTime: number }>(functions, 'joinSession');
+const leaveSession = httpsCallable<{ sessionId: string }, { status: string }>(functions, 'leaveSession');
 
 /** /session/:sessionId — only the two participants get in; an ended session shows a clear page. */
 export function RoomPage() {
@@ -126,11 +129,17 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   const [joinError, setJoinError] = useState<string | null>(null);
   const [joining, setJoining] = useState(false);
   const engineRef = useRef<CallEngine | null>(null);
+  const [clockOffsetMs, setClockOffsetMs] = useState(0);
 
   async function join(choice: JoinChoice) {
     setJoining(true);
     setJoinError(null);
     try {
+      // Entering the room is what starts the interview (both in: phases begin); the answer also gives
+      // the server's clock, so both countdowns agree whatever the local clocks say.
+      const sentAt = Date.now();
+      const joined = await withRetries(() => joinSession({ sessionId: session.id }));
+      setClockOffsetMs(joined.data.serverTime * 1000 - (sentAt + Date.now()) / 2);
       const ice = await withRetries(() => getIceServers({ sessionId: session.id }));
       const e = new CallEngine({
         db,
@@ -197,6 +206,8 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   async function leave() {
     sessionStorage.removeItem(rejoinKey);
     await engine?.leave();
+    // Leaving ends the session early for both; the partner is told and both can still give feedback.
+    await leaveSession({ sessionId: session.id }).catch(() => undefined);
     navigate('/sessions', { replace: true });
   }
 
@@ -213,7 +224,7 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
         <dt>Length</dt>
         <dd>{session.estimatedDuration} minutes, you swap roles after {session.halfDuration}</dd>
       </dl>
-      <p className="muted small">The shared code editor and whiteboard will open in this panel.</p>
+      <InterviewPanel session={session as InterviewSession} uid={uid} clockOffsetMs={clockOffsetMs} />
     </div>
   );
 

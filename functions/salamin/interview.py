@@ -1,0 +1,310 @@
+"""The interview flow on Firestore: the I/O around `salamin.lifecycle` and `salamin.questions`.
+
+Each entry point loads the session in a transaction, asks the state machine what the action does,
+writes the result, and then performs the side effects the transition asked for (timers, questions,
+notifications). Side effects are idempotent on their own (deterministic task ids and document ids), so
+a retried call or a task delivered twice does no harm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from google.cloud import firestore
+
+from salamin import lifecycle as lc
+from salamin import questions as qb
+from salamin import tasks
+
+SESSIONS = "peerSessions"
+BANK = "questionBank"
+BANK_META = ("config", "questionBank")
+QUESTIONS_PER_HALF = {"behavioral": 2, "technical": 1, "case_study": 1, "mixed": 1}
+NO_SHOW_FN = "sessionNoShow"
+PHASE_FN = "sessionPhaseTimer"
+HARD_STOP_FN = "sessionHardStop"
+
+
+def _ts(value: float | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromtimestamp(value, dt.UTC)
+
+
+def _secs(value: Any) -> float | None:
+    return value.timestamp() if hasattr(value, "timestamp") else None
+
+
+def state_from_doc(doc: dict[str, Any]) -> lc.State:
+    a, b = doc["participantIds"]
+    pending = doc.get("pendingAdvance")
+    return lc.State(
+        participants=(a, b),
+        status=doc["status"],
+        roles=dict(doc["roles"]),
+        joined=frozenset(doc.get("joinedIds") or []),
+        phase_index=doc.get("phaseIndex"),
+        phase_started_at=_secs(doc.get("phaseStartedAt")),
+        pending_advance=(pending["by"], int(pending["fromIndex"])) if pending else None,
+        started_at=_secs(doc.get("startedAt")),
+        ended_at=_secs(doc.get("endedAt")),
+        end_reason=doc.get("endReason"),
+        left_early=doc.get("leftEarly"),
+    )
+
+
+def doc_from_state(s: lc.State) -> dict[str, Any]:
+    return {
+        "status": s.status,
+        "roles": s.roles,
+        "joinedIds": sorted(s.joined),
+        "phaseIndex": s.phase_index,
+        "currentPhase": s.phase_name(),
+        "half": s.half if s.phase_index is not None else None,
+        "phaseStartedAt": _ts(s.phase_started_at),
+        "phaseEndsAt": _ts(s.phase_ends_at()),
+        "pendingAdvance": {"by": s.pending_advance[0], "fromIndex": s.pending_advance[1]}
+        if s.pending_advance else None,
+        "startedAt": _ts(s.started_at),
+        "endedAt": _ts(s.ended_at),
+        "endReason": s.end_reason,
+        "leftEarly": s.left_early,
+    }
+
+
+def _fail(err: lc.TransitionError) -> Exception:
+    from firebase_functions import https_fn  # noqa: PLC0415 - only the callable layer needs it
+
+    codes = {
+        "failed-precondition": https_fn.FunctionsErrorCode.FAILED_PRECONDITION,
+        "permission-denied": https_fn.FunctionsErrorCode.PERMISSION_DENIED,
+        "invalid-argument": https_fn.FunctionsErrorCode.INVALID_ARGUMENT,
+        "not-found": https_fn.FunctionsErrorCode.NOT_FOUND,
+    }
+    return https_fn.HttpsError(codes.get(err.code, https_fn.FunctionsErrorCode.FAILED_PRECONDITION), err.message)
+
+
+def _apply(db: firestore.Client, session_id: str, action: Any) -> tuple[lc.State, lc.State, Any, dict[str, Any]]:
+    """Runs `action(state) -> (state, result)` in a transaction; returns before, after, result, doc."""
+    ref = db.collection(SESSIONS).document(session_id)
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> tuple[lc.State, lc.State, Any, dict[str, Any]]:
+        snap = ref.get(transaction=tx)
+        if not snap.exists:
+            raise lc.TransitionError("not-found", "This session does not exist or is not yours.")
+        doc = snap.to_dict() or {}
+        before = state_from_doc(doc)
+        after, result = action(before)
+        if after != before:
+            tx.update(ref, doc_from_state(after))
+        return before, after, result, doc
+
+    return run(db.transaction())
+
+
+def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.State,
+             doc: dict[str, Any]) -> None:
+    new = after.events[len(before.events):]
+    for event in new:
+        if event == "started":
+            _assign_questions(db, session_id, doc, after)
+            tasks.enqueue(HARD_STOP_FN, {"sessionId": session_id},
+                          (sum(lc.PHASE_MINUTES) + lc.HARD_STOP_GRACE_MINUTES) * 60, f"hardstop-{session_id}")
+        elif event.startswith("phase:"):
+            index = int(event.split(":", 1)[1])
+            _schedule_phase(session_id, index)
+            if index == lc.ROLE_SWITCH_INDEX:
+                _reveal_second_half(db, session_id, after)
+        elif event.startswith("left_early:"):
+            who = event.split(":", 1)[1]
+            _notify(db, after.partner(who), f"left-{session_id}", {
+                "type": "partner_left", "title": "Your partner left",
+                "message": "Your partner ended the session early. You can still leave them feedback.",
+                "sessionId": session_id})
+
+
+def _schedule_phase(session_id: str, index: int) -> None:
+    length = lc.PHASE_MINUTES[index] * 60
+    if length > lc.NUDGE_BEFORE_S * 2:
+        tasks.enqueue(PHASE_FN, {"sessionId": session_id, "phaseIndex": index, "kind": "nudge"},
+                      length - lc.NUDGE_BEFORE_S, f"phase-{session_id}-{index}-nudge")
+    tasks.enqueue(PHASE_FN, {"sessionId": session_id, "phaseIndex": index, "kind": "timeup"},
+                  length, f"phase-{session_id}-{index}-timeup")
+
+
+def _notify(db: firestore.Client, uid: str, note_id: str, body: dict[str, Any]) -> None:
+    db.collection("users").document(uid).collection("notifications").document(note_id).set(
+        {**body, "createdAt": firestore.SERVER_TIMESTAMP, "read": False})
+
+
+# ---- questions -----------------------------------------------------------------------------------------
+
+_BANK_CACHE: dict[str, list[qb.Question]] = {}
+
+
+def load_bank(db: firestore.Client) -> list[qb.Question]:
+    """The bank as loaded into Firestore by scripts/load_questions.py, cached per bank version."""
+    meta = db.collection(BANK_META[0]).document(BANK_META[1]).get().to_dict() or {}
+    version = str(meta.get("version", ""))
+    if version and version in _BANK_CACHE:
+        return _BANK_CACHE[version]
+    bank = [qb.question_from_dict(s.to_dict() or {}) for s in db.collection(BANK).stream()]
+    if version:
+        _BANK_CACHE.clear()
+        _BANK_CACHE[version] = bank
+    return bank
+
+
+def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any], state: lc.State) -> None:
+    """Picks both halves once (deterministic per session, so a retry picks the same), reveals the first."""
+    plan_ref = db.collection(SESSIONS).document(session_id).collection("server").document("plan")
+    if plan_ref.get().exists:
+        return
+    bank = load_bank(db)
+    if not bank:
+        return  # no bank loaded (a bare emulator): the room still works, with no question panel
+    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection("users").document(u)
+                                                           for u in state.participants])}
+    seen = {q for u in users.values() for q in (u.get("seenQuestions") or [])}
+    session_type = doc.get("sessionType", "technical")
+    count = QUESTIONS_PER_HALF.get(session_type, 1)
+    first, second = qb.select_halves(bank, session_type, doc.get("difficulty", "intermediate"), seen, count,
+                                     session_id)
+    interviewer = state.interviewer()
+    batch = db.batch()
+    batch.set(plan_ref, {"half1": [q.id for q in first], "half2": [q.id for q in second]})
+    batch.update(db.collection(SESSIONS).document(session_id), {
+        "questionSet": {"1": [qb.public_part(q) for q in first]},
+        "questionIds": [q.id for q in first],
+    })
+    batch.set(db.collection(SESSIONS).document(session_id).collection("private").document(interviewer),
+              {"uid": interviewer, "half": 1, "questions": [qb.private_part(q) for q in first]})
+    for uid in state.participants:
+        batch.set(db.collection("users").document(uid),
+                  {"seenQuestions": firestore.ArrayUnion([q.id for q in first + second])}, merge=True)
+    batch.commit()
+
+
+def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) -> None:
+    plan = db.collection(SESSIONS).document(session_id).collection("server").document("plan").get().to_dict()
+    if not plan:
+        return
+    by_id = {q.id: q for q in load_bank(db)}
+    second = [by_id[i] for i in plan.get("half2", []) if i in by_id]
+    interviewer = state.interviewer()  # roles have swapped already
+    batch = db.batch()
+    batch.update(db.collection(SESSIONS).document(session_id), {
+        "questionSet.2": [qb.public_part(q) for q in second],
+        "questionIds": firestore.ArrayUnion([q.id for q in second]),
+    })
+    batch.set(db.collection(SESSIONS).document(session_id).collection("private").document(interviewer),
+              {"uid": interviewer, "half": 2, "questions": [qb.private_part(q) for q in second]})
+    batch.commit()
+
+
+# ---- entry points -----------------------------------------------------------------------------------------
+
+def join(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
+    now = time.time()
+    try:
+        before, after, _, doc = _apply(db, session_id, lambda s: (lc.join(s, uid, now), None))
+    except lc.TransitionError as err:
+        raise _fail(err) from err
+    _effects(db, session_id, before, after, doc)
+    return {"status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
+
+
+def advance(db: firestore.Client, session_id: str, uid: str, from_index: object) -> dict[str, Any]:
+    if not isinstance(from_index, int) or isinstance(from_index, bool):
+        raise _fail(lc.TransitionError("invalid-argument", "Which phase are you moving on from?"))
+    now = time.time()
+    try:
+        before, after, result, doc = _apply(db, session_id, lambda s: lc.advance(s, uid, from_index, now))
+    except lc.TransitionError as err:
+        raise _fail(err) from err
+    _effects(db, session_id, before, after, doc)
+    return {"result": result, "status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
+
+
+def leave(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
+    now = time.time()
+    try:
+        before, after, _, doc = _apply(db, session_id, lambda s: (lc.leave_early(s, uid, now), None))
+    except lc.TransitionError as err:
+        raise _fail(err) from err
+    _effects(db, session_id, before, after, doc)
+    return {"status": after.status, "phaseIndex": after.phase_index}
+
+
+def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
+    tasks.check_due(payload)
+    session_id, index, kind = str(payload["sessionId"]), int(payload["phaseIndex"]), payload.get("kind")
+    if kind == "nudge":
+        snap = db.collection(SESSIONS).document(session_id).get()
+        doc = snap.to_dict() if snap.exists else None
+        if not doc or doc.get("phaseIndex") != index or doc.get("status") not in ("active", "ending"):
+            return "already"
+        db.collection(SESSIONS).document(session_id).update(
+            {"nudge": {"phaseIndex": index, "at": firestore.SERVER_TIMESTAMP,
+                       "message": "Two minutes left in this part."}})
+        return "nudged"
+    now = time.time()
+    before, after, result, doc = _apply(db, session_id, lambda s: lc.time_up(s, index, now))
+    _effects(db, session_id, before, after, doc)
+    return str(result)
+
+
+def on_hard_stop(db: firestore.Client, payload: dict[str, Any]) -> str:
+    tasks.check_due(payload)
+    now = time.time()
+    before, after, _, doc = _apply(db, str(payload["sessionId"]), lambda s: (lc.hard_stop(s, now), None))
+    _effects(db, str(payload["sessionId"]), before, after, doc)
+    return after.status
+
+
+def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
+    """Cancels a session someone didn't come to; the one who came goes to the front of the queue."""
+    tasks.check_due(payload)
+    session_id = str(payload["sessionId"])
+    now = time.time()
+    before, after, _, doc = _apply(db, session_id, lambda s: (lc.no_show(s, now), None))
+    absent = [e.split(":", 1)[1] for e in after.events[len(before.events):] if e.startswith("no_show:")]
+    for uid in absent:
+        stats_ref = db.collection("userStats").document(uid)
+        # One ledger entry per session, so a repeated task cannot count the same no-show twice.
+        ledger = stats_ref.collection("ledger").document(f"noshow-{session_id}")
+        if not ledger.get().exists:
+            batch = db.batch()
+            batch.set(ledger, {"kind": "no_show", "sessionId": session_id, "at": firestore.SERVER_TIMESTAMP})
+            batch.set(stats_ref, {"reliability": {"noShows": firestore.Increment(1)}}, merge=True)
+            batch.commit()
+    for uid in after.participants:
+        if uid in absent:
+            continue
+        _requeue_at_front(db, uid, session_id)
+        _notify(db, uid, f"noshow-{session_id}", {
+            "type": "partner_no_show", "title": "Your partner didn't show up",
+            "message": "Sorry about that. You're back at the front of the queue with the same preferences.",
+            "sessionId": session_id})
+    del doc
+    return absent
+
+
+def _requeue_at_front(db: firestore.Client, uid: str, session_id: str) -> None:
+    user = db.collection("users").document(uid).get().to_dict() or {}
+    prefs = user.get("lastPreferences")
+    if not prefs:
+        return
+    ref = db.collection("matchingQueue").document(uid)
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> None:
+        current = ref.get(transaction=tx)
+        data = current.to_dict() if current.exists else None
+        if data and (data.get("status") == "waiting" or data.get("requeuedFrom") == session_id):
+            return
+        tx.set(ref, {**prefs, "uid": uid, "status": "waiting", "priority": True, "requeuedFrom": session_id,
+                     "joinedAt": firestore.SERVER_TIMESTAMP})
+
+    run(db.transaction())

@@ -1,0 +1,226 @@
+"""The interview flow on the emulators: callables, the state machine on real sessions, questions per
+half behind the rules, and the task-queue timers (no-show, hard stop) through the real Tasks emulator."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from tests.support.emulators import (
+    SERVER_TIMESTAMP,
+    AuthUser,
+    CallableError,
+    DeniedError,
+    FirestoreClient,
+    call,
+    make_session,
+    sign_up,
+)
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
+ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def wait_for(fn: Callable[[], T | None], timeout: float = 60, every: float = 0.5) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(every)
+
+
+@pytest.fixture
+def bank() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import load_questions
+
+    load_questions.load(force=True)
+
+
+@pytest.fixture
+def pair(admin: FirestoreClient, bank: None) -> tuple[AuthUser, AuthUser, str]:
+    a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
+    return a, b, make_session(admin, a, b)
+
+
+def session(admin: FirestoreClient, sid: str) -> dict[str, Any]:
+    doc = admin.get(f"peerSessions/{sid}")
+    assert doc is not None
+    return doc
+
+
+def advance(user: AuthUser, sid: str, index: int) -> str:
+    return call("advancePhase", {"sessionId": sid, "fromIndex": index}, user=user)["result"]
+
+
+def test_a_whole_session_from_join_to_completed(pair: tuple[AuthUser, AuthUser, str],
+                                                admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    assert call("joinSession", {"sessionId": sid}, user=a)["status"] == "starting"
+    assert call("joinSession", {"sessionId": sid}, user=a)["status"] == "starting"  # double submission
+    out = call("joinSession", {"sessionId": sid}, user=b)
+    assert out["status"] == "active" and out["phaseIndex"] == 0 and out["serverTime"] > 0
+    s = session(admin, sid)
+    assert s["currentPhase"] == "introduction" and s["phaseEndsAt"] > s["phaseStartedAt"]
+    first = s["questionSet"]["1"]
+    assert len(first) == 1 and "prompt" in first[0] and "solution" not in first[0] and "hints" not in first[0]
+    assert "2" not in s["questionSet"]  # the second half's questions stay hidden until the switch
+
+    # Only the interviewer (a) can read the solution, hints and rubric: the rules, not the UI.
+    private = FirestoreClient.as_user(a).get(f"peerSessions/{sid}/private/{a.uid}")
+    assert private["half"] == 1 and private["questions"][0]["solution"]
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).get(f"peerSessions/{sid}/private/{a.uid}")
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).get(f"peerSessions/{sid}/server/plan")
+
+    assert advance(a, sid, 0) == "proposed"
+    assert advance(a, sid, 0) == "proposed"  # asking twice changes nothing
+    assert advance(b, sid, 0) == "advanced"
+    assert advance(b, sid, 1) == "proposed"  # the interviewee cannot skip the half alone
+    assert session(admin, sid)["phaseIndex"] == 1
+    assert advance(a, sid, 1) == "advanced"  # the interviewer agrees
+    s = session(admin, sid)
+    assert s["currentPhase"] == "role_switch" and s["roles"] == {a.uid: "interviewee", b.uid: "interviewer"}
+    second = s["questionSet"]["2"]
+    assert second and {q["id"] for q in second}.isdisjoint({q["id"] for q in first})
+    private_b = FirestoreClient.as_user(b).get(f"peerSessions/{sid}/private/{b.uid}")
+    assert private_b["half"] == 2
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).get(f"peerSessions/{sid}/private/{b.uid}")
+
+    assert advance(a, sid, 2) == "proposed"
+    assert advance(b, sid, 2) == "advanced"
+    assert advance(b, sid, 3) == "advanced"  # b interviews now
+    s = session(admin, sid)
+    assert s["status"] == "ending" and s["currentPhase"] == "feedback"
+    assert advance(a, sid, 3) == "already"  # a late click on an old phase
+    advance(a, sid, 4)
+    advance(b, sid, 4)
+    advance(a, sid, 5)
+    assert advance(b, sid, 5) == "advanced"
+    s = session(admin, sid)
+    assert s["status"] == "completed" and s["endReason"] == "finished" and s["endedAt"]
+    with pytest.raises(CallableError) as err:
+        call("joinSession", {"sessionId": sid}, user=a)
+    assert err.value.status == "FAILED_PRECONDITION"
+    # Both have now practised these questions: the next selection avoids them.
+    seen = set(admin.get(f"users/{a.uid}")["seenQuestions"])
+    assert {q["id"] for q in first + second} <= seen
+
+
+def test_illegal_and_unknown_calls_get_clear_errors(pair: tuple[AuthUser, AuthUser, str]) -> None:
+    a, b, sid = pair
+    stranger = sign_up()
+    cases = [
+        ("joinSession", {"sessionId": sid}, stranger, "PERMISSION_DENIED"),
+        ("joinSession", {"sessionId": "no-such-session"}, a, "NOT_FOUND"),
+        ("joinSession", {}, a, "INVALID_ARGUMENT"),
+        ("advancePhase", {"sessionId": sid, "fromIndex": 0}, a, "FAILED_PRECONDITION"),  # not started
+        ("advancePhase", {"sessionId": sid, "fromIndex": "zero"}, a, "INVALID_ARGUMENT"),
+        ("joinSession", {"sessionId": sid}, None, "UNAUTHENTICATED"),
+    ]
+    for name, data, user, status in cases:
+        with pytest.raises(CallableError) as err:
+            call(name, data, user=user)
+        assert err.value.status == status, (name, data, err.value)
+        assert err.value.message  # a sentence, not a stack trace
+    del b
+
+
+def test_leaving_early_ends_the_session_and_tells_the_partner(pair: tuple[AuthUser, AuthUser, str],
+                                                              admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    assert call("leaveSession", {"sessionId": sid}, user=b)["status"] == "ending"
+    s = session(admin, sid)
+    assert s["currentPhase"] == "feedback" and s["leftEarly"] == b.uid
+    note = FirestoreClient.as_user(a).get(f"users/{a.uid}/notifications/left-{sid}")
+    assert note["type"] == "partner_left"
+
+
+def test_nobody_writes_status_phase_roles_or_timestamps(pair: tuple[AuthUser, AuthUser, str]) -> None:
+    a, _, sid = pair
+    me = FirestoreClient.as_user(a)
+    for change in ({"status": "completed"}, {"phaseIndex": 5}, {"roles": {a.uid: "interviewer"}},
+                   {"startedAt": SERVER_TIMESTAMP}, {"questionSet": {}}):
+        with pytest.raises(DeniedError):
+            me.update(f"peerSessions/{sid}", change)
+
+
+def test_notes_are_private_to_their_author(pair: tuple[AuthUser, AuthUser, str]) -> None:
+    a, b, sid = pair
+    path = f"peerSessions/{sid}/notes/{a.uid}"
+    FirestoreClient.as_user(a).set(path, {"uid": a.uid, "text": "Strong on edge cases", "updatedAt": SERVER_TIMESTAMP})
+    assert FirestoreClient.as_user(a).get(path)["text"] == "Strong on edge cases"
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).get(path)
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).set(path, {"uid": a.uid, "text": "x", "updatedAt": SERVER_TIMESTAMP})
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(path, {"uid": a.uid, "text": "x" * 20001, "updatedAt": SERVER_TIMESTAMP})
+    with pytest.raises(DeniedError):
+        FirestoreClient.signed_out().get(path)
+
+
+def _enqueue(fn: str, payload: dict[str, Any], task_id: str) -> None:
+    os.environ.setdefault("CLOUD_TASKS_EMULATOR_HOST", "127.0.0.1:9499")
+    from salamin import tasks
+
+    assert tasks.enqueue(fn, payload, 0, task_id)
+
+
+def test_no_show_task_cancels_requeues_and_counts_once(pair: tuple[AuthUser, AuthUser, str],
+                                                        admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    prefs = {"sessionTypes": ["technical"], "difficultyLevels": ["intermediate"], "rolePreference": "flexible",
+             "languages": ["english"], "industries": [], "targetRoles": [], "timeZone": "UTC",
+             "experienceLevel": "mid", "maxWaitTime": 120}
+    admin.set(f"users/{a.uid}", {"uid": a.uid, "lastPreferences": prefs})
+    call("joinSession", {"sessionId": sid}, user=a)  # b never comes
+    _enqueue("sessionNoShow", {"sessionId": sid}, f"test-noshow-{sid}-1")
+    wait_for(lambda: session(admin, sid)["status"] == "cancelled")
+    assert session(admin, sid)["endReason"] == "no_show"
+    entry = wait_for(lambda: admin.get(f"matchingQueue/{a.uid}"))
+    assert entry["priority"] is True and entry["requeuedFrom"] == sid
+    assert FirestoreClient.as_user(a).get(f"users/{a.uid}/notifications/noshow-{sid}")["type"] == "partner_no_show"
+    stats = wait_for(lambda: admin.get(f"userStats/{b.uid}"))
+    assert stats["reliability"]["noShows"] == 1
+    _enqueue("sessionNoShow", {"sessionId": sid}, f"test-noshow-{sid}-2")  # delivered again
+    time.sleep(4)
+    assert admin.get(f"userStats/{b.uid}")["reliability"]["noShows"] == 1
+    assert admin.get(f"userStats/{a.uid}") is None
+
+
+def test_hard_stop_task_completes_a_running_session(pair: tuple[AuthUser, AuthUser, str],
+                                                    admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    _enqueue("sessionHardStop", {"sessionId": sid}, f"test-hardstop-{sid}")
+    wait_for(lambda: session(admin, sid)["status"] == "completed")
+    assert session(admin, sid)["endReason"] == "time_limit"
+
+
+def test_phase_timer_moves_on_once(pair: tuple[AuthUser, AuthUser, str], admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    _enqueue("sessionPhaseTimer", {"sessionId": sid, "phaseIndex": 0, "kind": "timeup"}, f"test-phase-{sid}-1")
+    wait_for(lambda: session(admin, sid)["phaseIndex"] == 1)
+    _enqueue("sessionPhaseTimer", {"sessionId": sid, "phaseIndex": 0, "kind": "timeup"}, f"test-phase-{sid}-2")
+    _enqueue("sessionPhaseTimer", {"sessionId": sid, "phaseIndex": 1, "kind": "nudge"}, f"test-phase-{sid}-3")
+    nudge = wait_for(lambda: session(admin, sid).get("nudge"))
+    assert nudge["phaseIndex"] == 1
+    assert session(admin, sid)["phaseIndex"] == 1  # the repeated time-up did not skip the interview

@@ -1,0 +1,210 @@
+import { useEffect, useRef, useState } from 'react';
+import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
+import { httpsCallable } from 'firebase/functions';
+import { ChevronRight, Clock } from 'lucide-react';
+import { db, functions } from '../../lib/firebase';
+import type { PeerSession } from '../../types/models';
+
+/** Phase names as the server writes them (lifecycle.PHASES), with the half for the two interviews. */
+const PHASE_LABELS = ['Introductions', 'Interview — first half', 'Switch roles', 'Interview — second half', 'Feedback', 'Wrap-up'];
+
+interface PublicQuestion {
+  id: string;
+  title: string;
+  prompt: string;
+  difficulty: string;
+  tags?: string[];
+}
+interface PrivateQuestion {
+  id: string;
+  hints?: string[];
+  solution?: string;
+  rubric?: { criterion: string; description: string }[];
+}
+interface PrivateDoc {
+  half: number;
+  questions: PrivateQuestion[];
+}
+
+export type InterviewSession = PeerSession & {
+  phaseIndex?: number | null;
+  phaseEndsAt?: { toMillis(): number } | null;
+  pendingAdvance?: { by: string; fromIndex: number } | null;
+  questionSet?: Record<string, PublicQuestion[]>;
+  nudge?: { phaseIndex: number; message: string } | null;
+};
+
+const advancePhase = httpsCallable<{ sessionId: string; fromIndex: number }, { result: string }>(functions, 'advancePhase');
+
+function formatLeft(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The phase bar (same phase and countdown for both, from server timestamps and the server's clock
+ * offset), the question panel for the current role, and the interviewer's private notes.
+ */
+export function InterviewPanel({ session, uid, clockOffsetMs }: { session: InterviewSession; uid: string; clockOffsetMs: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [privateDoc, setPrivateDoc] = useState<PrivateDoc | null>(null);
+  const index = session.phaseIndex ?? null;
+  const myRole = session.roles[uid];
+  const half = index !== null && index >= 2 ? 2 : 1;
+
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  // Only the interviewer's own document exists for them; the rules refuse anyone else.
+  useEffect(() => {
+    if (myRole !== 'interviewer') {
+      setPrivateDoc(null);
+      return;
+    }
+    return onSnapshot(
+      doc(db, 'peerSessions', session.id, 'private', uid),
+      (snap) => setPrivateDoc(snap.exists() ? (snap.data() as PrivateDoc) : null),
+      () => setPrivateDoc(null),
+    );
+  }, [session.id, uid, myRole, half]);
+
+  if (index === null)
+    return (
+      <p className="muted" data-testid="phase-waiting">
+        The interview starts when you’re both in the room.
+      </p>
+    );
+
+  const endsAt = session.phaseEndsAt?.toMillis() ?? null;
+  const left = endsAt === null ? null : endsAt - (now + clockOffsetMs);
+  const pending = session.pendingAdvance && session.pendingAdvance.fromIndex === index ? session.pendingAdvance : null;
+  const iProposed = pending?.by === uid;
+  const partnerProposed = pending !== null && !iProposed;
+  const interviewing = index === 1 || index === 3;
+  const canMoveAlone = interviewing && myRole === 'interviewer';
+  const questions = session.questionSet?.[String(half)] ?? [];
+  const privateById = new Map((privateDoc?.half === half ? privateDoc.questions : []).map((q) => [q.id, q]));
+
+  async function next() {
+    setBusy(true);
+    setError(null);
+    try {
+      await advancePhase({ sessionId: session.id, fromIndex: index ?? 0 });
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const label = canMoveAlone
+    ? 'Finish this half'
+    : partnerProposed
+      ? 'Agree to move on'
+      : iProposed
+        ? 'Waiting for your partner…'
+        : index === 5
+          ? 'End the session'
+          : 'Ready to move on';
+
+  return (
+    <div className="interview-panel" data-testid="interview-panel">
+      <div className="phase-bar" data-testid="phase-bar" data-phase={index}>
+        <ol className="phase-steps">
+          {PHASE_LABELS.map((name, i) => (
+            <li key={name} className={i === index ? 'current' : i < index ? 'done' : ''} aria-current={i === index ? 'step' : undefined}>
+              {name}
+            </li>
+          ))}
+        </ol>
+        <div className="phase-now">
+          <strong data-testid="phase-name">{PHASE_LABELS[index]}</strong>
+          {left !== null && (
+            <span className={`countdown${left < 120_000 ? ' countdown-low' : ''}`} data-testid="phase-countdown">
+              <Clock size={14} aria-hidden="true" /> {formatLeft(left)}
+            </span>
+          )}
+        </div>
+        {session.nudge?.phaseIndex === index && <p className="notice small">{session.nudge.message}</p>}
+        {partnerProposed && <p className="notice small" data-testid="partner-proposed">Your partner is ready to move on.</p>}
+        <button type="button" className="button button-primary button-block" onClick={() => void next()}
+          disabled={busy || iProposed || session.status === 'completed'} data-testid="next-phase">
+          {label} <ChevronRight size={16} aria-hidden="true" />
+        </button>
+        {error && <div className="alert alert-error" role="alert">{error}</div>}
+      </div>
+
+      {(index === 1 || index === 3 || index === 2) && (
+        <section className="question-panel" data-testid="question-panel" aria-label="Questions">
+          <h3>{myRole === 'interviewer' ? 'You ask' : 'You answer'}</h3>
+          {questions.length === 0 && <p className="muted">No question has been set for this half.</p>}
+          {questions.map((q) => {
+            const secret = privateById.get(q.id);
+            return (
+              <article key={q.id} className="question" data-testid="question">
+                <h4>{q.title}</h4>
+                <p className="muted small">{q.difficulty}{q.tags?.length ? ` · ${q.tags.join(', ')}` : ''}</p>
+                <div className="prompt">{q.prompt}</div>
+                {secret && (
+                  <details className="interviewer-only" data-testid="interviewer-only">
+                    <summary>Hints, solution and rubric (only you see this)</summary>
+                    {secret.hints?.length ? (
+                      <ol>{secret.hints.map((h) => <li key={h}>{h}</li>)}</ol>
+                    ) : null}
+                    {secret.solution && <div className="solution">{secret.solution}</div>}
+                    {secret.rubric?.length ? (
+                      <ul>{secret.rubric.map((r) => <li key={r.criterion}><strong>{r.criterion}</strong>: {r.description}</li>)}</ul>
+                    ) : null}
+                  </details>
+                )}
+              </article>
+            );
+          })}
+          {myRole === 'interviewer' && <Notes sessionId={session.id} uid={uid} />}
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** Private interviewer notes, saved a moment after typing stops; only their author can read them. */
+function Notes({ sessionId, uid }: { sessionId: string; uid: string }) {
+  const [text, setText] = useState('');
+  const [state, setState] = useState<'idle' | 'saving' | 'saved' | 'error'>('idle');
+  const loaded = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const ref = doc(db, 'peerSessions', sessionId, 'notes', uid);
+
+  useEffect(() => {
+    return onSnapshot(doc(db, 'peerSessions', sessionId, 'notes', uid), (snap) => {
+      if (!loaded.current && snap.exists()) setText(String(snap.get('text') ?? ''));
+      loaded.current = true;
+    });
+  }, [sessionId, uid]);
+
+  function change(value: string) {
+    setText(value);
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      setState('saving');
+      setDoc(ref, { uid, text: value.slice(0, 20000), updatedAt: serverTimestamp() })
+        .then(() => setState('saved'))
+        .catch(() => setState('error'));
+    }, 600);
+  }
+
+  return (
+    <div className="field notes">
+      <label htmlFor="interviewer-notes">Your private notes</label>
+      <textarea id="interviewer-notes" rows={5} maxLength={20000} value={text} onChange={(e) => change(e.target.value)}
+        data-testid="notes" placeholder="Only you can see these. They stay with the session." />
+      <p className="hint" aria-live="polite">
+        {state === 'saving' ? 'Saving…' : state === 'saved' ? 'Saved' : state === 'error' ? 'Couldn’t save — check your connection.' : ' '}
+      </p>
+    </div>
+  );
+}

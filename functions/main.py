@@ -123,3 +123,13 @@ def sessionPhaseTimer(req: tasks_fn.CallableRequest[Any]) -> None:
 @tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
 def sessionHardStop(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_hard_stop(firebase.db(), req.data)
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+def sessionFeedbackDeadline(req: tasks_fn.CallableRequest[Any]) -> None:
+    interview.on_feedback_deadline(firebase.db(), req.data)
+
+
+@firestore_fn.on_document_created(document="peerSessions/{sessionId}/feedback/{fromUid}")
+def onFeedbackCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    interview.on_feedback(firebase.db(), event.params["sessionId"], event.params["fromUid"])

@@ -16,7 +16,7 @@ from google.cloud import firestore
 
 from salamin import lifecycle as lc
 from salamin import questions as qb
-from salamin import tasks
+from salamin import stats, tasks
 
 SESSIONS = "peerSessions"
 BANK = "questionBank"
@@ -25,6 +25,8 @@ QUESTIONS_PER_HALF = {"behavioral": 2, "technical": 1, "case_study": 1, "mixed":
 NO_SHOW_FN = "sessionNoShow"
 PHASE_FN = "sessionPhaseTimer"
 HARD_STOP_FN = "sessionHardStop"
+FEEDBACK_DEADLINE_FN = "sessionFeedbackDeadline"
+FEEDBACK_WINDOW_S = 48 * 3600  # feedback about you shows once both have written it, or after this
 
 
 def _ts(value: float | None) -> dt.datetime | None:
@@ -116,6 +118,16 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
             _schedule_phase(session_id, index)
             if index == lc.ROLE_SWITCH_INDEX:
                 _reveal_second_half(db, session_id, after)
+        elif event == "completed":
+            deadline = (after.ended_at or time.time()) + FEEDBACK_WINDOW_S
+            db.collection(SESSIONS).document(session_id).update({"feedbackDeadline": _ts(deadline)})
+            tasks.enqueue(FEEDBACK_DEADLINE_FN, {"sessionId": session_id}, FEEDBACK_WINDOW_S,
+                          f"feedback-deadline-{session_id}")
+            for uid in after.participants:
+                stats.recompute(db, uid)
+        elif event == "cancelled":
+            for uid in after.participants:
+                stats.recompute(db, uid)
         elif event.startswith("left_early:"):
             who = event.split(":", 1)[1]
             _notify(db, after.partner(who), f"left-{session_id}", {
@@ -270,15 +282,8 @@ def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
     now = time.time()
     before, after, _, doc = _apply(db, session_id, lambda s: (lc.no_show(s, now), None))
     absent = [e.split(":", 1)[1] for e in after.events[len(before.events):] if e.startswith("no_show:")]
-    for uid in absent:
-        stats_ref = db.collection("userStats").document(uid)
-        # One ledger entry per session, so a repeated task cannot count the same no-show twice.
-        ledger = stats_ref.collection("ledger").document(f"noshow-{session_id}")
-        if not ledger.get().exists:
-            batch = db.batch()
-            batch.set(ledger, {"kind": "no_show", "sessionId": session_id, "at": firestore.SERVER_TIMESTAMP})
-            batch.set(stats_ref, {"reliability": {"noShows": firestore.Increment(1)}}, merge=True)
-            batch.commit()
+    # The no-show counts against the absent person's reliability: stats are recomputed from the sessions.
+    _effects(db, session_id, before, after, doc)
     for uid in after.participants:
         if uid in absent:
             continue
@@ -287,7 +292,6 @@ def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
             "type": "partner_no_show", "title": "Your partner didn't show up",
             "message": "Sorry about that. You're back at the front of the queue with the same preferences.",
             "sessionId": session_id})
-    del doc
     return absent
 
 
@@ -308,3 +312,34 @@ def _requeue_at_front(db: firestore.Client, uid: str, session_id: str) -> None:
                      "joinedAt": firestore.SERVER_TIMESTAMP})
 
     run(db.transaction())
+
+
+def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
+    """A participant's feedback arrived: record it; reveal both once both are in; refresh the subject's stats."""
+    ref = db.collection(SESSIONS).document(session_id)
+    feedback = ref.collection("feedback").document(from_uid).get().to_dict()
+    if not feedback:
+        return False
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> bool:
+        snap = ref.get(transaction=tx)
+        doc = snap.to_dict() if snap.exists else None
+        if not doc:
+            return False
+        submitted = sorted(set(doc.get("feedbackSubmitted") or []) | {from_uid})
+        both = set(submitted) >= set(doc.get("participantIds", []))
+        tx.update(ref, {"feedbackSubmitted": submitted, "feedbackRevealed": bool(doc.get("feedbackRevealed")) or both})
+        return both
+
+    both = run(db.transaction())
+    stats.recompute(db, str(feedback.get("to")))
+    return both
+
+
+def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> None:
+    tasks.check_due(payload)
+    ref = db.collection(SESSIONS).document(str(payload["sessionId"]))
+    snap = ref.get()
+    if snap.exists and not (snap.to_dict() or {}).get("feedbackRevealed"):
+        ref.update({"feedbackRevealed": True})

@@ -30,7 +30,7 @@ TIMEOUT_RETRY = options.RetryConfig(
 # Session timers run for up to 80 minutes; in the emulator (which dispatches early) they come back at most
 # every 30 s until due, so they fire at most that late locally and on time in production.
 LONG_TIMER_RETRY = options.RetryConfig(
-    max_attempts=10, min_backoff_seconds=5, max_backoff_seconds=30, max_doublings=3, max_retry_seconds=7200
+    max_attempts=10, min_backoff_seconds=5, max_backoff_seconds=30, max_doublings=3, max_retry_seconds=180000
 )
 RATE = options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200)
 

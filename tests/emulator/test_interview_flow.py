@@ -200,7 +200,7 @@ def test_no_show_task_cancels_requeues_and_counts_once(pair: tuple[AuthUser, Aut
     _enqueue("sessionNoShow", {"sessionId": sid}, f"test-noshow-{sid}-2")  # delivered again
     time.sleep(4)
     assert admin.get(f"userStats/{b.uid}")["reliability"]["noShows"] == 1
-    assert admin.get(f"userStats/{a.uid}") is None
+    assert admin.get(f"userStats/{a.uid}")["reliability"]["noShows"] == 0  # the one who came is not blamed
 
 
 def test_hard_stop_task_completes_a_running_session(pair: tuple[AuthUser, AuthUser, str],
@@ -224,3 +224,95 @@ def test_phase_timer_moves_on_once(pair: tuple[AuthUser, AuthUser, str], admin: 
     nudge = wait_for(lambda: session(admin, sid).get("nudge"))
     assert nudge["phaseIndex"] == 1
     assert session(admin, sid)["phaseIndex"] == 1  # the repeated time-up did not skip the interview
+
+
+RUBRIC = {"problem_solving": 4, "code_quality": 3, "communication": 5, "testing": 4}
+
+
+def feedback(frm: AuthUser, to: AuthUser, **over: Any) -> dict[str, Any]:
+    return {"from": frm.uid, "to": to.uid, "overall": 4, "rubric": dict(RUBRIC), "tags": ["helpful", "prepared"],
+            "text": "Clear thinking, talk through tests earlier.", "wouldPracticeAgain": True,
+            "createdAt": SERVER_TIMESTAMP, **over}
+
+
+def run_to_feedback(a: AuthUser, b: AuthUser, sid: str) -> None:
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    for index, movers in ((0, (a, b)), (1, (a,)), (2, (a, b)), (3, (b,))):
+        for user in movers:
+            advance(user, sid, index)
+
+
+def test_feedback_once_hidden_until_both_then_stats(pair: tuple[AuthUser, AuthUser, str],
+                                                    admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    path_a, path_b = f"peerSessions/{sid}/feedback/{a.uid}", f"peerSessions/{sid}/feedback/{b.uid}"
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    with pytest.raises(DeniedError):  # not before the interview phases are over
+        FirestoreClient.as_user(a).create(path_a, feedback(a, b))
+    for index, movers in ((0, (a, b)), (1, (a,)), (2, (a, b)), (3, (b,))):
+        for user in movers:
+            advance(user, sid, index)
+    assert session(admin, sid)["currentPhase"] == "feedback"
+
+    FirestoreClient.as_user(a).create(path_a, feedback(a, b, overall=4))
+    with pytest.raises(DeniedError):  # written once
+        FirestoreClient.as_user(a).set(path_a, feedback(a, b, overall=1))
+    assert FirestoreClient.as_user(a).get(path_a)["overall"] == 4  # the author reads their own
+    with pytest.raises(DeniedError):  # the subject waits until both have written
+        FirestoreClient.as_user(b).get(path_a)
+    FirestoreClient.as_user(b).create(path_b, feedback(b, a, overall=5, rubric={**RUBRIC, "testing": 5}))
+    wait_for(lambda: session(admin, sid).get("feedbackRevealed"))
+    assert FirestoreClient.as_user(b).get(path_a)["overall"] == 4
+    assert FirestoreClient.as_user(a).get(path_b)["overall"] == 5
+
+    for index in (4, 5):
+        advance(a, sid, index)
+        advance(b, sid, index)
+    assert session(admin, sid)["status"] == "completed"
+    stats_a = wait_for(lambda: (admin.get(f"userStats/{a.uid}") or {}).get("completedSessions") == 1
+                       and admin.get(f"userStats/{a.uid}"))
+    assert stats_a["averageRating"] == 5.0 and stats_a["totalRatings"] == 1
+    assert stats_a["asInterviewer"]["sessionCount"] == 1 and stats_a["asInterviewee"]["sessionCount"] == 1
+    assert stats_a["specialtyBreakdown"]["technical"]["sessionCount"] == 1
+    assert stats_a["ratingHistory"][0]["overall"] == 5
+    stats_b = admin.get(f"userStats/{b.uid}")
+    assert stats_b["averageRating"] == 4.0
+    # The owner reads their stats, nobody else does; nobody writes them.
+    assert FirestoreClient.as_user(a).get(f"userStats/{a.uid}")["completedSessions"] == 1
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).get(f"userStats/{a.uid}")
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"userStats/{a.uid}", {"averageRating": 5})
+
+
+@pytest.mark.parametrize("bad", [
+    {"overall": 6}, {"overall": 0}, {"overall": 4.5}, {"rubric": {"problem_solving": 4}},
+    {"rubric": {**RUBRIC, "charisma": 5}}, {"rubric": {**RUBRIC, "testing": 9}}, {"tags": ["rude"]},
+    {"tags": ["helpful", "helpful"]}, {"text": "x" * 4001}, {"wouldPracticeAgain": "yes"}, {"extra": 1},
+])
+def test_feedback_fields_are_validated(pair: tuple[AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
+    a, b, sid = pair
+    run_to_feedback(a, b, sid)
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{a.uid}", feedback(a, b, **bad))
+
+
+def test_feedback_only_by_a_participant_about_the_partner(pair: tuple[AuthUser, AuthUser, str]) -> None:
+    a, b, sid = pair
+    run_to_feedback(a, b, sid)
+    stranger = sign_up()
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(stranger).create(f"peerSessions/{sid}/feedback/{stranger.uid}", feedback(stranger, a))
+    with pytest.raises(DeniedError):  # as the partner
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{b.uid}", feedback(b, a))
+    with pytest.raises(DeniedError):  # about yourself
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{a.uid}", feedback(a, a))
+
+
+def test_no_feedback_for_a_session_that_never_happened(admin: FirestoreClient, bank: None) -> None:
+    a, b = sign_up(), sign_up()
+    sid = make_session(admin, a, b, status="cancelled")
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{a.uid}", feedback(a, b))

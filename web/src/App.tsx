@@ -9,6 +9,7 @@ import { LandingPage } from './features/landing/LandingPage';
 import { PracticePage } from './features/practice/PracticePage';
 import { ProfilePage } from './features/profile/ProfilePage';
 import { RoomPage } from './features/room/RoomPage';
+import { SessionDetailPage } from './features/sessions/SessionDetailPage';
 import { SessionsPage } from './features/sessions/SessionsPage';
 import { AppShell } from './features/shell/AppShell';
 import { NotFoundPage } from './features/shell/NotFoundPage';
@@ -38,6 +39,7 @@ export function App() {
       >
         <Route path="/practice" element={<PracticePage />} />
         <Route path="/sessions" element={<SessionsPage />} />
+        <Route path="/sessions/:sessionId" element={<SessionDetailPage />} />
         <Route path="/community" element={<CommunityPage />} />
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/session/:sessionId" element={<RoomPage />} />

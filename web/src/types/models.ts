@@ -162,6 +162,16 @@ export interface CommunityProfile {
   /** Written by the server only. */
   joinedAt: Timestamp | null;
   updatedAt?: Timestamp | null;
+  /** Written by the server only: the public part of userStats/{uid}. */
+  peerStats?: PeerStats;
+}
+
+/** communityProfiles/{uid}.peerStats: what other members may see of someone's practice record. */
+export interface PeerStats {
+  completedSessions: number;
+  /** 0 when there are no ratings yet. */
+  averageRating: number;
+  totalRatings: number;
 }
 
 /** The fields of a community profile that its owner may write from the client. */
@@ -333,12 +343,71 @@ export const isPeerSessionStatus = (v: unknown): v is PeerSessionStatus =>
 /** Statuses in which the two can still meet in the room. */
 export const LIVE_SESSION_STATUSES: readonly PeerSessionStatus[] = ['matched', 'starting', 'active', 'ending'];
 
+/**
+ * The six phases of an interview, by phaseIndex (the server's lifecycle.PHASES). Roles swap when
+ * phase 2 (role switch) begins; feedback opens at phase 4.
+ */
+export const SESSION_PHASE_LABELS: readonly string[] = [
+  'Introductions',
+  'Interview — first half',
+  'Switch roles',
+  'Interview — second half',
+  'Feedback',
+  'Wrap-up',
+];
+export const ROLE_SWITCH_PHASE_INDEX = 2;
+export const FEEDBACK_PHASE_INDEX = 4;
+export const LAST_PHASE_INDEX = 5;
+
+/** Why a session ended (server-written). */
+export type SessionEndReason = 'finished' | 'time_limit' | 'left_early' | 'no_show' | 'called_off';
+export const SESSION_END_REASONS: readonly SessionEndReason[] = ['finished', 'time_limit', 'left_early', 'no_show', 'called_off'];
+export const isSessionEndReason = (v: unknown): v is SessionEndReason =>
+  typeof v === 'string' && (SESSION_END_REASONS as readonly string[]).includes(v);
+
+/** A coding question's public material (starters, visible tests). */
+export interface PublicQuestionCode {
+  /** By language: the starter code (and, for SQL, the schema setup). */
+  languages: Record<string, { starter: string; setup?: string }>;
+  tests: { id: string; stdin?: string; setup?: string; expected: string; hidden?: boolean }[];
+  stdinFormat?: string;
+}
+
+/** One question as both participants see it (session.questionSet): never hints or solutions. */
+export interface PublicQuestion {
+  id: string;
+  version?: number;
+  title: string;
+  prompt: string;
+  difficulty: string;
+  tags: string[];
+  category: string;
+  estimatedMinutes: number;
+  code?: PublicQuestionCode;
+}
+
+/** The questions of each half, by half: "1" is revealed when the interview starts, "2" at the role switch. */
+export type QuestionSet = Partial<Record<'1' | '2', PublicQuestion[]>>;
+
+/** A question's private material: peerSessions/{id}/private/{interviewerUid}, for the current interviewer only. */
+export interface PrivateQuestion {
+  id: string;
+  hints?: string[];
+  solution?: string;
+  rubric?: { criterion: string; description: string }[];
+}
+export interface PrivateQuestionsDoc {
+  half: number;
+  questions: PrivateQuestion[];
+}
+
 /** peerSessions/{sessionId}: created by the matching functions; readable by its two participants. */
 export interface PeerSession {
   id: string;
   participantIds: string[];
+  /** Each participant with their FIRST-half role. */
   participants: PeerSessionParticipant[];
-  /** First-half role of each participant, by uid. */
+  /** The current role of each participant, by uid (swapped when the role switch begins). */
   roles: Record<string, ParticipantRole>;
   status: PeerSessionStatus;
   /** 'match' for "Find a partner" (booked slots come later). */
@@ -358,6 +427,164 @@ export interface PeerSession {
   recordingEnabled: boolean;
   createdAt: Timestamp | null;
   matchedAt: Timestamp | null;
+
+  // ---- written by the interview functions once the two meet (absent on a just-matched session) ----
+  /** 0..5 (see SESSION_PHASE_LABELS); null or absent until both are in the room. */
+  phaseIndex?: number | null;
+  phaseStartedAt?: Timestamp | null;
+  phaseEndsAt?: Timestamp | null;
+  /** A request to move on that waits for the partner's agreement. */
+  pendingAdvance?: { by: string; fromIndex: number } | null;
+  /** "Two minutes left in this part." */
+  nudge?: { phaseIndex: number; message: string } | null;
+  /** Uids of those who have entered the room. */
+  joinedIds?: string[];
+  questionSet?: QuestionSet;
+  /** Every question id used in the session. */
+  questionIds?: string[];
+  startedAt?: Timestamp | null;
+  endedAt?: Timestamp | null;
+  endReason?: SessionEndReason | null;
+  /** Who left before the end, if anyone. */
+  leftEarly?: string | null;
+
+  // ---- feedback bookkeeping, written only by functions ----
+  /** Uids of those who have sent their feedback. */
+  feedbackSubmitted?: string[];
+  /** True once both have sent feedback or the deadline has passed: then each may read what the other wrote. */
+  feedbackRevealed?: boolean;
+  /** 48 hours after the session ended: no feedback after it. */
+  feedbackDeadline?: Timestamp | null;
+}
+
+// ---------------------------------------------------------------------------
+// Feedback: peerSessions/{sessionId}/feedback/{fromUid}
+// ---------------------------------------------------------------------------
+
+export type RubricKey =
+  | 'problem_solving' | 'code_quality' | 'communication' | 'testing'
+  | 'structure' | 'impact' | 'self_awareness' | 'depth' | 'tradeoffs';
+
+export interface RubricItem {
+  readonly key: RubricKey;
+  readonly label: string;
+  /** What a high score means, in plain words. */
+  readonly description: string;
+}
+
+const RUBRIC: Readonly<Record<RubricKey, RubricItem>> = {
+  problem_solving: { key: 'problem_solving', label: 'Problem solving', description: 'Understood the problem, found a workable approach and reasoned about it.' },
+  code_quality: { key: 'code_quality', label: 'Code quality', description: 'Clear, correct, readable code with sensible names and structure.' },
+  communication: { key: 'communication', label: 'Communication', description: 'Explained their thinking out loud and was easy to follow.' },
+  testing: { key: 'testing', label: 'Testing', description: 'Checked their work: edge cases, examples and fixing what failed.' },
+  structure: { key: 'structure', label: 'Structure', description: 'Answers had a clear shape: context, what they did, the result.' },
+  impact: { key: 'impact', label: 'Impact', description: 'Made clear what changed because of them, with concrete results.' },
+  self_awareness: { key: 'self_awareness', label: 'Self-awareness', description: 'Honest about mistakes and what they learnt from them.' },
+  depth: { key: 'depth', label: 'Depth', description: 'Went beyond the obvious, with numbers and specifics where they mattered.' },
+  tradeoffs: { key: 'tradeoffs', label: 'Trade-offs', description: 'Weighed the options and explained what each one costs.' },
+};
+
+/** The rubric of each session type: exactly these keys, in this order (the Firestore rules check them). */
+export const RUBRIC_BY_SESSION_TYPE: Readonly<Record<SessionType, readonly RubricItem[]>> = {
+  technical: [RUBRIC.problem_solving, RUBRIC.code_quality, RUBRIC.communication, RUBRIC.testing],
+  behavioral: [RUBRIC.structure, RUBRIC.impact, RUBRIC.communication, RUBRIC.self_awareness],
+  case_study: [RUBRIC.structure, RUBRIC.depth, RUBRIC.tradeoffs, RUBRIC.communication],
+  mixed: [RUBRIC.problem_solving, RUBRIC.structure, RUBRIC.communication],
+};
+export const RUBRIC_LABELS: Readonly<Record<RubricKey, string>> = Object.fromEntries(
+  Object.values(RUBRIC).map((r) => [r.key, r.label]),
+) as Record<RubricKey, string>;
+
+export type FeedbackTag =
+  | 'helpful' | 'prepared' | 'clear_communicator' | 'strong_technical' | 'good_listener'
+  | 'structured' | 'punctual' | 'kind' | 'challenging' | 'needs_practice';
+export const FEEDBACK_TAGS: readonly Option<FeedbackTag>[] = [
+  { value: 'helpful', label: 'Helpful' },
+  { value: 'prepared', label: 'Well prepared' },
+  { value: 'clear_communicator', label: 'Clear communicator' },
+  { value: 'strong_technical', label: 'Strong technically' },
+  { value: 'good_listener', label: 'Good listener' },
+  { value: 'structured', label: 'Structured' },
+  { value: 'punctual', label: 'On time' },
+  { value: 'kind', label: 'Kind' },
+  { value: 'challenging', label: 'Challenging (in a good way)' },
+  { value: 'needs_practice', label: 'Could use more practice' },
+];
+export const FEEDBACK_TAG_LABELS = labelsOf(FEEDBACK_TAGS);
+export const isFeedbackTag = guardFor(FEEDBACK_TAGS);
+
+/** What the rules accept in a feedback document. */
+export const FEEDBACK_LIMITS = {
+  ratingMin: 1,
+  ratingMax: 5,
+  tagsMax: 8,
+  textMax: 4000,
+  /** Hours after the session ended. */
+  windowHours: 48,
+} as const;
+
+/** Words for each point of the 1–5 scale. */
+export const RATING_WORDS: readonly string[] = ['', 'Poor', 'Fair', 'Good', 'Very good', 'Excellent'];
+
+/**
+ * peerSessions/{sessionId}/feedback/{fromUid}: created once by its author (never updated), about the
+ * partner. Its author can always read it; the partner only once session.feedbackRevealed is true.
+ */
+export interface SessionFeedback {
+  from: string;
+  to: string;
+  /** Integer 1–5. */
+  overall: number;
+  /** Exactly the keys of RUBRIC_BY_SESSION_TYPE[sessionType], each an integer 1–5. */
+  rubric: Partial<Record<RubricKey, number>>;
+  /** 0–8 distinct. */
+  tags: FeedbackTag[];
+  /** 0–4000 characters. */
+  text: string;
+  wouldPracticeAgain: boolean;
+  createdAt: Timestamp | null;
+}
+
+// ---------------------------------------------------------------------------
+// userStats/{uid}: the owner's own record, written only by functions
+// ---------------------------------------------------------------------------
+
+export interface RoleStats {
+  sessionCount: number;
+  /** 0 when there are no ratings yet. */
+  averageRating: number;
+  /** Minutes. */
+  totalDuration: number;
+}
+
+export interface Reliability {
+  /** 0–1. */
+  score: number;
+  noShows: number;
+  lateCancels: number;
+  completed: number;
+}
+
+export interface RatingPoint {
+  sessionId: string;
+  at: Timestamp | null;
+  overall: number;
+}
+
+export interface UserStats {
+  totalSessions: number;
+  completedSessions: number;
+  /** Average overall rating received; 0 when there are none. */
+  averageRating: number;
+  totalRatings: number;
+  asInterviewer: RoleStats;
+  asInterviewee: RoleStats;
+  specialtyBreakdown: Partial<Record<SessionType, RoleStats>>;
+  reliability: Reliability;
+  /** 0–100. */
+  reputation: number;
+  /** Oldest first, the last 50. */
+  ratingHistory: RatingPoint[];
 }
 
 export type NotificationType = 'peer_match_found' | 'match_timeout';

@@ -20,12 +20,15 @@ export interface MatchRoles {
   partnerRole: ParticipantRole | null;
 }
 
-/** The partner's name and both first-half roles, as far as the session says. */
+/**
+ * The partner's name and both first-half roles, as far as the session says (participants[].role is the
+ * first-half role; session.roles holds the current ones, which swap halfway).
+ */
 export function matchRoles(session: PeerSession | null, uid: string): MatchRoles {
   const partner = session?.participants.find((p) => p.userId !== uid) ?? null;
   const me = session?.participants.find((p) => p.userId === uid) ?? null;
-  const myRole = session?.roles[uid] ?? me?.role ?? (partner ? OTHER_ROLE[partner.role] : null);
-  const partnerRole = (partner && session?.roles[partner.userId]) ?? partner?.role ?? (myRole ? OTHER_ROLE[myRole] : null);
+  const myRole = me?.role ?? (partner ? OTHER_ROLE[partner.role] : null) ?? session?.roles[uid] ?? null;
+  const partnerRole = partner?.role ?? (myRole ? OTHER_ROLE[myRole] : null);
   return { partnerName: partner?.displayName ?? 'your partner', myRole, partnerRole };
 }
 

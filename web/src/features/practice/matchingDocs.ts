@@ -2,7 +2,7 @@
  * Reading the matching documents defensively, the form's defaults and its validation.
  * Pure: nothing here talks to Firestore.
  */
-import type { DocumentData } from 'firebase/firestore';
+import type { DocumentData, Timestamp } from 'firebase/firestore';
 import {
   DIFFICULTY_LABELS,
   MATCHING_LIMITS as L,
@@ -16,6 +16,7 @@ import {
   isParticipantRole,
   isPeerSessionStatus,
   isRolePreference,
+  isSessionEndReason,
   isSessionType,
   isSpokenLanguage,
   type CommunityProfile,
@@ -26,6 +27,9 @@ import {
   type ParticipantRole,
   type PeerSession,
   type PeerSessionParticipant,
+  type PublicQuestion,
+  type PublicQuestionCode,
+  type QuestionSet,
   type SessionType,
 } from '../../types/models';
 import { browserTimeZone, isTimestamp, stringArray } from '../profile/communityProfile';
@@ -263,7 +267,71 @@ export function toPeerSession(id: string, data: DocumentData): PeerSession {
     recordingEnabled: booleanOr(data.recordingEnabled, false),
     createdAt: isTimestamp(data.createdAt) ? data.createdAt : null,
     matchedAt: isTimestamp(data.matchedAt) ? data.matchedAt : null,
+    ...interviewFields(data),
   };
+}
+
+function toPublicQuestion(value: unknown): PublicQuestion | null {
+  if (!isRecord(value) || typeof value.id !== 'string') return null;
+  const q: PublicQuestion = {
+    id: value.id,
+    title: stringOr(value.title, '').trim() || 'Untitled question',
+    prompt: stringOr(value.prompt, ''),
+    difficulty: stringOr(value.difficulty, ''),
+    tags: stringArray(value.tags),
+    category: stringOr(value.category, ''),
+    estimatedMinutes: numberOr(value.estimatedMinutes, 0),
+  };
+  if (typeof value.version === 'number') q.version = value.version;
+  // The starters and visible tests: passed through as the server wrote them.
+  if (isRecord(value.code)) q.code = value.code as unknown as PublicQuestionCode;
+  return q;
+}
+
+function toQuestionSet(value: unknown): QuestionSet | undefined {
+  if (!isRecord(value)) return undefined;
+  const set: QuestionSet = {};
+  for (const half of ['1', '2'] as const) {
+    const list = value[half];
+    if (Array.isArray(list)) set[half] = list.map(toPublicQuestion).filter((q): q is PublicQuestion => q !== null);
+  }
+  return set;
+}
+
+function timestampOrNull(value: unknown): Timestamp | null {
+  return isTimestamp(value) ? value : null;
+}
+
+type InterviewFields = Pick<
+  PeerSession,
+  | 'phaseIndex' | 'phaseStartedAt' | 'phaseEndsAt' | 'pendingAdvance' | 'nudge' | 'joinedIds' | 'questionSet'
+  | 'questionIds' | 'startedAt' | 'endedAt' | 'endReason' | 'leftEarly' | 'feedbackSubmitted' | 'feedbackRevealed'
+  | 'feedbackDeadline'
+>;
+
+/** The fields the interview and feedback functions add to a session, read defensively (absent stays absent). */
+function interviewFields(data: DocumentData): InterviewFields {
+  const out: InterviewFields = {};
+  if ('phaseIndex' in data)
+    out.phaseIndex = typeof data.phaseIndex === 'number' && Number.isInteger(data.phaseIndex) ? data.phaseIndex : null;
+  if ('phaseStartedAt' in data) out.phaseStartedAt = timestampOrNull(data.phaseStartedAt);
+  if ('phaseEndsAt' in data) out.phaseEndsAt = timestampOrNull(data.phaseEndsAt);
+  if (isRecord(data.pendingAdvance) && typeof data.pendingAdvance.by === 'string' && typeof data.pendingAdvance.fromIndex === 'number')
+    out.pendingAdvance = { by: data.pendingAdvance.by, fromIndex: data.pendingAdvance.fromIndex };
+  if (isRecord(data.nudge) && typeof data.nudge.phaseIndex === 'number')
+    out.nudge = { phaseIndex: data.nudge.phaseIndex, message: stringOr(data.nudge.message, '') };
+  if (Array.isArray(data.joinedIds)) out.joinedIds = stringArray(data.joinedIds);
+  const questionSet = toQuestionSet(data.questionSet);
+  if (questionSet) out.questionSet = questionSet;
+  if (Array.isArray(data.questionIds)) out.questionIds = stringArray(data.questionIds);
+  if ('startedAt' in data) out.startedAt = timestampOrNull(data.startedAt);
+  if ('endedAt' in data) out.endedAt = timestampOrNull(data.endedAt);
+  if ('endReason' in data) out.endReason = isSessionEndReason(data.endReason) ? data.endReason : null;
+  if ('leftEarly' in data) out.leftEarly = typeof data.leftEarly === 'string' ? data.leftEarly : null;
+  if (Array.isArray(data.feedbackSubmitted)) out.feedbackSubmitted = stringArray(data.feedbackSubmitted);
+  if ('feedbackRevealed' in data) out.feedbackRevealed = data.feedbackRevealed === true;
+  if ('feedbackDeadline' in data) out.feedbackDeadline = timestampOrNull(data.feedbackDeadline);
+  return out;
 }
 
 const SUGGESTIONS: readonly NotificationSuggestion[] = ['widen_preferences', 'book_slot'];

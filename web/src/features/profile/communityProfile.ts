@@ -4,6 +4,7 @@ import {
   isIndustry,
   isSpokenLanguage,
   type CommunityProfile,
+  type PeerStats,
 } from '../../types/models';
 
 export function isTimestamp(value: unknown): value is Timestamp {
@@ -47,5 +48,19 @@ export function toCommunityProfile(uid: string, data: DocumentData): CommunityPr
     reputation: typeof data.reputation === 'number' && Number.isFinite(data.reputation) ? data.reputation : 0,
     joinedAt: isTimestamp(data.joinedAt) ? data.joinedAt : null,
     updatedAt: isTimestamp(data.updatedAt) ? data.updatedAt : null,
+    ...(typeof data.peerStats === 'object' && data.peerStats !== null ? { peerStats: toPeerStats(data.peerStats) } : {}),
+  };
+}
+
+function finite(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** communityProfiles/{uid}.peerStats (server-written), read defensively. */
+export function toPeerStats(value: Record<string, unknown>): PeerStats {
+  return {
+    completedSessions: finite(value.completedSessions),
+    averageRating: finite(value.averageRating),
+    totalRatings: finite(value.totalRatings),
   };
 }

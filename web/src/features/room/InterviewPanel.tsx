@@ -3,36 +3,16 @@ import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
 import { ChevronRight, Clock } from 'lucide-react';
 import { db, functions } from '../../lib/firebase';
-import type { PeerSession } from '../../types/models';
+import {
+  FEEDBACK_PHASE_INDEX,
+  SESSION_PHASE_LABELS as PHASE_LABELS,
+  type PeerSession,
+  type PrivateQuestionsDoc as PrivateDoc,
+} from '../../types/models';
+import { FeedbackForm } from './FeedbackForm';
 
-/** Phase names as the server writes them (lifecycle.PHASES), with the half for the two interviews. */
-const PHASE_LABELS = ['Introductions', 'Interview — first half', 'Switch roles', 'Interview — second half', 'Feedback', 'Wrap-up'];
-
-interface PublicQuestion {
-  id: string;
-  title: string;
-  prompt: string;
-  difficulty: string;
-  tags?: string[];
-}
-interface PrivateQuestion {
-  id: string;
-  hints?: string[];
-  solution?: string;
-  rubric?: { criterion: string; description: string }[];
-}
-interface PrivateDoc {
-  half: number;
-  questions: PrivateQuestion[];
-}
-
-export type InterviewSession = PeerSession & {
-  phaseIndex?: number | null;
-  phaseEndsAt?: { toMillis(): number } | null;
-  pendingAdvance?: { by: string; fromIndex: number } | null;
-  questionSet?: Record<string, PublicQuestion[]>;
-  nudge?: { phaseIndex: number; message: string } | null;
-};
+/** The session as the room reads it (every interview field lives on PeerSession). */
+export type InterviewSession = PeerSession;
 
 const advancePhase = httpsCallable<{ sessionId: string; fromIndex: number }, { result: string }>(functions, 'advancePhase');
 
@@ -53,6 +33,7 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: Inter
   const index = session.phaseIndex ?? null;
   const myRole = session.roles[uid];
   const half = index !== null && index >= 2 ? 2 : 1;
+  const questionKey = Object.keys(session.questionSet ?? {}).sort().join(',');
 
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -70,7 +51,10 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: Inter
       (snap) => setPrivateDoc(snap.exists() ? (snap.data() as PrivateDoc) : null),
       () => setPrivateDoc(null),
     );
-  }, [session.id, uid, myRole, half]);
+    // Re-listening when the questions change matters: the function writes this document in the same batch
+    // as the session's questions, and a listener attached before a document exists could miss its creation
+    // on the emulator; a fresh one always starts from what is there.
+  }, [session.id, uid, myRole, half, questionKey]);
 
   if (index === null)
     return (
@@ -86,7 +70,7 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: Inter
   const partnerProposed = pending !== null && !iProposed;
   const interviewing = index === 1 || index === 3;
   const canMoveAlone = interviewing && myRole === 'interviewer';
-  const questions = session.questionSet?.[String(half)] ?? [];
+  const questions = session.questionSet?.[half === 2 ? '2' : '1'] ?? [];
   const privateById = new Map((privateDoc?.half === half ? privateDoc.questions : []).map((q) => [q.id, q]));
 
   async function next() {
@@ -137,6 +121,12 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: Inter
         </button>
         {error && <div className="alert alert-error" role="alert">{error}</div>}
       </div>
+
+      {(index >= FEEDBACK_PHASE_INDEX || session.status === 'ending' || session.status === 'completed') && (
+        <section className="room-feedback" aria-label="Feedback for your partner">
+          <FeedbackForm session={session} uid={uid} compact />
+        </section>
+      )}
 
       {(index === 1 || index === 3 || index === 2) && (
         <section className="question-panel" data-testid="question-panel" aria-label="Questions">

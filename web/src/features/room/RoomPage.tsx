@@ -19,6 +19,7 @@ import { CallEngine, type EngineSnapshot } from './callEngine';
 import { CallView } from './CallView';
 import { openMedia } from './media';
 import { PreJoin, type JoinChoice } from './PreJoin';
+import { FeedbackForm } from './FeedbackForm';
 import { InterviewPanel, type InterviewSession } from './InterviewPanel';
 
 /** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
@@ -105,11 +106,23 @@ export function RoomPage() {
       <section data-testid="room-ended">
         <EmptyState icon={<DoorClosed size={24} />}
           title={session.status === 'cancelled' ? 'This session was cancelled.' : 'This session has ended.'}>
-          {session.status === 'cancelled'
-            ? 'Your partner didn’t make it, or the session was called off. '
-            : 'Thanks for practising. '}
-          <Link to="/sessions">See your sessions</Link> or <Link to="/practice">find a new partner</Link>.
+          {session.status === 'cancelled' ? (
+            <>
+              Your partner didn’t make it, or the session was called off. <Link to="/sessions">See your sessions</Link> or{' '}
+              <Link to="/practice">find a new partner</Link>.
+            </>
+          ) : (
+            <>
+              Thanks for practising. <Link to={`/sessions/${encodeURIComponent(session.id)}`}>See the session summary</Link>
+              , <Link to="/sessions">your sessions</Link> or <Link to="/practice">find a new partner</Link>.
+            </>
+          )}
         </EmptyState>
+        {session.status === 'completed' && (
+          <div className="room-ended-feedback">
+            <FeedbackForm session={session} uid={user.uid} headingLevel={2} />
+          </div>
+        )}
       </section>
     );
   return <Room session={session} uid={user.uid} />;

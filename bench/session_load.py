@@ -1,0 +1,202 @@
+"""50 pairs run a whole session at once against the emulators.
+
+Usage: python bench/session_load.py [--pairs 50]
+
+Starts the Auth, Firestore, Functions and Tasks emulators by itself (through `firebase emulators:exec`),
+stops them after, prints a table and ends with one line of JSON:
+{"pairs", "completed", "stats_mismatches", "callables": {"<name>": {"p50_ms", "p95_ms"}}}.
+
+Everything goes through what the web app uses: each person is a real Auth-emulator account; they join
+the matching queue with a client write, get matched by the trigger, call joinSession and advancePhase
+through every phase (the interviewer finishing each half, both agreeing elsewhere), write their feedback
+under the rules, and the session completes. Then every member's userStats is checked against what the
+sessions imply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import random
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def outer(args: argparse.Namespace) -> int:
+    venv_python = ROOT / ".venv/bin/python"
+    if not venv_python.exists():
+        print("salamin: run `make setup` first.", file=sys.stderr)
+        return 1
+    pre = subprocess.run([str(venv_python), str(ROOT / "scripts/preflight.py")], capture_output=True, text=True)
+    if pre.returncode != 0:
+        print(pre.stderr.strip(), file=sys.stderr)
+        return 1
+    env = dict(os.environ)
+    for line in pre.stdout.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        env[key] = shlex.split(value)[0] if value else ""
+    inner_cmd = (f"{venv_python} {Path(__file__).resolve()} --inner --pairs {args.pairs} "
+                 f"--concurrency {args.concurrency}")
+    proc = subprocess.run(
+        [str(ROOT / "node_modules/.bin/firebase"), "emulators:exec", "--project", "demo-salamin",
+         "--only", "auth,firestore,functions,tasks", inner_cmd],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (ROOT / ".cache/bench-session-load.log").write_text(proc.stdout + proc.stderr)
+    for line in proc.stdout.splitlines():
+        if line.startswith(("BENCH ", "{")):
+            print(line.removeprefix("BENCH "))
+    if proc.returncode != 0:
+        print("salamin: the run failed; see .cache/bench-session-load.log", file=sys.stderr)
+    return proc.returncode
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def inner(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(ROOT / "functions"))
+    import load_questions
+
+    from tests.support.emulators import SERVER_TIMESTAMP, FirestoreClient, call, clear_firestore, sign_up
+
+    clear_firestore()
+    load_questions.load(force=True)
+    admin = FirestoreClient.admin()
+    timings: dict[str, list[float]] = defaultdict(list)
+    lock = threading.Lock()
+
+    def timed(name: str, data: dict[str, Any], user: Any) -> Any:
+        t0 = time.perf_counter()
+        out = call(name, data, user=user, timeout=120)
+        with lock:
+            timings[name].append((time.perf_counter() - t0) * 1000)
+        return out
+
+    with cf.ThreadPoolExecutor(16) as pool:
+        users = list(pool.map(lambda i: sign_up(display_name=f"Member {i}"), range(args.pairs * 2)))
+        list(pool.map(lambda u: call("bootstrapProfile", {}, user=u), users))
+    by_uid = {u.uid: u for u in users}
+    prefs = {"sessionTypes": ["technical"], "difficultyLevels": ["intermediate"], "rolePreference": "flexible",
+             "languages": ["english"], "industries": ["tech"], "targetRoles": [], "timeZone": "Europe/London",
+             "experienceLevel": "mid", "maxWaitTime": 300}
+    with cf.ThreadPoolExecutor(32) as pool:
+        list(pool.map(lambda u: FirestoreClient.as_user(u).create(
+            f"matchingQueue/{u.uid}", {"uid": u.uid, **prefs, "status": "waiting", "joinedAt": SERVER_TIMESTAMP}),
+            users))
+    deadline = time.monotonic() + 120
+    sessions: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        sessions = admin.query("peerSessions")
+        if len(sessions) >= args.pairs:
+            break
+        time.sleep(1)
+
+    rng = random.Random(3)
+    given: dict[str, int] = {}  # rating received, by uid
+    rubric = {"problem_solving": 4, "code_quality": 4, "communication": 4, "testing": 4}
+    errors: list[str] = []
+
+    def run_session(s: dict[str, Any]) -> bool:
+        a, b = (by_uid[u] for u in s["participantIds"])
+        sid = s["id"]
+        try:
+            timed("joinSession", {"sessionId": sid}, a)
+            timed("joinSession", {"sessionId": sid}, b)
+            first_interviewer = a if s["roles"][a.uid] == "interviewer" else b
+            second = b if first_interviewer is a else a
+            plan = [(0, (a, b)), (1, (first_interviewer,)), (2, (a, b)), (3, (second,)), (4, ())]
+            for index, movers in plan:
+                for user in movers:
+                    timed("advancePhase", {"sessionId": sid, "fromIndex": index}, user)
+            for frm, to in ((a, b), (b, a)):
+                overall = rng.randint(1, 5)
+                with lock:
+                    given[to.uid] = overall
+                FirestoreClient.as_user(frm).create(f"peerSessions/{sid}/feedback/{frm.uid}", {
+                    "from": frm.uid, "to": to.uid, "overall": overall, "rubric": rubric, "tags": ["helpful"],
+                    "text": "Thanks!", "wouldPracticeAgain": True, "createdAt": SERVER_TIMESTAMP})
+            for index in (4, 5):
+                timed("advancePhase", {"sessionId": sid, "fromIndex": index}, a)
+                timed("advancePhase", {"sessionId": sid, "fromIndex": index}, b)
+            return True
+        except Exception as err:  # counted, not hidden: a failed session is a failed session
+            errors.append(f"{sid}: {err}")
+            return False
+
+    t0 = time.monotonic()
+    with cf.ThreadPoolExecutor(max(1, min(args.concurrency, args.pairs))) as pool:
+        list(pool.map(run_session, sessions[: args.pairs]))
+    wall = time.monotonic() - t0
+
+    # Stats settle after the feedback triggers; then check each member against what the sessions imply.
+    time.sleep(5)
+    mismatches = 0
+    completed = 0
+    for s in sessions[: args.pairs]:
+        doc = admin.get(f"peerSessions/{s['id']}")
+        if doc and doc["status"] == "completed":
+            completed += 1
+    for uid in (u for s in sessions[: args.pairs] for u in s["participantIds"]):
+        st = None
+        for _ in range(20):
+            st = admin.get(f"userStats/{uid}")
+            if st and st.get("totalRatings") == (1 if uid in given else 0):
+                break
+            time.sleep(0.5)
+        expected = {"completedSessions": 1, "totalSessions": 1, "totalRatings": 1 if uid in given else 0,
+                    "averageRating": float(given.get(uid, 0))}
+        actual = {k: (st or {}).get(k) for k in expected}
+        roles_ok = st and st["asInterviewer"]["sessionCount"] == 1 and st["asInterviewee"]["sessionCount"] == 1
+        if actual != expected or not roles_ok:
+            mismatches += 1
+
+    callables = {name: {"p50_ms": round(pct(v, 50), 1), "p95_ms": round(pct(v, 95), 1)}
+                 for name, v in sorted(timings.items())}
+    print("BENCH == whole sessions on the emulators ==")
+    print(f"BENCH pairs {args.pairs} ({min(args.concurrency, args.pairs)} in flight), matched {len(sessions)}, "
+          f"completed {completed}, "
+          f"stats mismatches {mismatches}, wall {wall:.1f} s, errors {len(errors)}")
+    print(f"BENCH {'callable':<16}{'calls':>7}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
+    for name, v in sorted(timings.items()):
+        print(f"BENCH {name:<16}{len(v):>7}{pct(v, 50):>10.1f}{pct(v, 95):>10.1f}{statistics.mean(v):>10.1f}")
+    for e in errors[:5]:
+        print(f"BENCH error: {e[:200]}")
+    print(json.dumps({"pairs": args.pairs, "completed": completed, "stats_mismatches": mismatches,
+                      "callables": callables}))
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs", type=int, default=50)
+    # All 50 at once is the target; the Functions emulator starts a Python process per concurrent request,
+    # which on a 2-core machine thrashes, so a smaller number of sessions in flight can be chosen.
+    ap.add_argument("--concurrency", type=int, default=50, help="sessions in flight at the same time")
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    return inner(args) if args.inner else outer(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

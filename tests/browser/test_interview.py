@@ -1,0 +1,104 @@
+"""Two people in real browsers walk through both halves of an interview and leave feedback."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.test_room import Pair, join
+from tests.support.emulators import FirestoreClient
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
+ROOT = Path(__file__).resolve().parents[2]
+RUBRIC = ("problem_solving", "code_quality", "communication", "testing")
+
+
+@pytest.fixture
+def bank() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import load_questions
+
+    load_questions.load(force=True)
+
+
+def phase(page: Page, index: int) -> None:
+    expect(page.get_by_test_id("phase-bar")).to_have_attribute("data-phase", str(index), timeout=20_000)
+
+
+def give_feedback(page: Page, overall: int) -> None:
+    form = page.get_by_test_id("feedback-form")
+    expect(form).to_be_visible()
+    page.get_by_test_id(f"feedback-overall-{overall}").click()
+    for key in RUBRIC:
+        page.get_by_test_id(f"feedback-rubric-{key}-4").click()
+    page.get_by_test_id("feedback-text").fill("Clear reasoning; say your test cases out loud earlier.")
+    page.get_by_test_id("feedback-again-yes").click()
+    page.get_by_test_id("feedback-submit").click()
+    expect(page.get_by_test_id("feedback-done")).to_be_visible()
+
+
+def test_two_people_walk_through_both_halves_and_feedback(browser: Browser, bank: None) -> None:
+    pair = Pair(browser)
+    try:
+        pa, pb = pair.open(pair.a), pair.open(pair.b)  # a interviews first
+        join(pa)
+        join(pb)
+        for p in (pa, pb):
+            phase(p, 0)
+            expect(p.get_by_test_id("phase-countdown")).to_contain_text(re.compile(r"\d:\d\d"))
+
+        # Introductions end when both agree.
+        pa.get_by_test_id("next-phase").click()
+        expect(pb.get_by_test_id("partner-proposed")).to_be_visible()
+        pb.get_by_test_id("next-phase").click()
+        for p in (pa, pb):
+            phase(p, 1)
+        # The interviewer sees hints, solution and rubric; the interviewee only the prompt.
+        expect(pa.get_by_test_id("question")).to_have_count(1)
+        expect(pa.get_by_test_id("interviewer-only")).to_have_count(1)
+        expect(pb.get_by_test_id("question")).to_have_count(1)
+        expect(pb.get_by_test_id("interviewer-only")).to_have_count(0)
+        first_title = pa.get_by_test_id("question").locator("h4").inner_text()
+
+        pa.get_by_test_id("next-phase").click()  # the interviewer finishes the first half
+        for p in (pa, pb):
+            phase(p, 2)
+        # Roles swap: b now asks, with new questions.
+        expect(pb.get_by_test_id("interviewer-only")).to_have_count(1)
+        expect(pa.get_by_test_id("interviewer-only")).to_have_count(0)
+        assert pb.get_by_test_id("question").locator("h4").inner_text() != first_title
+
+        pa.get_by_test_id("next-phase").click()
+        pb.get_by_test_id("next-phase").click()
+        for p in (pa, pb):
+            phase(p, 3)
+        pb.get_by_test_id("next-phase").click()  # b finishes the second half
+        for p in (pa, pb):
+            phase(p, 4)
+
+        give_feedback(pa, 4)
+        give_feedback(pb, 5)
+        admin = FirestoreClient.admin()
+        for _ in range(50):
+            s = admin.get(f"peerSessions/{pair.sid}")
+            if s.get("feedbackRevealed"):
+                break
+            pa.wait_for_timeout(200)
+        assert s["feedbackRevealed"] is True
+        assert admin.get(f"peerSessions/{pair.sid}/feedback/{pair.a.uid}")["overall"] == 4
+
+        for index in (4, 5):
+            pa.get_by_test_id("next-phase").click()
+            pb.get_by_test_id("next-phase").click()
+            if index == 4:
+                for p in (pa, pb):
+                    phase(p, 5)
+        for p in (pa, pb):
+            expect(p.get_by_test_id("room-ended")).to_be_visible(timeout=20_000)
+        assert admin.get(f"peerSessions/{pair.sid}")["status"] == "completed"
+    finally:
+        pair.close()

@@ -16,11 +16,8 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import json
-import os
 import random
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -28,37 +25,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _harness import pct, run_inside_emulators
 
 
 def outer(args: argparse.Namespace) -> int:
-    """Start the emulators and run this script inside them."""
-    venv_python = ROOT / ".venv/bin/python"
-    if not venv_python.exists():
-        print("salamin: run `make setup` first (it creates .venv and functions/venv).", file=sys.stderr)
-        return 1
-    pre = subprocess.run([str(venv_python), str(ROOT / "scripts/preflight.py")], capture_output=True, text=True)
-    if pre.returncode != 0:
-        print(pre.stderr.strip(), file=sys.stderr)
-        return 1
-    env = dict(os.environ)
-    for line in pre.stdout.splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
-        env[key] = shlex.split(value)[0] if value else ""
-    inner_cmd = f"{venv_python} {Path(__file__).resolve()} --inner --users {args.users} --window {args.window}"
-    proc = subprocess.run(
-        [str(ROOT / "node_modules/.bin/firebase"), "emulators:exec", "--project", "demo-salamin",
-         "--only", "auth,firestore,functions,tasks", inner_cmd],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )
-    # Show only our own output (the emulators' logs go to .cache/bench-matching-load.log).
-    (ROOT / ".cache").mkdir(exist_ok=True)
-    (ROOT / ".cache/bench-matching-load.log").write_text(proc.stdout + proc.stderr)
-    ours = [line for line in proc.stdout.splitlines() if line.startswith(("BENCH ", "{"))]
-    for line in ours:
-        print(line.removeprefix("BENCH "))
-    if proc.returncode != 0:
-        print("salamin: the load run failed; see .cache/bench-matching-load.log", file=sys.stderr)
-    return proc.returncode
+    """Start the emulators this bench needs and run its inner half inside them."""
+    return run_inside_emulators(Path(__file__), ["--users", str(args.users), "--window", str(args.window)],
+                                "auth,firestore,functions,tasks", "bench-matching-load.log")
 
 
 def prefs(rng: random.Random) -> dict[str, Any]:
@@ -81,15 +56,6 @@ def prefs(rng: random.Random) -> dict[str, Any]:
         "experienceLevel": rng.choice(["entry", "mid", "mid", "senior"]),
         "maxWaitTime": 120,
     }
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = (len(values) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def inner(args: argparse.Namespace) -> int:

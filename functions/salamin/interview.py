@@ -249,14 +249,19 @@ def leave(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
     return {"status": after.status, "phaseIndex": after.phase_index}
 
 
+def _session_doc(db: firestore.Client, session_id: str) -> dict[str, Any] | None:
+    snap = db.collection(SESSIONS).document(session_id).get()
+    return snap.to_dict() if snap.exists else None
+
+
 def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
-    tasks.check_due(payload)
     session_id, index, kind = str(payload["sessionId"]), int(payload["phaseIndex"]), payload.get("kind")
+    # A timer whose phase is over (or whose session is gone) finishes at once instead of waiting to be due.
+    doc = _session_doc(db, session_id)
+    if not doc or doc.get("phaseIndex") != index or doc.get("status") not in ("active", "ending"):
+        return "already"
+    tasks.check_due(payload)
     if kind == "nudge":
-        snap = db.collection(SESSIONS).document(session_id).get()
-        doc = snap.to_dict() if snap.exists else None
-        if not doc or doc.get("phaseIndex") != index or doc.get("status") not in ("active", "ending"):
-            return "already"
         db.collection(SESSIONS).document(session_id).update(
             {"nudge": {"phaseIndex": index, "at": firestore.SERVER_TIMESTAMP,
                        "message": "Two minutes left in this part."}})
@@ -268,6 +273,9 @@ def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
 
 
 def on_hard_stop(db: firestore.Client, payload: dict[str, Any]) -> str:
+    doc = _session_doc(db, str(payload["sessionId"]))
+    if not doc or doc.get("status") in ("completed", "cancelled"):
+        return "already"
     tasks.check_due(payload)
     now = time.time()
     before, after, _, doc = _apply(db, str(payload["sessionId"]), lambda s: (lc.hard_stop(s, now), None))
@@ -277,8 +285,12 @@ def on_hard_stop(db: firestore.Client, payload: dict[str, Any]) -> str:
 
 def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
     """Cancels a session someone didn't come to; the one who came goes to the front of the queue."""
-    tasks.check_due(payload)
     session_id = str(payload["sessionId"])
+    doc = _session_doc(db, session_id)
+    if not doc or doc.get("status") not in ("matched", "starting") or \
+            set(doc.get("joinedIds") or []) >= set(doc.get("participantIds") or []):
+        return []  # both came, or it is over: nothing to wait for
+    tasks.check_due(payload)
     now = time.time()
     before, after, _, doc = _apply(db, session_id, lambda s: (lc.no_show(s, now), None))
     absent = [e.split(":", 1)[1] for e in after.events[len(before.events):] if e.startswith("no_show:")]
@@ -338,8 +350,9 @@ def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
 
 
 def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> None:
-    tasks.check_due(payload)
     ref = db.collection(SESSIONS).document(str(payload["sessionId"]))
     snap = ref.get()
-    if snap.exists and not (snap.to_dict() or {}).get("feedbackRevealed"):
-        ref.update({"feedbackRevealed": True})
+    if not snap.exists or (snap.to_dict() or {}).get("feedbackRevealed"):
+        return  # already revealed (both wrote theirs) or gone
+    tasks.check_due(payload)
+    ref.update({"feedbackRevealed": True})

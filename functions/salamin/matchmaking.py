@@ -254,10 +254,11 @@ def _current(db: firestore.Client, payload: dict[str, Any]) -> tuple[firestore.D
 
 def handle_retry(db: firestore.Client, payload: dict[str, Any]) -> str | None:
     """Re-tries a waiting entry as its bar relaxes; schedules the next try while it still waits."""
-    tasks.check_due(payload)
+    # Nothing to wait for once the entry is gone or matched: finish now rather than come back later.
     _, entry = _current(db, payload)
     if entry is None:
         return None
+    tasks.check_due(payload)
     uid = str(payload["uid"])
     session = attempt_match(db, uid)
     if session:
@@ -276,8 +277,10 @@ def handle_retry(db: firestore.Client, payload: dict[str, Any]) -> str | None:
 
 def handle_timeout(db: firestore.Client, payload: dict[str, Any]) -> bool:
     """Nobody fitting came in time: remove the entry and tell the person what they can do."""
+    ref, current = _current(db, payload)
+    if current is None:
+        return False  # matched, cancelled or re-joined: this timer has nothing left to do
     tasks.check_due(payload)
-    ref, _ = _current(db, payload)
     uid, jm = str(payload["uid"]), int(payload["joinedMs"])
     note_ref = db.collection("users").document(uid).collection("notifications").document(f"timeout-{jm}")
 

@@ -10,6 +10,7 @@ Two quirks are handled here, once:
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -27,12 +28,19 @@ RETRY = options.RetryConfig(
 TIMEOUT_RETRY = options.RetryConfig(
     max_attempts=10, min_backoff_seconds=4, max_backoff_seconds=15, max_doublings=2, max_retry_seconds=1500
 )
+# functions/.env.local (read only by the emulators) sets this: the Functions emulator starts a Python
+# process for every request in flight and never reaps them, so locally the queues dispatch a few at a
+# time; production keeps wide queues.
+EMULATED = os.environ.get("SALAMIN_TASK_PROFILE") == "emulator" or os.environ.get("FUNCTIONS_EMULATOR") == "true"
+
 # Session timers run for up to 80 minutes; in the emulator (which dispatches early) they come back at most
 # every 30 s until due, so they fire at most that late locally and on time in production.
 LONG_TIMER_RETRY = options.RetryConfig(
-    max_attempts=10, min_backoff_seconds=5, max_backoff_seconds=30, max_doublings=3, max_retry_seconds=180000
+    max_attempts=10, min_backoff_seconds=5, max_backoff_seconds=60 if EMULATED else 30, max_doublings=3,
+    max_retry_seconds=180000,
 )
-RATE = options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200)
+RATE = (options.RateLimits(max_concurrent_dispatches=4, max_dispatches_per_second=20) if EMULATED
+        else options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200))
 
 
 class NotDueYet(https_fn.HttpsError):

@@ -88,10 +88,7 @@ def onPresenceWritten(event: firestore_fn.Event[firestore_fn.Change[firestore_fn
 
 def _session_id(req: https_fn.CallableRequest[Any]) -> str:
     data = req.data if isinstance(req.data, dict) else {}
-    sid = data.get("sessionId")
-    if not isinstance(sid, str) or not sid or len(sid) > 128 or "/" in sid:
-        raise https_fn.HttpsError(https_fn.FunctionsErrorCode.INVALID_ARGUMENT, "Which session? The id is missing.")
-    return sid
+    return sessions.require_session_id(data.get("sessionId"))
 
 
 @https_fn.on_call()

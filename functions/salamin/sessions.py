@@ -16,11 +16,17 @@ def _error(code: https_fn.FunctionsErrorCode, message: str) -> https_fn.HttpsErr
     return https_fn.HttpsError(code, message)
 
 
+def require_session_id(value: object) -> str:
+    """A session id from a caller, or a clear error (ids are never paths)."""
+    if not isinstance(value, str) or not value or len(value) > 128 or "/" in value:
+        raise _error(https_fn.FunctionsErrorCode.INVALID_ARGUMENT, "Which session? The session id is missing.")
+    return value
+
+
 def session_for_participant(db: firestore.Client, session_id: object, uid: str,
                             live: bool = True) -> dict[str, Any]:
     """The session if `uid` takes part in it (and, with `live`, it has not ended); else a clear error."""
-    if not isinstance(session_id, str) or not session_id or len(session_id) > 128 or "/" in session_id:
-        raise _error(https_fn.FunctionsErrorCode.INVALID_ARGUMENT, "Which session? The session id is missing.")
+    session_id = require_session_id(session_id)
     snap = db.collection(SESSIONS).document(session_id).get()
     session = snap.to_dict() if snap.exists else None
     if not session or uid not in session.get("participantIds", []):

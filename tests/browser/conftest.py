@@ -6,7 +6,11 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+
+# Many assertions wait on a callable function; a cold Functions emulator worker on a busy CI machine
+# can take several seconds, so the default 5 s wait is too tight to be a meaningful failure signal.
+expect.set_options(timeout=15_000)
 
 APP_URL = os.environ.get("SALAMIN_APP_URL", "http://127.0.0.1:5000")
 CHROMIUM = os.environ.get("SALAMIN_CHROMIUM", "/usr/bin/chromium")

@@ -31,14 +31,14 @@ def phase(page: Page, index: int) -> None:
 
 def give_feedback(page: Page, overall: int) -> None:
     form = page.get_by_test_id("feedback-form")
-    expect(form).to_be_visible()
+    expect(form).to_be_visible(timeout=20_000)
     page.get_by_test_id(f"feedback-overall-{overall}").click()
     for key in RUBRIC:
         page.get_by_test_id(f"feedback-rubric-{key}-4").click()
     page.get_by_test_id("feedback-text").fill("Clear reasoning; say your test cases out loud earlier.")
     page.get_by_test_id("feedback-again-yes").click()
     page.get_by_test_id("feedback-submit").click()
-    expect(page.get_by_test_id("feedback-done")).to_be_visible()
+    expect(page.get_by_test_id("feedback-done")).to_be_visible(timeout=20_000)
 
 
 def test_two_people_walk_through_both_halves_and_feedback(browser: Browser, bank: None) -> None:
@@ -53,7 +53,9 @@ def test_two_people_walk_through_both_halves_and_feedback(browser: Browser, bank
 
         # Introductions end when both agree.
         pa.get_by_test_id("next-phase").click()
-        expect(pb.get_by_test_id("partner-proposed")).to_be_visible()
+        # The first call may meet a cold Functions worker, so allow it the same time as a phase change.
+        expect(pa.get_by_test_id("next-phase")).to_contain_text("Waiting for your partner", timeout=20_000)
+        expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=20_000)
         pb.get_by_test_id("next-phase").click()
         for p in (pa, pb):
             phase(p, 1)

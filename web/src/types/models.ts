@@ -2,7 +2,7 @@
  * Document types and enums shared across the Salamin web app.
  * This is the one place for them: features import from here.
  */
-import type { Timestamp } from 'firebase/firestore';
+import type { Bytes, Timestamp } from 'firebase/firestore';
 
 /** A value with a human label, for selects, chips and display. */
 export interface Option<T extends string> {
@@ -675,4 +675,126 @@ export interface SignalMessage {
 export interface IceServersResponse {
   iceServers: RTCIceServer[];
   expiresAt: number | null;
+}
+
+// ---- The shared code editor and code runs ---------------------------------------------------------
+
+export type CodeLanguage = 'python' | 'javascript' | 'typescript' | 'java' | 'cpp' | 'sql';
+export const CODE_LANGUAGES: readonly Option<CodeLanguage>[] = [
+  { value: 'python', label: 'Python' },
+  { value: 'javascript', label: 'JavaScript' },
+  { value: 'typescript', label: 'TypeScript' },
+  { value: 'java', label: 'Java' },
+  { value: 'cpp', label: 'C++' },
+  { value: 'sql', label: 'SQL (SQLite)' },
+];
+export const CODE_LANGUAGE_LABELS = labelsOf(CODE_LANGUAGES);
+export const isCodeLanguage = guardFor(CODE_LANGUAGES);
+
+/** Limits shared with firestore.rules and functions/salamin/execution.py (keep them in step). */
+export const CODE_LIMITS = {
+  /** Characters in the shared editor (the runner takes 64 KB of source). */
+  maxChars: 64_000,
+  /** Bytes of one codeUpdates document's payload. */
+  maxUpdateBytes: 262_144,
+  /** Bytes of one codePresence awareness state. */
+  maxPresenceBytes: 8_192,
+  maxStdinChars: 16_000,
+  runsPerMinute: 10,
+} as const;
+
+/** peerSessions/{id}/codeUpdates/{updateId}: one batch of Yjs edits, appended by its author, never changed. */
+export interface CodeUpdateDoc {
+  author: string;
+  update: Bytes;
+  createdAt: Timestamp | null;
+}
+
+/** peerSessions/{id}/code/snapshot: the compacted Yjs state (functions only). */
+export interface CodeSnapshotDoc {
+  update: Bytes;
+  text: string;
+  language: CodeLanguage | null;
+  updateCount: number;
+  updatedAt: Timestamp | null;
+}
+
+export type RunMode = 'run' | 'tests' | 'hidden';
+export type RunStatus = 'queued' | 'running' | 'done' | 'error';
+export type RunVerdict =
+  | 'accepted'
+  | 'wrong_answer'
+  | 'compile_error'
+  | 'runtime_error'
+  | 'time_limit'
+  | 'memory_limit'
+  | 'output_limit'
+  | 'internal_error';
+export const RUN_VERDICT_LABELS: Readonly<Record<RunVerdict, string>> = {
+  accepted: 'Accepted',
+  wrong_answer: 'Wrong answer',
+  compile_error: 'Compile error',
+  runtime_error: 'Runtime error',
+  time_limit: 'Time limit exceeded',
+  memory_limit: 'Memory limit exceeded',
+  output_limit: 'Too much output',
+  internal_error: 'Runner error (ours)',
+};
+
+export interface RunCase {
+  id: string;
+  passed: boolean;
+  verdict: RunVerdict;
+  /** Absent for hidden cases. */
+  stdin?: string;
+  expected?: string;
+  actual?: string;
+  stderr?: string;
+  wallMs?: number;
+}
+
+export interface RunResult {
+  verdict: RunVerdict;
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  wallMs?: number;
+  cpuMs?: number;
+  peakMemoryKb?: number;
+  message?: string | null;
+  compile?: { ok: boolean; output?: string } | null;
+  passed?: number;
+  total?: number;
+  tests?: RunCase[];
+}
+
+/** peerSessions/{id}/runs/{runId}: one click on Run / Run tests, written only by the runCode function. */
+export interface CodeRun {
+  id: string;
+  by: string;
+  mode: RunMode;
+  language: CodeLanguage;
+  questionId: string | null;
+  stdin?: string;
+  status: RunStatus;
+  createdAt: Timestamp | null;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+  result: RunResult | null;
+  error: string | null;
+}
+
+export interface RunCodeRequest {
+  sessionId: string;
+  mode: RunMode;
+  language: CodeLanguage;
+  source: string;
+  stdin?: string;
+  questionId?: string;
+}
+export interface RunCodeResponse {
+  runId: string;
+  status: RunStatus;
+  verdict: RunVerdict | null;
 }

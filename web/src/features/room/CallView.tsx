@@ -53,12 +53,15 @@ export function CallView({
   partnerName,
   onLeave,
   side,
+  workspace,
 }: {
   engine: CallEngine;
   snap: EngineSnapshot;
   partnerName: string;
   onLeave: () => void;
   side: React.ReactNode;
+  /** The shared editor, beside the videos. */
+  workspace?: React.ReactNode;
 }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [controlError, setControlError] = useState<string | null>(null);
@@ -95,7 +98,7 @@ export function CallView({
   const stateClass = snap.state === 'connected' ? 'ok' : snap.state === 'failed' ? 'bad' : 'wait';
 
   return (
-    <div className="room" data-testid="room">
+    <div className={`room${workspace ? ' room-with-workspace' : ''}`} data-testid="room">
       <div className="room-main">
         <div className="room-topbar">
           <span className={`conn-badge conn-${stateClass}`} data-testid="call-state" data-state={snap.state} role="status" aria-live="polite">
@@ -153,6 +156,7 @@ export function CallView({
           </button>
         </div>
       </div>
+      {workspace && <div className="room-work">{workspace}</div>}
       <aside className="room-side" aria-label="Session">
         {side}
       </aside>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { Suspense, lazy, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { doc, onSnapshot } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
@@ -21,6 +21,9 @@ import { openMedia } from './media';
 import { PreJoin, type JoinChoice } from './PreJoin';
 import { FeedbackForm } from './FeedbackForm';
 import { InterviewPanel, type InterviewSession } from './InterviewPanel';
+
+// The editor (CodeMirror, Yjs) is a large part of the bundle: load it only in rooms that need it.
+const CodeWorkspace = lazy(() => import('../editor/CodeWorkspace').then((m) => ({ default: m.CodeWorkspace })));
 
 /** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
 async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
@@ -248,5 +251,11 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
         {joining || skipCheck ? <Spinner label="Joining…" /> : <PreJoin partnerName={partnerName} onJoin={(c) => void join(c)} />}
       </div>
     );
-  return <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={() => void leave()} side={side} />;
+  // Technical and mixed sessions get the shared editor; the others keep the calmer two-column room.
+  const workspace = session.requiresCodeEditor ? (
+    <Suspense fallback={<Spinner label="Loading the code editor…" />}>
+      <CodeWorkspace session={session} uid={uid} engine={engine} />
+    </Suspense>
+  ) : undefined;
+  return <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={() => void leave()} side={side} workspace={workspace} />;
 }

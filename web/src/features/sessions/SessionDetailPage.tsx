@@ -1,3 +1,4 @@
+import { Suspense, lazy } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { AlertCircle, ArrowLeft, Ban, Check, EyeOff, Inbox, Minus, Scissors, Video } from 'lucide-react';
 import { EmptyState, PageHeader } from '../../components/PageHeader';
@@ -28,6 +29,8 @@ import {
   type PhaseState,
 } from './sessionDocs';
 import { useReceivedFeedback } from './useSessions';
+
+const FinalCode = lazy(() => import('../editor/FinalCode').then((m) => ({ default: m.FinalCode })));
 
 /** /sessions/:sessionId — the summary of one session, its questions and both sides' feedback. */
 export function SessionDetailPage() {
@@ -154,6 +157,12 @@ function SessionDetail({ session, uid }: { session: PeerSession; uid: string }) 
         </section>
 
         <QuestionsPractised session={session} partner={partner} myFirstRole={myFirstRole} />
+
+        {session.requiresCodeEditor && session.status !== 'cancelled' && (
+          <Suspense fallback={<Spinner label="Loading the code…" />}>
+            <FinalCode sessionId={session.id} />
+          </Suspense>
+        )}
 
         {session.status !== 'cancelled' && (
           <section className="detail-section" id="feedback" aria-label={`Your feedback for ${partner.name}`}>

@@ -1,0 +1,269 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import * as Y from 'yjs';
+import { Minus, Moon, Plus, Sun, WandSparkles } from 'lucide-react';
+import { db } from '../../lib/firebase';
+import {
+  CODE_LANGUAGES,
+  CODE_LANGUAGE_LABELS,
+  LIVE_SESSION_STATUSES,
+  isCodeLanguage,
+  type CodeLanguage,
+  type PeerSession,
+  type PublicQuestion,
+} from '../../types/models';
+import type { CallEngine } from '../room/callEngine';
+import { CodeEditor } from './CodeEditor';
+import { CodeSync, type CodeSyncSnapshot, type PeerLink } from './codeSync';
+import { FONT_SIZES, useEditorPrefs } from './editorPrefs';
+import { RunPanel } from './RunPanel';
+
+declare global {
+  interface Window {
+    /** The shared code document, for the browser tests and benchmarks. */
+    __salaminCode?: CodeSync;
+  }
+}
+
+/** The call engine's data channel as a PeerLink (open/closed follows the engine's snapshots). */
+function linkFromEngine(engine: CallEngine): PeerLink & { dispose(): void } {
+  let open = false;
+  const fns = new Set<(open: boolean) => void>();
+  const unsub = engine.subscribe((s) => {
+    if (s.channelOpen === open) return;
+    open = s.channelOpen;
+    fns.forEach((fn) => fn(open));
+  });
+  return {
+    isOpen: () => open,
+    send: (data) => engine.send(data),
+    onData: (fn) => engine.onData(fn),
+    onOpenChange: (fn) => {
+      fns.add(fn);
+      return () => fns.delete(fn);
+    },
+    dispose: unsub,
+  };
+}
+
+const COLORS = [
+  ['#2563eb', '#2563eb33'],
+  ['#db2777', '#db277733'],
+  ['#059669', '#05966933'],
+  ['#d97706', '#d9770633'],
+  ['#7c3aed', '#7c3aed33'],
+] as const;
+
+function colorFor(uid: string): { color: string; colorLight: string } {
+  let h = 0;
+  for (const ch of uid) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  const [color, colorLight] = COLORS[h % COLORS.length] ?? COLORS[0];
+  return { color, colorLight };
+}
+
+/** The current half's coding question, if any (the one the starter code and tests come from). */
+export function codeQuestion(session: PeerSession): PublicQuestion | null {
+  const index = session.phaseIndex ?? 0;
+  const half = index >= 2 ? '2' : '1';
+  const list = session.questionSet?.[half] ?? session.questionSet?.['1'] ?? [];
+  return list.find((q) => q.code && Object.keys(q.code.languages).length > 0) ?? null;
+}
+
+function starterFor(q: PublicQuestion | null, lang: CodeLanguage): string | null {
+  return q?.code?.languages[lang]?.starter ?? null;
+}
+
+/** The editor, its toolbar (language, starter code, theme, font size, save state) and the run panel. */
+export function CodeWorkspace({ session, uid, engine }: { session: PeerSession; uid: string; engine: CallEngine | null }) {
+  const me = session.participants.find((p) => p.userId === uid);
+  const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
+  const partnerName = session.participants.find((p) => p.userId === partnerUid)?.displayName ?? 'Your partner';
+  const sync = useMemo(
+    () => new CodeSync({ db, sessionId: session.id, uid, partnerUid, user: { name: me?.displayName ?? 'You', ...colorFor(uid) } }),
+    // One document per session and person; names do not change mid-session.
+    [session.id, uid, partnerUid],
+  );
+  const [state, setState] = useState<CodeSyncSnapshot>(sync.state);
+  const [text, setText] = useState('');
+  const [prefs, setPrefs] = useEditorPrefs();
+  const [offer, setOffer] = useState<CodeLanguage | null>(null);
+  const [tooLarge, setTooLarge] = useState(false);
+  const [partnerTyping, setPartnerTyping] = useState(false);
+  const [partnerLine, setPartnerLine] = useState<number | null>(null);
+  const question = codeQuestion(session);
+  const questionLangs = question?.code ? Object.keys(question.code.languages).filter(isCodeLanguage) : [];
+  const fallbackLang: CodeLanguage = questionLangs.includes('python') ? 'python' : (questionLangs[0] ?? 'python');
+  const language = state.language ?? fallbackLang;
+  const ended = !LIVE_SESSION_STATUSES.includes(session.status) || state.save === 'closed';
+
+  useEffect(() => {
+    window.__salaminCode = sync;
+    const unsub = sync.subscribe(setState);
+    const onText = () => setText(sync.text.toString());
+    sync.text.observe(onText);
+    sync.start();
+    return () => {
+      unsub();
+      sync.text.unobserve(onText);
+      if (window.__salaminCode === sync) delete window.__salaminCode;
+      void sync.stop();
+    };
+  }, [sync]);
+
+  useEffect(() => {
+    if (!engine) return;
+    const link = linkFromEngine(engine);
+    sync.setLink(link);
+    return () => {
+      sync.setLink(null);
+      link.dispose();
+    };
+  }, [engine, sync]);
+
+  // Who is typing, and where the partner's cursor is (for the status line; the caret itself is CodeMirror's).
+  useEffect(() => {
+    const read = () => {
+      let typing = false;
+      let line: number | null = null;
+      sync.awareness.getStates().forEach((s, client) => {
+        if (client === sync.doc.clientID) return;
+        const st = s as { typing?: number; cursor?: { head?: unknown } };
+        if (typeof st.typing === 'number' && Date.now() - st.typing < 2000) typing = true;
+        if (st.cursor?.head) {
+          try {
+            // RelativePosition (JSON) -> index -> line number in the current text.
+            const abs = relToIndex(sync, st.cursor.head);
+            if (abs !== null) line = sync.text.toString().slice(0, abs).split('\n').length;
+          } catch {
+            line = null;
+          }
+        }
+      });
+      setPartnerTyping(typing);
+      setPartnerLine(line);
+    };
+    sync.awareness.on('change', read);
+    const t = setInterval(read, 700);
+    return () => {
+      sync.awareness.off('change', read);
+      clearInterval(t);
+    };
+  }, [sync]);
+
+  function chooseLanguage(next: CodeLanguage) {
+    if (next === language) return;
+    const current = sync.text.toString();
+    const untouched = current.trim() === '' || questionLangs.some((l) => starterFor(question, l)?.trim() === current.trim());
+    sync.setLanguage(next);
+    const starter = starterFor(question, next);
+    if (starter !== null && untouched) sync.replaceText(starter); // nothing of anyone's own is lost
+    else setOffer(starter !== null ? next : null);
+  }
+
+  // When the language changes (the partner's switch included), offer its starter code unless the editor
+  // already holds it; never replace silently. Not on the first load: that is no switch.
+  const prevLanguage = useRef<CodeLanguage | null>(null);
+  useEffect(() => {
+    const prev = prevLanguage.current;
+    prevLanguage.current = state.language;
+    if (!state.loaded || prev === null || state.language === null || prev === state.language) return;
+    const starter = starterFor(question, state.language);
+    setOffer(starter !== null && sync.text.toString().trim() !== starter.trim() ? state.language : null);
+  }, [state.language, state.loaded]);
+
+  const starterNow = starterFor(question, language);
+  const isEmpty = text.trim() === '';
+  const saveLabel =
+    state.save === 'loading' ? 'Loading…'
+    : state.save === 'saving' ? 'Saving…'
+    : state.save === 'retrying' ? 'Not saved yet, retrying…'
+    : state.save === 'closed' ? 'Read-only'
+    : 'All changes saved';
+
+  return (
+    <section className="workspace" aria-label="Shared code editor" data-testid="code-workspace">
+      <div className="editor-toolbar" role="toolbar" aria-label="Editor settings">
+        <label className="editor-lang">
+          <span className="visually-hidden">Language</span>
+          <select value={language} onChange={(e) => isCodeLanguage(e.target.value) && chooseLanguage(e.target.value)}
+            disabled={ended || !state.loaded} data-testid="code-language">
+            {CODE_LANGUAGES.map((o) => (
+              <option key={o.value} value={o.value}>{o.label}{questionLangs.length && !questionLangs.includes(o.value) ? ' (no starter)' : ''}</option>
+            ))}
+          </select>
+        </label>
+        {starterNow !== null && !ended && (
+          <button type="button" className="button button-sm" onClick={() => (isEmpty ? sync.replaceText(starterNow) : setOffer(language))}
+            data-testid="starter-button" title="Start from the question's starter code">
+            <WandSparkles size={14} aria-hidden="true" /> Starter code
+          </button>
+        )}
+        <span className="toolbar-spacer" />
+        <span className={`save-state save-${state.save}`} data-testid="save-state" data-state={state.save} aria-live="polite">
+          {saveLabel}
+        </span>
+        <span className="muted small" data-testid="code-transport" data-live={state.linkOpen ? 'channel' : 'firestore'}
+          title={state.linkOpen ? 'Edits travel peer to peer' : 'Edits travel through the server'}>
+          {state.linkOpen ? 'Live: peer to peer' : 'Live: via server'}
+        </span>
+        <button type="button" className="icon-button" aria-label="Smaller text" title="Smaller text"
+          onClick={() => setPrefs({ fontSize: Math.max(FONT_SIZES.min, prefs.fontSize - FONT_SIZES.step) })}
+          disabled={prefs.fontSize <= FONT_SIZES.min} data-testid="font-smaller">
+          <Minus size={14} aria-hidden="true" />
+        </button>
+        <span className="font-size" data-testid="font-size" aria-label={`Text size ${prefs.fontSize} pixels`}>{prefs.fontSize}px</span>
+        <button type="button" className="icon-button" aria-label="Larger text" title="Larger text"
+          onClick={() => setPrefs({ fontSize: Math.min(FONT_SIZES.max, prefs.fontSize + FONT_SIZES.step) })}
+          disabled={prefs.fontSize >= FONT_SIZES.max} data-testid="font-larger">
+          <Plus size={14} aria-hidden="true" />
+        </button>
+        <button type="button" className="icon-button" data-testid="theme-toggle"
+          aria-label={prefs.theme === 'dark' ? 'Light theme' : 'Dark theme'} title={prefs.theme === 'dark' ? 'Light theme' : 'Dark theme'}
+          onClick={() => setPrefs({ theme: prefs.theme === 'dark' ? 'light' : 'dark' })}>
+          {prefs.theme === 'dark' ? <Sun size={14} aria-hidden="true" /> : <Moon size={14} aria-hidden="true" />}
+        </button>
+      </div>
+
+      {offer !== null && !ended && starterFor(question, offer) !== null && (
+        <div className="notice small starter-offer" role="status" data-testid="starter-offer">
+          <span>Use the {CODE_LANGUAGE_LABELS[offer]} starter code? It replaces what is in the editor for both of you.</span>
+          <button type="button" className="button button-sm" data-testid="starter-accept"
+            onClick={() => { sync.replaceText(starterFor(question, offer) ?? ''); setOffer(null); }}>Replace</button>
+          <button type="button" className="button button-sm button-ghost" data-testid="starter-dismiss" onClick={() => setOffer(null)}>
+            Keep the code
+          </button>
+        </div>
+      )}
+      {state.error && <div className="alert alert-error small" role="alert" data-testid="code-error">{state.error}</div>}
+      {tooLarge && (
+        <div className="alert alert-error small" role="alert">
+          The editor holds up to {CODE_LIMITS_TEXT}; that change would go past it and was not applied.{' '}
+          <button type="button" className="link-button" onClick={() => setTooLarge(false)}>Dismiss</button>
+        </div>
+      )}
+
+      <div className="editor-frame">
+        {!state.loaded && <div className="editor-loading" data-testid="code-loading">Loading the shared code…</div>}
+        <CodeEditor sync={sync} language={language} theme={prefs.theme} fontSize={prefs.fontSize} readOnly={ended || !state.loaded}
+          label={`Shared ${CODE_LANGUAGE_LABELS[language]} code`} onTooLarge={() => setTooLarge(true)} />
+        {state.loaded && isEmpty && !ended && (
+          <div className="editor-empty muted small" data-testid="code-empty">
+            {starterNow !== null ? 'Empty. Start typing, or use the starter code above.' : 'Empty. Start typing: both of you edit the same text.'}
+          </div>
+        )}
+      </div>
+      <p className="editor-status muted small" aria-live="polite" data-testid="partner-status">
+        {partnerTyping ? `${partnerName} is typing…` : partnerLine !== null ? `${partnerName} is on line ${partnerLine}` : `${partnerName} isn’t in the editor yet`}
+      </p>
+
+      <RunPanel session={session} uid={uid} sync={sync} language={language} question={question} ended={ended} />
+    </section>
+  );
+}
+
+const CODE_LIMITS_TEXT = '64,000 characters';
+
+function relToIndex(sync: CodeSync, rel: unknown): number | null {
+  const pos = Y.createRelativePositionFromJSON(rel);
+  const abs = Y.createAbsolutePositionFromRelativePosition(pos, sync.doc);
+  return abs && abs.type === sync.text ? abs.index : null;
+}

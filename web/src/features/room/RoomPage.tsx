@@ -136,6 +136,8 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   const [params] = useSearchParams();
   const relayOnly = params.get('relay') === '1';
   const autojoin = params.get('autojoin') === '1';
+  // ?codelink=off keeps the editor off the data channel (Firestore only): the benchmarks and tests use it.
+  const codeOverChannel = params.get('codelink') !== 'off';
   const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
   const me = session.participants.find((p) => p.userId === uid);
   const partner = session.participants.find((p) => p.userId === partnerUid);
@@ -254,7 +256,7 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   // Technical and mixed sessions get the shared editor; the others keep the calmer two-column room.
   const workspace = session.requiresCodeEditor ? (
     <Suspense fallback={<Spinner label="Loading the code editor…" />}>
-      <CodeWorkspace session={session} uid={uid} engine={engine} />
+      <CodeWorkspace session={session} uid={uid} engine={codeOverChannel ? engine : null} />
     </Suspense>
   ) : undefined;
   return <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={() => void leave()} side={side} workspace={workspace} />;

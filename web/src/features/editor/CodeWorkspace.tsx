@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { Minus, Moon, Plus, Sun, WandSparkles } from 'lucide-react';
 import { db } from '../../lib/firebase';
@@ -74,14 +74,41 @@ function starterFor(q: PublicQuestion | null, lang: CodeLanguage): string | null
 
 /** The editor, its toolbar (language, starter code, theme, font size, save state) and the run panel. */
 export function CodeWorkspace({ session, uid, engine }: { session: PeerSession; uid: string; engine: CallEngine | null }) {
-  const me = session.participants.find((p) => p.userId === uid);
+  const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
+  const myName = session.participants.find((p) => p.userId === uid)?.displayName ?? 'You';
+  const [sync, setSync] = useState<CodeSync | null>(null);
+
+  // One document per session and person, made and torn down by the effect (safe under StrictMode's
+  // double mount); names do not change mid-session.
+  useEffect(() => {
+    const s = new CodeSync({ db, sessionId: session.id, uid, partnerUid, user: { name: myName, ...colorFor(uid) } });
+    window.__salaminCode = s;
+    s.start();
+    setSync(s);
+    return () => {
+      if (window.__salaminCode === s) delete window.__salaminCode;
+      setSync(null);
+      void s.stop();
+    };
+  }, [session.id, uid, partnerUid]);
+
+  useEffect(() => {
+    if (!engine || !sync) return;
+    const link = linkFromEngine(engine);
+    sync.setLink(link);
+    return () => {
+      sync.setLink(null);
+      link.dispose();
+    };
+  }, [engine, sync]);
+
+  if (!sync) return <div className="editor-frame"><div className="editor-loading" data-testid="code-loading">Loading the shared code…</div></div>;
+  return <Workspace key={sync.doc.guid} session={session} uid={uid} sync={sync} />;
+}
+
+function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; sync: CodeSync }) {
   const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
   const partnerName = session.participants.find((p) => p.userId === partnerUid)?.displayName ?? 'Your partner';
-  const sync = useMemo(
-    () => new CodeSync({ db, sessionId: session.id, uid, partnerUid, user: { name: me?.displayName ?? 'You', ...colorFor(uid) } }),
-    // One document per session and person; names do not change mid-session.
-    [session.id, uid, partnerUid],
-  );
   const [state, setState] = useState<CodeSyncSnapshot>(sync.state);
   const [text, setText] = useState('');
   const [prefs, setPrefs] = useEditorPrefs();
@@ -96,28 +123,15 @@ export function CodeWorkspace({ session, uid, engine }: { session: PeerSession; 
   const ended = !LIVE_SESSION_STATUSES.includes(session.status) || state.save === 'closed';
 
   useEffect(() => {
-    window.__salaminCode = sync;
     const unsub = sync.subscribe(setState);
     const onText = () => setText(sync.text.toString());
+    onText();
     sync.text.observe(onText);
-    sync.start();
     return () => {
       unsub();
       sync.text.unobserve(onText);
-      if (window.__salaminCode === sync) delete window.__salaminCode;
-      void sync.stop();
     };
   }, [sync]);
-
-  useEffect(() => {
-    if (!engine) return;
-    const link = linkFromEngine(engine);
-    sync.setLink(link);
-    return () => {
-      sync.setLink(null);
-      link.dispose();
-    };
-  }, [engine, sync]);
 
   // Who is typing, and where the partner's cursor is (for the status line; the caret itself is CodeMirror's).
   useEffect(() => {

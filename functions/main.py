@@ -7,7 +7,7 @@ from typing import Any
 
 from firebase_functions import firestore_fn, https_fn, options, params, tasks_fn
 
-from salamin import firebase, interview, matchmaking, profiles, sessions, signaling, tasks
+from salamin import code, execution, firebase, interview, matchmaking, profiles, sessions, signaling, tasks
 
 options.set_global_options(region="us-central1", max_instances=20)
 
@@ -16,6 +16,10 @@ options.set_global_options(region="us-central1", max_instances=20)
 TURN_SECRET = params.SecretParam("TURN_SECRET")
 TURN_URLS = params.StringParam("TURN_URLS", default="turn:127.0.0.1:3478?transport=udp")
 STUN_URLS = params.StringParam("STUN_URLS", default="stun:127.0.0.1:3478")
+# The code runner (runner/): its URL is a plain parameter (functions/.env), the shared secret it expects in
+# X-Runner-Secret a function secret (functions/.secret.local in the emulators, Secret Manager in production).
+RUNNER_URL = params.StringParam("RUNNER_URL", default="http://127.0.0.1:8765")
+RUNNER_SECRET = params.SecretParam("RUNNER_SECRET")
 # Initialise the default Admin app at import: the callable wrapper verifies ID tokens with it before
 # our code runs. It loads no credentials until first used, so deploy-time discovery stays offline.
 firebase.app()
@@ -130,3 +134,16 @@ def sessionFeedbackDeadline(req: tasks_fn.CallableRequest[Any]) -> None:
 @firestore_fn.on_document_created(document="peerSessions/{sessionId}/feedback/{fromUid}")
 def onFeedbackCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     interview.on_feedback(firebase.db(), event.params["sessionId"], event.params["fromUid"])
+
+
+# ---- shared code editor --------------------------------------------------------------------------------
+
+@firestore_fn.on_document_created(document="peerSessions/{sessionId}/codeUpdates/{updateId}")
+def onCodeUpdateCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    code.on_update_created(firebase.db(), event.params["sessionId"])
+
+
+# A run has execution.TOTAL_BUDGET_S (110 s) in all, up to 30 s of waiting for a busy runner included.
+@https_fn.on_call(secrets=[RUNNER_SECRET], timeout_sec=120)
+def runCode(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return execution.run_code(firebase.db(), _require_uid(req), req.data, RUNNER_URL.value, RUNNER_SECRET.value)

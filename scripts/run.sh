@@ -18,12 +18,17 @@ if command -v turnserver >/dev/null; then
   TURN_PID=$!
 fi
 
+# The code runner, with the generated secret the functions send it (scripts/runner_local.sh).
+source scripts/runner_local.sh
+start_runner "$ROOT"
+
 LOG="$ROOT/.cache/emulators.log"
 node_modules/.bin/firebase emulators:start --project demo-salamin >"$LOG" 2>&1 &
 EMU=$!
 cleanup() {
   kill -INT "$EMU" 2>/dev/null || true
   [[ -n "$TURN_PID" ]] && kill "$TURN_PID" 2>/dev/null || true
+  stop_runner
   wait "$EMU" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM

@@ -64,11 +64,16 @@ if [[ ! -x functions/venv/bin/python ]] || ! fresh functions-venv functions/requ
 fi
 
 # ---- local secrets for the functions (never committed) -------------------------------------------------
-# The TURN shared secret: the functions mint relay credentials with it, the local coturn checks them.
-if [[ ! -s functions/.secret.local ]] || ! grep -q '^TURN_SECRET=' functions/.secret.local; then
-  echo "TURN_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> functions/.secret.local
-  chmod 600 functions/.secret.local
-fi
+# TURN_SECRET: the functions mint relay credentials with it, the local coturn checks them.
+# RUNNER_SECRET: the functions send it to the local code runner, which expects it in X-Runner-Secret.
+# Each is generated once, when missing; existing ones are kept.
+for name in TURN_SECRET RUNNER_SECRET; do
+  if [[ ! -s functions/.secret.local ]] || ! grep -q "^$name=" functions/.secret.local; then
+    if [[ -s functions/.secret.local && -n "$(tail -c1 functions/.secret.local)" ]]; then echo >> functions/.secret.local; fi
+    echo "$name=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> functions/.secret.local
+    chmod 600 functions/.secret.local
+  fi
+done
 
 # ---- npm: firebase-tools (root) and the web app -------------------------------------------------------
 if [[ ! -x node_modules/.bin/firebase ]] || ! fresh npm-root package-lock.json; then

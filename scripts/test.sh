@@ -12,6 +12,11 @@ echo "salamin: ruff"
 # Java 21+, the Firestore emulator jar and free ports; one plain sentence and exit 1 when not.
 eval "$(.venv/bin/python scripts/preflight.py)"
 
+# The code runner for runCode (emulator and browser tests), stopped whatever happens.
+source scripts/runner_local.sh
+trap stop_runner EXIT
+start_runner "$ROOT"
+
 export SALAMIN_REQUIRE_EMULATORS=1
 set +e
 ARGS=""

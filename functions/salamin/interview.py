@@ -14,9 +14,9 @@ from typing import Any
 
 from google.cloud import firestore
 
+from salamin import code, stats, tasks
 from salamin import lifecycle as lc
 from salamin import questions as qb
-from salamin import stats, tasks
 
 SESSIONS = "peerSessions"
 BANK = "questionBank"
@@ -125,9 +125,13 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
                           f"feedback-deadline-{session_id}")
             for uid in after.participants:
                 stats.recompute(db, uid)
+            # Every way a session completes (both agree at wrap-up, the wrap-up timer, the hard stop) comes
+            # through here: fold the shared code into its snapshot once; never fails the lifecycle.
+            code.compact_quietly(db, session_id)
         elif event == "cancelled":
             for uid in after.participants:
                 stats.recompute(db, uid)
+            code.compact_quietly(db, session_id)
         elif event.startswith("left_early:"):
             who = event.split(":", 1)[1]
             _notify(db, after.partner(who), f"left-{session_id}", {

@@ -88,6 +88,21 @@ def sign_up(email: str | None = None, password: str = "correct-horse-1", display
                     display_name=display_name)
 
 
+def sign_up_staff() -> AuthUser:
+    """A member with the `admin` custom claim (staff), signed in again so the token carries the claim."""
+    user = sign_up()
+    r = requests.post(f"http://{auth_host()}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:update",
+                      json={"localId": user.uid, "customAttributes": '{"admin": true}'},
+                      headers={"Authorization": "Bearer owner"}, timeout=30)
+    r.raise_for_status()
+    r = requests.post(f"http://{auth_host()}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword"
+                      f"?key={API_KEY}", json={"email": user.email, "password": user.password,
+                                               "returnSecureToken": True}, timeout=30)
+    r.raise_for_status()
+    return AuthUser(uid=user.uid, email=user.email, password=user.password, id_token=r.json()["idToken"],
+                    display_name=user.display_name)
+
+
 def clear_auth() -> None:
     requests.delete(f"http://{auth_host()}/emulator/v1/projects/{PROJECT}/accounts", timeout=30).raise_for_status()
 

@@ -64,3 +64,24 @@ def test_gcloud_component_gets_a_launcher_jar(tmp_path: Path) -> None:
     manifest = zipfile.ZipFile(launcher).read("META-INF/MANIFEST.MF").decode()
     assert "Main-Class: com.google.cloud.datastore.emulator.firestore.CloudFirestore" in manifest
     assert str(GCLOUD_JAR) in manifest.replace("\r\n ", "")
+
+
+def test_the_local_relay_and_code_runner_ports_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import preflight
+
+    checked: list[tuple[str, int]] = []
+    monkeypatch.setattr(preflight, "port_free", lambda host, port: checked.append((host, port)) or True)
+    preflight.check_ports({})
+    assert ("127.0.0.1", 3478) in checked and ("127.0.0.1", 8765) in checked
+    assert ("127.0.0.1", 8080) in checked  # and firebase.json's
+
+
+def test_a_taken_runner_port_names_the_code_runner() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        out = run(["--no-config-ports", f"--port=runner:{port}"])
+    assert out.returncode == 1
+    assert f"Port {port} (for the code runner)" in out.stderr and "firebase.json" not in out.stderr

@@ -177,12 +177,13 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
   // already holds it; never replace silently. Not on the first load: that is no switch.
   const prevLanguage = useRef<CodeLanguage | null>(null);
   useEffect(() => {
+    if (!state.loaded) return;
     const prev = prevLanguage.current;
-    prevLanguage.current = state.language;
-    if (!state.loaded || prev === null || state.language === null || prev === state.language) return;
-    const starter = starterFor(question, state.language);
-    setOffer(starter !== null && sync.text.toString().trim() !== starter.trim() ? state.language : null);
-  }, [state.language, state.loaded]);
+    prevLanguage.current = language;
+    if (prev === null || prev === language) return;
+    const starter = starterFor(question, language);
+    setOffer(starter !== null && sync.text.toString().trim() !== starter.trim() ? language : null);
+  }, [language, state.loaded]);
 
   const starterNow = starterFor(question, language);
   const isEmpty = text.trim() === '';

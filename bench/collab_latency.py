@@ -112,7 +112,7 @@ def outer(args: argparse.Namespace) -> int:
 def inner(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import Page, sync_playwright
-    from pycrdt import Doc, Text
+    from pycrdt import Doc, Text, merge_updates
 
     from tests.browser.conftest import APP_URL, CHROMIUM, CHROMIUM_ARGS, sign_in
     from tests.support.emulators import FirestoreClient, clear_firestore, make_session, sign_up
@@ -127,13 +127,13 @@ def inner(args: argparse.Namespace) -> int:
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
     def stored_text(sid: str) -> str:
+        snap = admin.get(f"peerSessions/{sid}/code/snapshot")
+        parts = [snap["update"]] if snap and snap.get("update") else []
+        parts += [u["update"] for u in admin.query("codeUpdates", parent=f"peerSessions/{sid}")]
         doc = Doc()
         text = doc.get("code", type=Text)
-        snap = admin.get(f"peerSessions/{sid}/code/snapshot")
-        if snap and snap.get("update"):
-            doc.apply_update(snap["update"])
-        for u in admin.query("codeUpdates", parent=f"peerSessions/{sid}"):
-            doc.apply_update(u["update"])
+        if parts:
+            doc.apply_update(merge_updates(*parts))  # one merge: the query's order is not the typing order
         return str(text)
 
     def ready(page: Page, transport: str) -> None:

@@ -146,16 +146,17 @@ def test_two_people_typing_in_the_same_line_both_keep_what_they_typed(transport:
 
 def stored_text(sid: str) -> str:
     """The text the Firestore documents hold, decoded with the same Yjs format the server uses (pycrdt)."""
-    from pycrdt import Doc, Text
+    from pycrdt import Doc, Text, merge_updates
 
     admin = FirestoreClient.admin()
+    snap = admin.get(f"peerSessions/{sid}/code/snapshot")
+    parts = [snap["update"]] if snap and snap.get("update") else []
+    parts += [u["update"] for u in admin.query("codeUpdates", parent=f"peerSessions/{sid}")]
     doc = Doc()
     text = doc.get("code", type=Text)
-    snap = admin.get(f"peerSessions/{sid}/code/snapshot")
-    if snap and snap.get("update"):
-        doc.apply_update(snap["update"])
-    for u in admin.query("codeUpdates", parent=f"peerSessions/{sid}"):
-        doc.apply_update(u["update"])
+    if parts:
+        # Merged first, then applied once: the query returns documents in id order, not in typing order.
+        doc.apply_update(merge_updates(*parts))
     return str(text)
 
 

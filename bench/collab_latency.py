@@ -179,9 +179,11 @@ def measure(args: argparse.Namespace) -> int:
             want = base + len(sends)
             with contextlib.suppress(Exception):  # a shortfall is counted below as lost edits
                 pb.wait_for_function(f"() => window.__renderedText().length >= {want}", timeout=30_000)
-            arrivals = {int(k): v for k, v in pb.evaluate("() => window.__arrivals").items()}
+            # Over Firestore several keys arrive in one write: a key has arrived once the partner's text
+            # is first at least as long as it made it (the text only grows here).
+            seen = sorted((int(k), v) for k, v in pb.evaluate("() => window.__arrivals").items())
             for i, sent in enumerate(sends):
-                got = arrivals.get(base + i + 1)
+                got = min((t for n, t in seen if n >= base + i + 1), default=None)
                 if got is not None:
                     lat[transport].append(got - sent)
             final_b = pb.evaluate("() => window.__renderedText()")

@@ -256,12 +256,27 @@ def test_run_tests_shows_the_same_verdicts_on_both_screens(browser: Browser, ban
         starter = q["code"]["languages"][lang]["starter"]
         visible = sum(1 for t in q["code"]["tests"] if not t.get("hidden"))
 
+        # A plain Run with input: the output shows on both screens.
+        pb.get_by_test_id("code-language").select_option("python")
+        pb.evaluate("(s) => window.__salaminCode.replaceText(s)", "print(input()[::-1])")
+        wait_rendered(pa, "text === 'print(input()[::-1])'")
+        pb.get_by_test_id("stdin-toggle").click()
+        pb.get_by_test_id("run-stdin").fill("olleh")
+        pb.get_by_test_id("run-code").click()
+        for p in (pa, pb):
+            run = p.get_by_test_id("run").first
+            expect(run).to_have_attribute("data-status", "done", timeout=LIVE_MS)
+            expect(run).to_have_attribute("data-verdict", "accepted")
+            expect(run.get_by_test_id("run-stdout")).to_have_text("hello")
+
         # The interviewee writes a correct solution (set through the shared document, as a paste would).
         pb.get_by_test_id("code-language").select_option(lang)
         pb.evaluate("(s) => window.__salaminCode.replaceText(s)", solution)
         wait_rendered(pa, f"text === {json.dumps(solution.rstrip(chr(10)))} || text === {json.dumps(solution)}")
+        expect(pb.get_by_test_id("run-tests")).to_be_enabled()
         pb.get_by_test_id("run-tests").click()
         for p in (pa, pb):
+            expect(p.get_by_test_id("run")).to_have_count(2, timeout=LIVE_MS)
             run = p.get_by_test_id("run").first
             expect(run).to_have_attribute("data-status", "done", timeout=LIVE_MS)
             expect(run).to_have_attribute("data-verdict", "accepted")
@@ -274,7 +289,7 @@ def test_run_tests_shows_the_same_verdicts_on_both_screens(browser: Browser, ban
         expect(pa.get_by_test_id("run-tests")).to_be_enabled()
         pa.get_by_test_id("run-tests").click()
         for p in (pa, pb):
-            expect(p.get_by_test_id("run")).to_have_count(2, timeout=LIVE_MS)
+            expect(p.get_by_test_id("run")).to_have_count(3, timeout=LIVE_MS)
             newest = p.get_by_test_id("run").first
             expect(newest).to_have_attribute("data-status", "done", timeout=LIVE_MS)
             expect(newest).to_have_attribute("data-verdict", "wrong_answer")

@@ -189,7 +189,7 @@ function RunItem({ run, who, now }: { run: CodeRun; who: string; now: number }) 
         <div className="run-body">
           {res.message && <pre className="run-out run-message">{res.message}</pre>}
           {res.compile && !res.compile.ok && res.compile.output && <pre className="run-out">{res.compile.output}</pre>}
-          {res.tests ? (
+          {run.mode !== 'run' && res.tests ? (
             <table className="run-cases" data-testid="run-cases">
               <thead>
                 <tr><th scope="col">Case</th><th scope="col">Result</th>{run.mode !== 'hidden' && <><th scope="col">Expected</th><th scope="col">Got</th></>}</tr>

@@ -205,6 +205,14 @@ def test_reload_restores_the_exact_text_and_the_partner_cursor_shows(browser: Br
         editor_ready(fresh, transport=None)
         wait_rendered(fresh, f"text === {json.dumps(final)}")
         assert stored_text(pair.sid) == final
+
+        # Once the session is over, the Sessions page shows the same code, read-only.
+        FirestoreClient.admin().update(f"peerSessions/{pair.sid}", {"status": "completed"})
+        fresh.goto(f"{APP_URL}/sessions/{pair.sid}")
+        code = fresh.get_by_test_id("final-code")
+        expect(code).to_be_visible()
+        expect(code.locator(".cm-content")).to_have_attribute("contenteditable", "false")
+        assert code.locator(".cm-line").all_inner_texts() == final.split("\n")
     finally:
         pair.close()
 

@@ -266,6 +266,9 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
           </div>
         )}
       </div>
+      <p className="editor-hint muted small" id="editor-keys">
+        Tab indents · Esc then Tab leaves the editor · Ctrl+F searches · Ctrl+Z undoes only your own edits
+      </p>
       <p className="editor-status muted small" aria-live="polite" data-testid="partner-status">
         {partnerTyping ? `${partnerName} is typing…` : partnerLine !== null ? `${partnerName} is on line ${partnerLine}` : `${partnerName} isn’t in the editor yet`}
       </p>

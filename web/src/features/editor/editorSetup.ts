@@ -1,6 +1,6 @@
 /** CodeMirror 6 configuration shared by the live editor and the read-only views. */
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
-import { defaultKeymap, indentWithTab } from '@codemirror/commands';
+import { defaultKeymap, indentWithTab, temporarilySetTabFocusMode } from '@codemirror/commands';
 import { cpp } from '@codemirror/lang-cpp';
 import { java } from '@codemirror/lang-java';
 import { javascript } from '@codemirror/lang-javascript';
@@ -85,6 +85,8 @@ export function baseExtensions(): Extension {
     highlightSelectionMatches(),
     EditorView.lineWrapping,
     // Tab indents; Esc then Tab leaves the editor, so keyboard users are never trapped.
-    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...foldKeymap, ...completionKeymap, indentWithTab]),
+    // (Escape goes last, so closing the search panel or a completion list still comes first.)
+    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...foldKeymap, ...completionKeymap, indentWithTab,
+      { key: 'Escape', run: temporarilySetTabFocusMode }]),
   ];
 }

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import available_timezones
 
+from google.api_core.exceptions import Conflict, FailedPrecondition
 from google.cloud import firestore
 
 DISPLAY_NAME_MAX = 60
@@ -60,22 +61,25 @@ def bootstrap(db: firestore.Client, uid: str, email: str | None, name_hint: obje
               tz_hint: object) -> tuple[dict[str, Any], bool]:
     """Create users/{uid} and communityProfiles/{uid} once; later calls return what exists.
 
-    A transaction makes two concurrent first sign-ins (two tabs) create the profile exactly once.
+    Two concurrent first sign-ins (two tabs) create the profile exactly once: the profile is written
+    with create() (fails if it exists) in the same atomic batch as the user document, so the loser's
+    batch writes nothing and it returns the winner's profile. No transaction: concurrent transactions
+    on a document that does not exist yet contend for its lock and can all run out of attempts.
     """
     profile_ref = db.collection("communityProfiles").document(uid)
     user_ref = db.collection("users").document(uid)
-
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> tuple[dict[str, Any], bool]:
-        snap = profile_ref.get(transaction=tx)
-        if snap.exists:
-            return snap.to_dict() or {}, False
-        profile = CommunityProfile(uid=uid, displayName=clean_display_name(name_hint, email),
-                                   timeZone=clean_time_zone(tz_hint)).to_doc()
-        tx.set(profile_ref, {**profile, "joinedAt": firestore.SERVER_TIMESTAMP,
-                             "updatedAt": firestore.SERVER_TIMESTAMP})
-        tx.set(user_ref, {"uid": uid, "email": email or "", "displayName": profile["displayName"],
-                          "blockedUserIds": [], "createdAt": firestore.SERVER_TIMESTAMP}, merge=True)
-        return profile, True
-
-    return run(db.transaction())
+    snap = profile_ref.get()
+    if snap.exists:
+        return snap.to_dict() or {}, False
+    profile = CommunityProfile(uid=uid, displayName=clean_display_name(name_hint, email),
+                               timeZone=clean_time_zone(tz_hint)).to_doc()
+    batch = db.batch()
+    batch.create(profile_ref, {**profile, "joinedAt": firestore.SERVER_TIMESTAMP,
+                               "updatedAt": firestore.SERVER_TIMESTAMP})
+    batch.set(user_ref, {"uid": uid, "email": email or "", "displayName": profile["displayName"],
+                         "blockedUserIds": [], "createdAt": firestore.SERVER_TIMESTAMP}, merge=True)
+    try:
+        batch.commit()
+    except (Conflict, FailedPrecondition):  # AlreadyExists is a Conflict; emulators may say precondition
+        return profile_ref.get().to_dict() or {}, False
+    return profile, True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from firebase_functions import https_fn
@@ -77,10 +78,11 @@ def mirror_presence(db: firestore.Client, session_id: str, uid: str, presence: d
                 "screenSharing": bool(presence.get("screenSharing")) and state != "left",
                 "presenceUpdatedAt": updated_at,
             })
+            # Inside an array a server-timestamp sentinel is not allowed: fall back to this clock.
             if state != "left" and not p.get("joinedAt"):
-                q["joinedAt"] = updated_at or firestore.SERVER_TIMESTAMP
+                q["joinedAt"] = updated_at or dt.datetime.now(dt.UTC)
             if state == "left":
-                q["leftAt"] = updated_at or firestore.SERVER_TIMESTAMP
+                q["leftAt"] = updated_at or dt.datetime.now(dt.UTC)
             elif p.get("leftAt"):
                 q["leftAt"] = None  # came back
             participants[i] = q

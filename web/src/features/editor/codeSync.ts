@@ -6,7 +6,7 @@
  * - Persistence (and the live path when the channel is closed): append-only update documents under
  *   peerSessions/{sid}/codeUpdates, written by their author. While the channel is open a client writes
  *   at most about once a second; without it the first change goes out at once and the rest coalesce for
- *   about 150 ms, so typing stays live over Firestore alone.
+ *   about 100 ms, so typing stays live over Firestore alone.
  * - Loading: the compacted snapshot (peerSessions/{sid}/code/snapshot, written by a function) plus every
  *   update document. Applying a Yjs update twice is a no-op, so overlaps between the snapshot and the
  *   updates (a compaction in flight) never double anything.
@@ -69,7 +69,7 @@ const MSG_SYNC = 0;
 const MSG_AWARENESS = 1;
 const ORIGIN_LINK = 'peer-link';
 const ORIGIN_STORE = 'firestore';
-const LIVE_BATCH_MS = 150;
+const LIVE_BATCH_MS = 100;
 const LINKED_BATCH_MS = 1000;
 const PRESENCE_THROTTLE_MS = 300;
 

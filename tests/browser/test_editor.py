@@ -98,6 +98,10 @@ async def _type_together(sid: str, a: AuthUser, b: AuthUser, transport: str, rou
                     await page.locator("[data-testid=code-editor] .cm-content").click()
                     await page.keyboard.press("Control+End")
                 await asyncio.gather(pa.keyboard.type(wa, delay=25), pb.keyboard.type(wb, delay=25))
+            # Each sees the other's caret with their name, whichever way the cursors travel.
+            for page, name in ((pa, "Grace"), (pb, "Ada")):
+                await async_expect(page.locator("[data-testid=code-editor] .cm-ySelectionInfo")).to_have_text(
+                    name, timeout=LIVE_MS)
             want_len = len("x = ") + sum(len(w) for w in words)
             texts = []
             for page in (pa, pb):

@@ -148,7 +148,7 @@ def shape_result(mode: str, raw: dict[str, Any], request: dict[str, Any]) -> dic
         "stdout": clip(raw.get("stdout"), OUTPUT_MAX),
         "stderr": clip(raw.get("stderr"), OUTPUT_MAX),
         "exitCode": _int(raw.get("exitCode")),
-        "signal": _int(raw.get("signal")),
+        "signal": clip(raw.get("signal"), 64) if isinstance(raw.get("signal"), str) else None,  # e.g. "SIGSEGV"
         "wallMs": _int(raw.get("wallMs")),
         "cpuMs": _int(raw.get("cpuMs")),
         "peakMemoryKb": _int(raw.get("peakMemoryKb")),

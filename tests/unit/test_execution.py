@@ -272,3 +272,13 @@ def test_nothing_listening_is_runner_unreachable() -> None:
     out = ex.call_runner(f"http://127.0.0.1:{port}", "s" * 20, {}, "run", on_attempt=lambda: None,
                          on_busy=lambda: None, deadline=time.monotonic() + 10)
     assert out.status == "error" and out.error == ex.UNREACHABLE
+
+
+def test_a_runtime_error_keeps_its_signal_name_and_exit_code() -> None:
+    raw = {"verdict": "runtime_error", "stdout": "", "stderr": "boom", "exitCode": None, "signal": "SIGSEGV",
+           "wallMs": 5}
+    shaped = ex.shape_result("run", raw, {"language": "cpp", "source": "int main(){}"})
+    assert shaped["signal"] == "SIGSEGV"
+    assert shaped["exitCode"] is None
+    raw = {**raw, "signal": None, "exitCode": 3}
+    assert ex.shape_result("run", raw, {})["exitCode"] == 3

@@ -216,6 +216,11 @@ function RunItem({ run, who, now }: { run: CodeRun; who: string; now: number }) 
               {!res.stdout && !res.stderr && !res.message && <p className="muted small">No output.</p>}
             </>
           )}
+          {res.verdict === 'runtime_error' && (res.signal || typeof res.exitCode === 'number') && (
+            <p className="small run-exit" data-testid="run-exit">
+              {res.signal ? `Stopped by ${res.signal}` : `Exited with code ${res.exitCode}`}
+            </p>
+          )}
           {typeof res.wallMs === 'number' && (
             <p className="muted small run-stats">
               {seconds(res.wallMs)} wall · {seconds(res.cpuMs ?? 0)} CPU · {Math.round((res.peakMemoryKb ?? 0) / 1024)} MB peak

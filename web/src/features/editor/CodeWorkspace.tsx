@@ -135,13 +135,20 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
 
   // Who is typing, and where the partner's cursor is (for the status line; the caret itself is CodeMirror's).
   useEffect(() => {
+    // "Typing" is judged by when we saw the partner's typing mark change, on our own clock: their clock
+    // may differ from ours by seconds.
+    const lastMark = new Map<number, { mark: number; seenAt: number }>();
     const read = () => {
       let typing = false;
       let line: number | null = null;
       sync.awareness.getStates().forEach((s, client) => {
         if (client === sync.doc.clientID) return;
         const st = s as { typing?: number; cursor?: { head?: unknown } };
-        if (typeof st.typing === 'number' && Date.now() - st.typing < 2000) typing = true;
+        if (typeof st.typing === 'number') {
+          const prev = lastMark.get(client);
+          if (!prev || prev.mark !== st.typing) lastMark.set(client, { mark: st.typing, seenAt: prev ? Date.now() : 0 });
+          if (Date.now() - (lastMark.get(client)?.seenAt ?? 0) < 2000) typing = true;
+        }
         if (st.cursor?.head) {
           try {
             // RelativePosition (JSON) -> index -> line number in the current text.

@@ -36,6 +36,8 @@ def run_inside_emulators(script: Path, inner_args: list[str], only: str, log_nam
          inner_cmd],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )
+    # The Functions emulator leaves its Python workers running when it stops (scripts/runner_local.sh).
+    subprocess.run(["pkill", "-f", f"{ROOT}/functions/venv/bin/functions-framework"], check=False)
     (ROOT / ".cache").mkdir(exist_ok=True)
     (ROOT / ".cache" / log_name).write_text(proc.stdout + proc.stderr)
     for line in proc.stdout.splitlines():

@@ -30,6 +30,7 @@ cleanup() {
   [[ -n "$TURN_PID" ]] && kill "$TURN_PID" 2>/dev/null || true
   stop_runner
   wait "$EMU" 2>/dev/null || true
+  stop_function_workers "$ROOT"
 }
 trap cleanup EXIT INT TERM
 

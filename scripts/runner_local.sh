@@ -43,3 +43,10 @@ stop_runner() {
     RUNNER_PID=""
   fi
 }
+
+# The Functions emulator runs each Python worker through a shell and does not stop the worker's process
+# tree when it shuts down: the workers (functions-framework, ~110 MB each) outlive it and pile up run
+# after run. Stop this checkout's leftovers once the emulators are gone.
+stop_function_workers() {
+  pkill -f "$1/functions/venv/bin/functions-framework" 2>/dev/null || true
+}

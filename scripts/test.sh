@@ -14,7 +14,7 @@ eval "$(.venv/bin/python scripts/preflight.py)"
 
 # The code runner for runCode (emulator and browser tests), stopped whatever happens.
 source scripts/runner_local.sh
-trap stop_runner EXIT
+trap 'stop_runner; stop_function_workers "$ROOT"' EXIT
 start_runner "$ROOT"
 
 export SALAMIN_REQUIRE_EMULATORS=1

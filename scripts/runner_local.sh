@@ -45,7 +45,7 @@ stop_runner() {
 }
 
 # The Functions emulator runs each Python worker through a shell and does not stop the worker's process
-# tree when it shuts down: the workers (functions-framework, ~110 MB each) outlive it and pile up run
+# tree when it shuts down: the workers (functions-framework, roughly 35 MB each) outlive it and pile up run
 # after run. Stop this checkout's leftovers once the emulators are gone.
 stop_function_workers() {
   pkill -f "$1/functions/venv/bin/functions-framework" 2>/dev/null || true

@@ -116,10 +116,9 @@ def inner(args: argparse.Namespace) -> int:
 def measure(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import Page, sync_playwright
-    from pycrdt import Doc, Text, merge_updates
 
     from tests.browser.conftest import APP_URL, CHROMIUM, CHROMIUM_ARGS, sign_in
-    from tests.support.emulators import FirestoreClient, clear_firestore, make_session, sign_up
+    from tests.support.emulators import FirestoreClient, clear_firestore, make_session, sign_up, stored_code
 
     clear_firestore()
     admin = FirestoreClient.admin()
@@ -129,16 +128,6 @@ def measure(args: argparse.Namespace) -> int:
     keystrokes = 0
     run_ms: list[float] = []
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-    def stored_text(sid: str) -> str:
-        snap = admin.get(f"peerSessions/{sid}/code/snapshot")
-        parts = [snap["update"]] if snap and snap.get("update") else []
-        parts += [u["update"] for u in admin.query("codeUpdates", parent=f"peerSessions/{sid}")]
-        doc = Doc()
-        text = doc.get("code", type=Text)
-        if parts:
-            doc.apply_update(merge_updates(*parts))  # one merge: the query's order is not the typing order
-        return str(text)
 
     def ready(page: Page, transport: str) -> None:
         page.get_by_test_id("code-workspace").wait_for(timeout=60_000)
@@ -192,7 +181,7 @@ def measure(args: argparse.Namespace) -> int:
                                  timeout=30_000)
             pb.wait_for_function("() => document.querySelector('[data-testid=save-state]').dataset.state === 'saved'",
                                  timeout=30_000)
-            stored = stored_text(sid)
+            stored = stored_code(admin, sid)[0]
             lost += missing + (0 if stored == final_b else 1)
             keystrokes += len(sends)
 

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import APP_URL, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_interview import bank  # noqa: F401 (fixture: loads the question bank)
 from tests.browser.test_room import Pair
-from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up
+from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up, stored_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,19 +149,7 @@ def test_two_people_typing_in_the_same_line_both_keep_what_they_typed(transport:
 
 
 def stored_text(sid: str) -> str:
-    """The text the Firestore documents hold, decoded with the same Yjs format the server uses (pycrdt)."""
-    from pycrdt import Doc, Text, merge_updates
-
-    admin = FirestoreClient.admin()
-    snap = admin.get(f"peerSessions/{sid}/code/snapshot")
-    parts = [snap["update"]] if snap and snap.get("update") else []
-    parts += [u["update"] for u in admin.query("codeUpdates", parent=f"peerSessions/{sid}")]
-    doc = Doc()
-    text = doc.get("code", type=Text)
-    if parts:
-        # Merged first, then applied once: the query returns documents in id order, not in typing order.
-        doc.apply_update(merge_updates(*parts))
-    return str(text)
+    return stored_code(FirestoreClient.admin(), sid)[0]
 
 
 # ---- reload, cursor, runs (sync API) --------------------------------------------------------------

@@ -8,9 +8,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pycrdt
 import pytest
@@ -22,25 +21,15 @@ from tests.support.emulators import (
     CallableError,
     FirestoreClient,
     call,
+    code_of,
     make_session,
     sign_up,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER_HEALTH = "http://127.0.0.1:8765/healthz"
-T = TypeVar("T")
-
-
-def wait_for(fn: Callable[[], T | None], timeout: float = 60, every: float = 0.5) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(every)
 
 
 class Editor:
@@ -59,15 +48,6 @@ class Editor:
         for update in updates:
             client.add(f"peerSessions/{sid}/codeUpdates", {"author": self.user.uid, "update": update,
                                                            "createdAt": SERVER_TIMESTAMP})
-
-
-def text_of(updates: list[bytes]) -> tuple[str, str | None]:
-    """The document a browser would show after applying these updates (merged first: any order works)."""
-    doc = pycrdt.Doc()
-    if updates:
-        doc.apply_update(pycrdt.merge_updates(*updates))
-    language = doc.get("meta", type=pycrdt.Map).get("language")
-    return str(doc.get("code", type=pycrdt.Text)), language
 
 
 def two_people_typing(a: AuthUser, b: AuthUser, rounds: int) -> tuple[Editor, Editor]:
@@ -99,7 +79,7 @@ def test_the_trigger_compacts_and_nothing_is_lost(admin: FirestoreClient) -> Non
     ea, eb = two_people_typing(a, b, 110)
     all_updates = ea.updates + eb.updates
     assert len(all_updates) >= code.COMPACT_AT
-    expected = text_of(all_updates)
+    expected = code_of(all_updates)
     assert expected[0].count("\n") == 220 and expected[1] == "python"
     # Interleaved, as two browsers would write them.
     for i in range(max(len(ea.updates), len(eb.updates))):
@@ -113,7 +93,7 @@ def test_the_trigger_compacts_and_nothing_is_lost(admin: FirestoreClient) -> Non
     assert len(remaining) < code.COMPACT_AT
     assert snap["updateCount"] + len(remaining) == len(all_updates)
     # What a browser opening the editor now does: the snapshot, then the updates not folded yet.
-    assert text_of([snap["update"], *remaining]) == expected
+    assert code_of([snap["update"], *remaining]) == expected
     if snap["text"]:
         assert len(snap["text"]) <= len(expected[0])
 
@@ -124,7 +104,7 @@ def test_the_trigger_compacts_and_nothing_is_lost(admin: FirestoreClient) -> Non
     assert second["folded"] == 0 and first["updateCount"] == second["updateCount"] == len(all_updates)
     snap = FirestoreClient.as_user(a).get(path)
     assert snap["text"] == expected[0] and snap["language"] == "python"
-    assert text_of([snap["update"]]) == expected
+    assert code_of([snap["update"]]) == expected
     assert stored_updates(a, sid) == []
 
 
@@ -136,7 +116,7 @@ def test_a_session_that_ends_has_its_code_compacted(admin: FirestoreClient) -> N
     ea, eb = two_people_typing(a, b, 5)
     ea.send(sid, ea.updates)
     eb.send(sid, eb.updates)
-    expected = text_of(ea.updates + eb.updates)
+    expected = code_of(ea.updates + eb.updates)
     assert call("leaveSession", {"sessionId": sid}, user=a)["status"] == "ending"
     # Feedback time is still live: the shared code can still change until the session completes.
     os.environ.setdefault("CLOUD_TASKS_EMULATOR_HOST", "127.0.0.1:9499")

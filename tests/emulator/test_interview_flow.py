@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -21,22 +20,11 @@ from tests.support.emulators import (
     call,
     make_session,
     sign_up,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
 ROOT = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
-
-
-def wait_for(fn: Callable[[], T | None], timeout: float = 60, every: float = 0.5) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(every)
 
 
 @pytest.fixture

@@ -6,15 +6,18 @@ from __future__ import annotations
 import concurrent.futures as cf
 import time
 from collections import Counter
-from collections.abc import Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 import pytest
 
+from tests.support import emulators
 from tests.support.emulators import SERVER_TIMESTAMP, AuthUser, FirestoreClient, call, sign_up
 
+# Matching settles fast: poll more often, give up sooner than the shared default.
+wait_for = partial(emulators.wait_for, timeout=30, every=0.25)
+
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
-T = TypeVar("T")
 
 
 def prefs(**over: Any) -> dict[str, Any]:
@@ -36,17 +39,6 @@ def member(name: str) -> AuthUser:
     user = sign_up(display_name=name)
     call("bootstrapProfile", {}, user=user)
     return user
-
-
-def wait_for(fn: Callable[[], T | None], timeout: float = 30, every: float = 0.25) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(every)
 
 
 def sessions(admin: FirestoreClient) -> list[dict[str, Any]]:

@@ -13,8 +13,9 @@ import datetime as dt
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -334,3 +335,40 @@ def make_session(admin: FirestoreClient, a: AuthUser, b: AuthUser, status: str =
         "recordingEnabled": False, "createdAt": now, "matchedAt": now,
     })
     return session_id
+
+
+T = TypeVar("T")
+
+
+def wait_for(fn: Callable[[], T | None], timeout: float = 60, every: float = 0.5) -> T:
+    """Poll `fn` until it returns something truthy (functions and triggers run asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(every)
+
+
+def code_of(updates: list[bytes]) -> tuple[str, str | None]:
+    """The shared editor's (text, language) after these Yjs updates, as a browser would show them.
+
+    Merged first, then applied once: Firestore returns update documents in id order, not typing order.
+    """
+    import pycrdt
+
+    doc = pycrdt.Doc()
+    if updates:
+        doc.apply_update(pycrdt.merge_updates(*updates))
+    language = doc.get("meta", type=pycrdt.Map).get("language")
+    return str(doc.get("code", type=pycrdt.Text)), language
+
+
+def stored_code(client: FirestoreClient, sid: str) -> tuple[str, str | None]:
+    """What Firestore holds of a session's code: its compacted snapshot plus the updates still there."""
+    snap = client.get(f"peerSessions/{sid}/code/snapshot")
+    parts = [snap["update"]] if snap and snap.get("update") else []
+    parts += [u["update"] for u in client.query("codeUpdates", parent=f"peerSessions/{sid}")]
+    return code_of(parts)

@@ -177,20 +177,19 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
     sync.setLanguage(next);
     const starter = starterFor(question, next);
     if (starter !== null && untouched) sync.replaceText(starter); // nothing of anyone's own is lost
-    else setOffer(starter !== null ? next : null);
   }
 
-  // When the language changes (the partner's switch included), offer its starter code unless the editor
-  // already holds it; never replace silently. Not on the first load: that is no switch.
+  // When the language changes (the partner's switch included), offer its starter code; never replace
+  // silently. Not on the first load: that is no switch. Whether the offer shows is decided at render
+  // (a starter exists and the editor doesn't already hold it), so a question that arrives later counts.
   const prevLanguage = useRef<CodeLanguage | null>(null);
   useEffect(() => {
     if (!state.loaded) return;
     const prev = prevLanguage.current;
     prevLanguage.current = language;
-    if (prev === null || prev === language) return;
-    const starter = starterFor(question, language);
-    setOffer(starter !== null && sync.text.toString().trim() !== starter.trim() ? language : null);
+    if (prev !== null && prev !== language) setOffer(language);
   }, [language, state.loaded]);
+  const offerStarter = offer !== null && !ended ? starterFor(question, offer) : null;
 
   const starterNow = starterFor(question, language);
   const isEmpty = text.trim() === '';
@@ -245,11 +244,11 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
         </button>
       </div>
 
-      {offer !== null && !ended && starterFor(question, offer) !== null && (
+      {offer !== null && offerStarter !== null && text.trim() !== offerStarter.trim() && (
         <div className="notice small starter-offer" role="status" data-testid="starter-offer">
           <span>Use the {CODE_LANGUAGE_LABELS[offer]} starter code? It replaces what is in the editor for both of you.</span>
           <button type="button" className="button button-sm" data-testid="starter-accept"
-            onClick={() => { sync.replaceText(starterFor(question, offer) ?? ''); setOffer(null); }}>Replace</button>
+            onClick={() => { sync.replaceText(offerStarter); setOffer(null); }}>Replace</button>
           <button type="button" className="button button-sm button-ghost" data-testid="starter-dismiss" onClick={() => setOffer(null)}>
             Keep the code
           </button>

@@ -10,6 +10,7 @@ import sys
 from waitress import create_server
 
 from runner.app import Runtime, create_app
+from runner.cgroups import CgroupUnavailableError
 from runner.config import ConfigError, Settings
 from runner.sandbox import SandboxUnavailableError
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         runtime = Runtime.start(settings)
-    except (SandboxUnavailableError, RuntimeError) as e:
+    except (SandboxUnavailableError, CgroupUnavailableError, ConfigError, RuntimeError) as e:
         print(f"runner: {e}", file=sys.stderr)
         return 1
     server = create_server(create_app(runtime), host=host, port=port, threads=settings.slots + settings.max_queue + 2,

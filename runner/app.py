@@ -8,6 +8,7 @@ import hmac
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from runner.config import Settings, find_toolchains
+from runner.cgroups import Cgroups
+from runner.config import ConfigError, Settings, blocking_folder, find_toolchains, stage_tools
 from runner.judge import INTERNAL_ERROR, OURS, InternalError, Judge, RunRequest, TestCase
 from runner.languages import LANGUAGES
 from runner.pool import BusyError, SlotPool
-from runner.sandbox import Sandbox, ensure_dir, kill_uid
+from runner.sandbox import Sandbox, kill_uid
 
 log = logging.getLogger("runner")
 
@@ -34,20 +36,32 @@ class InvalidRequestError(Exception):
     pass
 
 
+def _mount_job_tmpfs(path: str, size: int) -> bool:
+    """A size-capped tmpfs for one slot's job directories (compiler output cannot grow past it)."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0711,nosuid,nodev", "salamin-job", path],
+                          capture_output=True, check=False)
+    return done.returncode == 0
+
+
 @dataclass
 class Runtime:
-    """Everything a running service holds: the slots' directories and uids, the sandbox, the pool."""
+    """Everything a running service holds: the slots' job mounts and uids, the sandbox, the pool."""
 
     settings: Settings
     judge: Judge
     pool: SlotPool
     work_dir: str
     lock_fd: int
+    cgroups: Cgroups
+    mounts: list[str]
 
     @staticmethod
     def start(settings: Settings) -> Runtime:
         tools = find_toolchains()
-        sandbox = Sandbox(settings, tools)
+        cgroups = Cgroups.detect(str(settings.uid_base), allow_none=settings.cgroups == "none")
+        if cgroups.mode == "none":
+            log.warning("runner: RUNNER_CGROUPS=none: runs are limited by rlimits and a watchdog only; kernel "
+                        "memory, socket buffers and tmpfs are not counted")
         os.makedirs(settings.work_root, exist_ok=True)
         # Two services on one machine must not share slot uids (the last sweep kills by uid).
         lock_path = os.path.join(settings.work_root, f"salamin-runner-uids-{settings.uid_base}.lock")
@@ -59,30 +73,46 @@ class Runtime:
             raise RuntimeError(f"another runner already uses uids from {settings.uid_base}: set RUNNER_UID_BASE") from e
         work_dir = tempfile.mkdtemp(prefix="salamin-runner-", dir=settings.work_root)
         os.chmod(work_dir, 0o711)
-        slot_dirs = []
-        for slot in range(settings.slots):
-            uid = sandbox.uid(slot)
-            kill_uid(settings.launcher, uid)  # leftovers of a previous service that died
-            path = os.path.join(work_dir, f"slot-{slot}")
-            ensure_dir(path, uid, 0o700)
-            slot_dirs.append(path)
+        mounts: list[str] = []
         try:
-            sandbox.self_test(slot_dirs[0])
+            blocked = blocking_folder(work_dir)
+            if blocked:
+                raise ConfigError(f"the sandbox's uids cannot reach the job directories under {work_dir}: "
+                                  f"{blocked} is closed to other users; set RUNNER_WORK_ROOT to an open folder")
+            tools = stage_tools(tools, os.path.join(work_dir, "tools"))
+            sandbox = Sandbox(settings, tools, cgroups)
+            slot_roots = []
+            for slot in range(settings.slots):
+                kill_uid(settings.launcher, sandbox.uid(slot))  # leftovers of a previous service that died
+                path = os.path.join(work_dir, f"slot-{slot}")
+                os.mkdir(path, 0o711)
+                if _mount_job_tmpfs(path, settings.limits.job_bytes):
+                    mounts.append(path)
+                elif cgroups.mode != "none":
+                    raise ConfigError("cannot mount the slots' size-capped job tmpfs (the service needs root with "
+                                      "CAP_SYS_ADMIN), or set RUNNER_CGROUPS=none to accept the weaker mode")
+                slot_roots.append(path)
+            judge = Judge(settings, tools, sandbox, slot_roots)
+            judge.self_test()
         except Exception:
+            for path in mounts:
+                subprocess.run(["umount", "-l", path], capture_output=True, check=False)
             shutil.rmtree(work_dir, ignore_errors=True)
             os.close(lock_fd)
             raise
         missing = tools.missing()
         if missing:
             log.warning("runner: toolchains not found: %s (their languages answer internal_error)", ", ".join(missing))
-        judge = Judge(settings, tools, sandbox, slot_dirs)
-        pool = SlotPool(settings.slots, settings.max_queue)
-        return Runtime(settings, judge, pool, work_dir, lock_fd)
+        pool = SlotPool(settings.slots, settings.max_queue, settings.queue_wait_s)
+        log.info("runner: %s, %d slot(s)", cgroups.describe(), settings.slots)
+        return Runtime(settings, judge, pool, work_dir, lock_fd, cgroups, mounts)
 
     def stop(self) -> None:
         self.pool.close()
         for slot in range(self.settings.slots):
             kill_uid(self.settings.launcher, self.judge.sandbox.uid(slot))
+        for path in self.mounts:
+            subprocess.run(["umount", "-l", path], capture_output=True, check=False)
         shutil.rmtree(self.work_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
             os.close(self.lock_fd)
@@ -164,7 +194,7 @@ def create_app(runtime: Runtime) -> Flask:
     def healthz() -> Response:
         judge = runtime.judge
         languages = [name for name, lang in LANGUAGES.items() if judge.available(lang)]
-        return jsonify(ok=True, languages=languages, **runtime.pool.stats())
+        return jsonify(ok=True, languages=languages, cgroups=runtime.cgroups.mode, **runtime.pool.stats())
 
     @app.post("/run")
     def run() -> tuple[Response, int]:
@@ -181,8 +211,11 @@ def create_app(runtime: Runtime) -> Flask:
         started = time.monotonic()
         try:
             result = runtime.pool.submit(lambda slot: runtime.judge.execute(slot, req))
-        except BusyError:
-            return error(503, "the runner is busy: too many runs queued, try again shortly")
+        except BusyError as e:
+            body = jsonify(error="the runner is busy: try again in a moment", position=e.position,
+                           waitS=e.wait_s, **runtime.pool.stats())
+            body.headers["Retry-After"] = str(e.wait_s)
+            return body, 503
         except InternalError as e:
             log.error("runner: internal error (%s): %s", req.language, e)
             return jsonify(verdict=INTERNAL_ERROR, message=OURS.format(e)), 500

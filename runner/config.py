@@ -53,16 +53,20 @@ class Limits:
 
     cpu_s: float = 5.0  # CPU time of the whole tree (watchdog) and of each process (RLIMIT_CPU)
     wall_s: float = 10.0
-    memory_bytes: int = 512 * MIB  # RLIMIT_AS where the runtime allows it; the watchdog's RSS cap always
+    memory_bytes: int = 512 * MIB  # the cgroup's memory limit (without cgroups: RLIMIT_AS and the watchdog)
+    tcp_bytes: int = 64 * MIB  # cgroup v1: TCP buffers (v2 counts them in memory_bytes)
+    address_slack_bytes: int = 512 * MIB  # RLIMIT_AS = memory + this with cgroups (threads' stacks, mappings)
     data_bytes: int = 1024 * MIB  # RLIMIT_DATA for runtimes that reserve huge address space (JVM, V8, Go)
-    processes: int = 64  # RLIMIT_NPROC: processes and threads of the slot's uid
+    data_bytes_cgroup: int = 8192 * MIB  # the same with cgroups, which cap what is really used
+    processes: int = 256  # pids.max of the group and RLIMIT_NPROC: processes and threads of the run
     file_bytes: int = 16 * MIB  # RLIMIT_FSIZE
     open_files: int = 256  # RLIMIT_NOFILE
-    stack_bytes: int = 64 * MIB  # RLIMIT_STACK (deep recursion is common in interview code)
+    stack_bytes: int = 64 * MIB  # RLIMIT_STACK without cgroups (with them: unlimited, see sandbox._rlimits)
     stdout_bytes: int = 64 * 1024  # more is output_limit
     stderr_bytes: int = 64 * 1024  # kept; more is dropped, and past stderr_kill_bytes it is output_limit
     stderr_kill_bytes: int = 1024 * 1024
     tmpfs_bytes: int = 32 * MIB  # size of each writable tmpfs (/box, /tmp) and 16 MiB for /dev/shm
+    job_bytes: int = 64 * MIB  # size of a slot's job tmpfs on the host: source, setup files, compiler output
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,9 @@ class Settings:
     slots: int = 2
     uid_base: int = 20000
     max_queue: int = 32
+    queue_wait_s: float = 10.0  # a request not started by then is answered "busy" (runCode waits 90 s)
     request_budget_s: float = 60.0  # all compile and test-case runs of one request
+    cgroups: str = "auto"  # auto (v2, else v1, else refuse to start) or none (accept the weaker mode)
     work_root: str = field(default_factory=_default_work_dir)
     seccomp_bpf: str = str(RUNNER_DIR / ".build" / "seccomp.bpf")
     launcher: str = str(RUNNER_DIR / ".build" / "runner-launch")
@@ -189,6 +195,9 @@ class Settings:
             memory_bytes=_env_int("RUNNER_MEMORY_MB", 512) * MIB,
         )
         build = Path(os.environ.get("RUNNER_BUILD_DIR", "").strip() or RUNNER_DIR / ".build")
+        cgroups = os.environ.get("RUNNER_CGROUPS", "").strip() or "auto"
+        if cgroups not in ("auto", "none"):
+            raise ConfigError(f"RUNNER_CGROUPS must be auto or none, got {cgroups!r}")
         return Settings(
             secret=secret,
             host=os.environ.get("RUNNER_HOST", "127.0.0.1"),
@@ -196,9 +205,60 @@ class Settings:
             slots=_env_int("RUNNER_SLOTS", os.cpu_count() or 1),
             uid_base=_env_int("RUNNER_UID_BASE", 20000),
             max_queue=_env_int("RUNNER_MAX_QUEUE", 32),
+            queue_wait_s=_env_float("RUNNER_QUEUE_WAIT_S", 10.0),
             request_budget_s=_env_float("RUNNER_REQUEST_BUDGET_S", 60.0),
+            cgroups=cgroups,
             work_root=os.environ.get("RUNNER_WORK_ROOT", "").strip() or _default_work_dir(),
             seccomp_bpf=str(build / "seccomp.bpf"),
             launcher=str(build / "runner-launch"),
             limits=limits,
         )
+
+
+def blocking_folder(path: str) -> str | None:
+    """The first folder on the way to `path` that a user other than its owner cannot enter (the sandbox runs
+    as a uid of its own, neither owner nor group of anything on the host), or `path` itself when others
+    cannot read it; None when the sandbox can reach it."""
+    real = os.path.realpath(path)
+    parts = Path(real).parts
+    for i in range(1, len(parts)):
+        folder = str(Path(*parts[:i]))
+        try:
+            if not os.stat(folder).st_mode & 0o001:
+                return folder
+        except OSError:
+            return folder
+    try:
+        st = os.stat(real)
+    except OSError:
+        return real
+    needed = 0o001 if os.path.isdir(real) else 0o004  # enter a folder, read a file
+    return None if st.st_mode & needed else real
+
+
+def stage_tools(tools: Toolchains, dest: str) -> Toolchains:
+    """Make every toolchain reachable by the sandbox's uids. A single-file tool (esbuild from the checkout's
+    node_modules) behind a folder others cannot enter (a clone in root's home folder or any 0700 folder) is
+    copied into `dest` (root's, world-readable); for a folder the runner says which folder blocks it."""
+    staged: dict[str, Tool | None] = {}
+    for name, tool in tools.__dict__.items():
+        if tool is None:
+            staged[name] = None
+            continue
+        binds = []
+        for src, dst in tool.binds:
+            blocked = blocking_folder(src)
+            if blocked is None:
+                binds.append((src, dst))
+            elif os.path.isfile(src):
+                os.makedirs(dest, mode=0o755, exist_ok=True)
+                copy = os.path.join(dest, os.path.basename(src))
+                shutil.copy2(src, copy)
+                os.chmod(copy, 0o755)
+                binds.append((copy, dst))
+            else:
+                raise ConfigError(
+                    f"the sandbox's uids cannot reach {tool.name} at {src}: {blocked} is closed to other users; "
+                    f"run `chmod o+x {blocked}` (or install the toolchain elsewhere)")
+        staged[name] = Tool(tool.name, tool.host_path, tool.sandbox_path, tuple(binds))
+    return Toolchains(**staged)  # type: ignore[arg-type]

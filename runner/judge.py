@@ -4,14 +4,16 @@ case), and turn each sandbox execution into a verdict."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from runner.config import Settings, Toolchains
 from runner.languages import LANGUAGES, Language, program_files
-from runner.sandbox import BOX, PROG, Execution, Sandbox, Spec, clear_dir
+from runner.sandbox import BOX, PROG, Execution, Sandbox, Spec
 
 ACCEPTED = "accepted"
 WRONG_ANSWER = "wrong_answer"
@@ -112,11 +114,27 @@ def _limit_message(verdict: str, ex: Execution, settings: Settings) -> str | Non
 
 
 class Judge:
-    def __init__(self, settings: Settings, tools: Toolchains, sandbox: Sandbox, slot_dirs: list[str]) -> None:
+    def __init__(self, settings: Settings, tools: Toolchains, sandbox: Sandbox, slot_roots: list[str]) -> None:
         self.settings = settings
         self.tools = tools
         self.sandbox = sandbox
-        self.slot_dirs = slot_dirs
+        self.slot_roots = slot_roots  # each slot's size-capped tmpfs, holding one job directory per request
+
+    def _new_job(self, slot: int) -> str:
+        """A fresh private job directory for one request (random name, the slot's uid only); removed after."""
+        job = tempfile.mkdtemp(prefix="job-", dir=self.slot_roots[slot])
+        uid = self.sandbox.uid(slot)
+        os.chown(job, uid, uid)
+        os.chmod(job, 0o700)
+        return job
+
+    def self_test(self) -> None:
+        """Run /bin/true in the sandbox once, so a broken sandbox is reported at start, not at the first run."""
+        job = self._new_job(0)
+        try:
+            self.sandbox.self_test(job)
+        finally:
+            shutil.rmtree(job, ignore_errors=True)
 
     def available(self, language: Language) -> bool:
         return all(getattr(self.tools, tool) is not None for tool in language.tools)
@@ -127,9 +145,9 @@ class Judge:
         if not self.available(language):
             missing = ", ".join(t for t in language.tools if getattr(self.tools, t) is None)
             raise InternalError(f"this runner has no {missing} installed for {language.name}")
-        job = self.slot_dirs[slot]
         uid = self.sandbox.uid(slot)
-        clear_dir(job)
+        started = time.monotonic()  # the request's budget counts the compile step too
+        job = self._new_job(slot)
         try:
             self._write(job, uid, program_files(language, req.source, req.driver))
             if language.name == "sql":
@@ -137,17 +155,18 @@ class Judge:
                 for i, case in enumerate(req.tests or ()):
                     setups[f"setup-{i}.sql"] = case.setup or ""
                 self._write(job, uid, setups)
-            started = time.monotonic()
             compile_info: dict[str, Any] | None = None
             if language.compile_argv is not None:
                 compile_info, failure = self._compile(slot, language, job)
                 if failure is not None:
                     return self._compile_failed(req, compile_info, failure)
             if req.tests is None:
-                return self._single(slot, language, req, compile_info)
-            return self._tests(slot, language, req, compile_info, started)
+                return self._single(slot, job, language, req, compile_info)
+            return self._tests(slot, job, language, req, compile_info=compile_info, started=started)
         finally:
-            clear_dir(job)
+            # Every process of the slot is gone by now (Sandbox.run never returns before), so nothing can
+            # hold or recreate anything in it.
+            shutil.rmtree(job, ignore_errors=True)
 
     def _write(self, job: str, uid: int, files: dict[str, str]) -> None:
         for name, text in files.items():
@@ -205,16 +224,16 @@ class Judge:
         return result
 
     # ---- runs ------------------------------------------------------------------------------------------
-    def _run(self, slot: int, language: Language, stdin: str, setup_file: str | None) -> Execution:
+    def _run(self, slot: int, job: str, language: Language, stdin: str, setup_file: str | None) -> Execution:
         setup = f"{PROG}/{setup_file}" if setup_file else None
         source_stdin = None
         if language.name == "sql":  # the query is the program's input
-            with open(os.path.join(self.slot_dirs[slot], "main.sql"), "rb") as f:
+            with open(os.path.join(job, "main.sql"), "rb") as f:
                 source_stdin = f.read()
         spec = Spec(
             argv=language.run_argv(self.tools, PROG, setup),
             stdin=source_stdin if source_stdin is not None else stdin.encode(),
-            program_dir=self.slot_dirs[slot], address_space_limit=language.run_address_space_limit,
+            program_dir=job, address_space_limit=language.run_address_space_limit,
             limits=self.settings.limits,
         )
         ex = self.sandbox.run(slot, spec)
@@ -222,9 +241,9 @@ class Judge:
             raise InternalError(ex.sandbox_error)
         return ex
 
-    def _single(self, slot: int, language: Language, req: RunRequest, compile_info: dict[str, Any] | None,
-                ) -> dict[str, Any]:
-        ex = self._run(slot, language, req.stdin, "setup.sql" if req.setup else None)
+    def _single(self, slot: int, job: str, language: Language, req: RunRequest,
+                compile_info: dict[str, Any] | None) -> dict[str, Any]:
+        ex = self._run(slot, job, language, req.stdin, "setup.sql" if req.setup else None)
         verdict = classify(language, ex)
         result: dict[str, Any] = {
             "verdict": verdict,
@@ -244,8 +263,8 @@ class Judge:
             result["message"] = message
         return result
 
-    def _tests(self, slot: int, language: Language, req: RunRequest, compile_info: dict[str, Any] | None,
-               started: float) -> dict[str, Any]:
+    def _tests(self, slot: int, job: str, language: Language, req: RunRequest, *,
+               compile_info: dict[str, Any] | None, started: float) -> dict[str, Any]:
         assert req.tests is not None
         cases: list[dict[str, Any]] = []
         budget = self.settings.request_budget_s
@@ -256,7 +275,7 @@ class Judge:
                               "message": f"not run: this request used up its {budget:g} s time budget",
                               "wallMs": 0, "cpuMs": 0, "peakMemoryKb": 0})
                 continue
-            ex = self._run(slot, language, case.stdin, f"setup-{i}.sql" if case.setup else None)
+            ex = self._run(slot, job, language, case.stdin, f"setup-{i}.sql" if case.setup else None)
             verdict = classify(language, ex)
             actual = ex.stdout.decode(errors="replace")
             if verdict == ACCEPTED and normalize(actual) != normalize(case.expected):

@@ -1,30 +1,55 @@
-"""N slots, one run at a time each, and a bounded queue in front of them.
+"""N slots, one run at a time each, and a bounded queue in front of them with a bounded wait.
 
 Each slot has its own long-lived thread: the sandbox's --die-with-parent follows the thread that started
 it, so runs are never started from short-lived request threads.
+
+A request that cannot start within `wait_s` (or finds the queue full) is answered at once with BusyError,
+which says where it stood in the queue and how long the wait would likely have been: a caller with its own
+timeout (runCode waits 90 s) hears "busy" long before that, instead of a time-out.
 """
 
 from __future__ import annotations
 
-import queue
+import collections
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
+
+RECENT = 20  # requests whose durations estimate the wait
+FIRST_ESTIMATE_S = 2.0
 
 
 class BusyError(Exception):
-    """The queue is full."""
+    """No slot within the bounded wait (or the queue is full)."""
+
+    def __init__(self, position: int, wait_s: int) -> None:
+        super().__init__(f"busy: position {position} in the queue, about {wait_s} s")
+        self.position = position
+        self.wait_s = wait_s
+
+
+@dataclass
+class _Item:
+    work: Callable[[int], Any]
+    future: Future[Any] = field(default_factory=Future)
+    started: bool = False
 
 
 class SlotPool:
-    def __init__(self, slots: int, max_queue: int) -> None:
+    def __init__(self, slots: int, max_queue: int, wait_s: float = 10.0) -> None:
         self.slots = slots
         self.max_queue = max_queue
-        self._jobs: queue.Queue[tuple[Callable[[int], Any], Future[Any]] | None] = queue.Queue()
+        self.wait_s = wait_s
+        self._queue: collections.deque[_Item] = collections.deque()
         self._busy = 0
-        self._waiting = 0
-        self._lock = threading.Lock()
+        self._closed = False
+        self._durations: collections.deque[float] = collections.deque(maxlen=RECENT)
+        self._cond = threading.Condition()
+        self._out_of_service: set[int] = set()
         self._threads = [
             threading.Thread(target=self._loop, args=(slot,), name=f"slot-{slot}", daemon=True)
             for slot in range(slots)
@@ -33,38 +58,67 @@ class SlotPool:
             thread.start()
 
     def stats(self) -> dict[str, int]:
-        with self._lock:
-            return {"slots": self.slots, "busy": self._busy, "queued": self._waiting}
+        with self._cond:
+            return {"slots": self.slots, "busy": self._busy, "queued": len(self._queue),
+                    "outOfService": len(self._out_of_service)}
+
+    def _estimate(self, position: int) -> int:
+        """Seconds until a request at `position` would likely start (called with the lock held)."""
+        mean = sum(self._durations) / len(self._durations) if self._durations else FIRST_ESTIMATE_S
+        working = max(1, self.slots - len(self._out_of_service))
+        return max(1, math.ceil(math.ceil(position / working) * mean))
 
     def submit(self, work: Callable[[int], Any]) -> Any:
-        """Run work(slot) on the first free slot and return its result (or raise its exception)."""
-        future: Future[Any] = Future()
-        with self._lock:
-            if self._waiting >= self.max_queue:
-                raise BusyError
-            self._waiting += 1
-        self._jobs.put((work, future))
-        return future.result()
+        """Run work(slot) on the first free slot and return its result (or raise its exception); BusyError
+        when it cannot start within the wait."""
+        item = _Item(work)
+        with self._cond:
+            if len(self._queue) >= self.max_queue:
+                position = len(self._queue) + 1
+                raise BusyError(position, self._estimate(position))
+            self._queue.append(item)
+            self._cond.notify_all()
+            deadline = time.monotonic() + self.wait_s
+            while not item.started:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    position = self._queue.index(item) + 1
+                    self._queue.remove(item)
+                    raise BusyError(position, self._estimate(position))
+                self._cond.wait(left)
+        return item.future.result()
+
+    def retire(self, slot: int) -> None:
+        """Take a slot out of service for good (its processes could not be killed)."""
+        with self._cond:
+            self._out_of_service.add(slot)
 
     def _loop(self, slot: int) -> None:
         while True:
-            item = self._jobs.get()
-            if item is None:
-                return
-            work, future = item
-            with self._lock:
-                self._waiting -= 1
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if self._closed or slot in self._out_of_service:
+                    return
+                item = self._queue.popleft()
+                item.started = True
                 self._busy += 1
+                self._cond.notify_all()
+            started = time.monotonic()
             try:
-                if future.set_running_or_notify_cancel():
+                if item.future.set_running_or_notify_cancel():
                     try:
-                        future.set_result(work(slot))
+                        item.future.set_result(item.work(slot))
                     except BaseException as e:
-                        future.set_exception(e)
+                        item.future.set_exception(e)
+                        if getattr(e, "retire_slot", False):  # the slot is not clean: it never runs again
+                            self.retire(slot)
             finally:
-                with self._lock:
+                with self._cond:
                     self._busy -= 1
+                    self._durations.append(time.monotonic() - started)
 
     def close(self) -> None:
-        for _ in self._threads:
-            self._jobs.put(None)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()

@@ -2,21 +2,24 @@
 
 Layers, outermost first (see README.md for the reasons):
 
+0. A cgroup per run (runner/cgroups.py), joined by the launcher before anything starts: the kernel caps and
+   counts memory (including page cache, tmpfs, slab and socket buffers), tasks and CPU time of the whole
+   tree; an OOM kill in the group is memory_limit. Only with RUNNER_CGROUPS=none is this layer missing.
 1. A per-slot unprivileged uid (uid_base + slot). The service (root) starts `runner-launch`
-   (native/launch.c) with an empty environment; it drops to that uid (no supplementary groups), forks,
-   sets the rlimits, execs `bwrap`, and reports bwrap's wait status, CPU time and peak RSS when it ends.
-2. rlimits: CPU seconds per process, address space (or data segment for the JVM, V8 and Go, which reserve
-   far more address space than they use), processes (per uid, so per slot), file size, open files, stack,
-   no core files.
+   (native/launch.c) with an empty environment; it joins the run's cgroup, drops to that uid (no
+   supplementary groups), forks, sets the rlimits, execs `bwrap`, and reports bwrap's wait status, CPU
+   time and peak RSS when it ends.
+2. rlimits: CPU seconds per process, address space (or data segment for the JVM, V8 and Go), processes
+   (per uid, so per slot), file size, open files, no core files.
 3. bubblewrap: new user, pid, network (loopback only), ipc, uts and cgroup namespaces, no further user
    namespaces, a fresh tmpfs root made read-only after set-up, /usr and a few /etc entries read-only,
-   /usr/local hidden, fresh /proc and minimal /dev, size-capped tmpfs for /box, /tmp and /dev/shm,
-   cleared environment, new session, SIGKILL to the whole tree if the service dies.
+   /usr/local hidden, fresh /proc and minimal /dev (no ptys), size-capped tmpfs for /box, /tmp and
+   /dev/shm, cleared environment, new session, SIGKILL to the whole tree if the service dies.
 4. seccomp: a BPF filter (native/filter.c, built by setup.sh) that refuses dangerous calls.
-5. The watchdog in this process: wall-clock deadline, CPU time of the whole tree, resident memory of the
-   whole tree, output size. On any breach bwrap and everything below it get SIGKILL (killing the pid
-   namespace's init takes the whole namespace down), and every process still owned by the slot's uid is
-   killed as a last sweep.
+5. The watchdog in this process: wall-clock deadline, CPU time and OOM kills from the group's counters
+   (never text a program can write), output size. On any breach, and on any failure of the watchdog
+   itself, every process of the run is SIGKILLed (kill(-1) as the slot's uid, cgroup.kill in v2), and a
+   run never returns while its group (or, without cgroups, its uid) still has a process.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import fcntl
 import glob
 import math
 import os
+import resource
 import selectors
 import shutil
 import signal
@@ -33,6 +37,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+from runner.cgroups import Cgroups, Group
 from runner.config import Limits, Settings, Toolchains
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -98,9 +103,37 @@ def _output_pipe() -> tuple[int, int]:
     return r, w
 
 
+def _weak_usage(pids: list[int]) -> tuple[float, int]:
+    """(CPU seconds, resident anonymous bytes) of the given processes, for the weak mode without cgroups.
+
+    Only kernel-formatted fields are read: the numeric fields after the last ')' of /proc/PID/stat, and
+    /proc/PID/status lines found at the start of a line (the kernel escapes a newline in a process's name,
+    so a name cannot fake a line). Anything unreadable raises, and the caller stops the run.
+    """
+    ticks = 0
+    kb = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/status", "rb") as f:
+                status = f.read()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        # fields[0] is field 3 (state); utime, stime, cutime, cstime are fields 14-17
+        ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+        for line in status.split(b"\n")[1:]:  # line 0 is Name:, the one line a program controls
+            if line.startswith((b"RssAnon:", b"RssShmem:")):
+                value, unit = line.split(b":", 1)[1].split()
+                if unit != b"kB":
+                    raise ValueError(f"unexpected unit in /proc/{pid}/status")
+                kb += int(value)
+    return ticks / CLK_TCK, kb * 1024
+
+
 def _tree(root: int) -> list[int]:
-    """The pids of `root` and all its descendants (orphans are reparented to the sandbox's pid 1, which
-    is a descendant of root, so nothing escapes this walk)."""
+    """The pids of `root` and all its descendants (weak mode only; with cgroups the group lists them)."""
     pids = [root]
     i = 0
     while i < len(pids):
@@ -120,27 +153,23 @@ def _tree(root: int) -> list[int]:
     return pids
 
 
-def _usage(pids: list[int]) -> tuple[float, int]:
-    """(CPU seconds, resident memory bytes) of the given processes: CPU counts reaped children too; memory is
-    private and shared anonymous memory (RssAnon + RssShmem), not pages of files such as libraries."""
-    ticks = 0
-    kb = 0
-    for pid in pids:
+def uid_processes(uid: int) -> list[int]:
+    """Every live process whose real uid is `uid`, from the kernel's `Uid:` line (a /proc directory's owner
+    is not enough: a process that makes itself non-dumpable shows as root's)."""
+    found = []
+    prefix = b"\nUid:\t"
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                stat = f.read()
-            with open(f"/proc/{pid}/status", "rb") as f:
+            with open(f"/proc/{entry}/status", "rb") as f:
                 status = f.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        # fields[0] is field 3 (state); utime, stime, cutime, cstime are fields 14-17
-        ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-        for key in (b"RssAnon:", b"RssShmem:"):
-            at = status.find(key)
-            if at >= 0:
-                kb += int(status[at + len(key) : status.index(b"kB", at)])
-    return ticks / CLK_TCK, kb * 1024
+        at = status.find(prefix)
+        if at >= 0 and int(status[at + len(prefix):].split(None, 1)[0]) == uid:
+            found.append(int(entry))
+    return found
 
 
 def _read_report(fd: int) -> tuple[int, int, int] | None:
@@ -154,16 +183,23 @@ def _read_report(fd: int) -> tuple[int, int, int] | None:
 
 
 def kill_uid(launcher: str, uid: int) -> None:
-    """SIGKILL every process whose uid is `uid`: the launcher drops to that uid and calls kill(-1). The last
-    sweep after a run that was stopped, and at start and stop of the service."""
+    """SIGKILL every process whose uid is `uid`: the launcher drops to that uid and calls kill(-1), which the
+    kernel carries out with new processes held off, so a forking tree cannot outrun it."""
     subprocess.run([launcher, "-u", str(uid), "-k"], env={}, cwd="/", close_fds=True, check=False,
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+class SlotNotCleanError(Exception):
+    """Processes of a slot's uid outlived every kill: the slot must not take another run."""
+
+    retire_slot = True
+
+
 class Sandbox:
-    def __init__(self, settings: Settings, tools: Toolchains) -> None:
+    def __init__(self, settings: Settings, tools: Toolchains, cgroups: Cgroups) -> None:
         self.settings = settings
         self.tools = tools
+        self.cgroups = cgroups
         self.bwrap = shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
         self.launcher = settings.launcher
         if os.geteuid() != 0:
@@ -198,7 +234,9 @@ class Sandbox:
         tmpfs = str(self.settings.limits.tmpfs_bytes)
         args += [
             "--proc", "/proc",
-            "--dev", "/dev", "--size", str(16 * 1024 * 1024), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+            # An empty tmpfs over /dev/pts: no /dev/ptmx, so a run cannot take ptys from the host-wide pool.
+            "--dev", "/dev", "--size", "4096", "--tmpfs", "/dev/pts",
+            "--size", str(16 * 1024 * 1024), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
             "--size", tmpfs, "--tmpfs", "/tmp",
         ]
         return args
@@ -206,14 +244,31 @@ class Sandbox:
     def uid(self, slot: int) -> int:
         return self.settings.uid_base + slot
 
-    def _argv(self, slot: int, spec: Spec, seccomp_fd: int, report_fd: int) -> list[str]:
+    def _rlimits(self, spec: Spec) -> list[str]:
         lim = spec.limits
         cpu = max(1, math.ceil(lim.cpu_s))
-        memory = f"as={lim.memory_bytes}" if spec.address_space_limit else f"data={lim.data_bytes}"
+        if self.cgroups.mode == "none":  # the rlimits and the watchdog are all there is
+            memory = f"as={lim.memory_bytes}" if spec.address_space_limit else f"data={lim.data_bytes}"
+            stack = str(lim.stack_bytes)
+        else:
+            # The cgroup caps what a run really holds. Address space only makes a huge allocation fail at once
+            # (MemoryError, bad_alloc) instead of being OOM-killed; runtimes that reserve far more than they
+            # touch (JVM thread stacks, V8) get a loose data limit.
+            memory = (f"as={lim.memory_bytes + lim.address_slack_bytes}" if spec.address_space_limit
+                      else f"data={lim.data_bytes_cgroup}")
+            # Unlimited: glibc then gives each new thread its 2 MB default stack instead of the stack limit
+            # (64 MB each would allow only a few threads); the main thread's stack is bounded by the cgroup.
+            stack = str(resource.RLIM_INFINITY)
+        return [f"cpu={cpu}:{cpu + 1}", memory, f"nproc={lim.processes}", f"fsize={lim.file_bytes}",
+                f"nofile={lim.open_files}", f"stack={stack}", "core=0"]
+
+    def _argv(self, slot: int, spec: Spec, seccomp_fd: int, report_fd: int, group: Group | None) -> list[str]:
+        lim = spec.limits
         uid = str(self.uid(slot))
         argv = [self.launcher, "-u", uid, "-f", str(report_fd)]
-        for limit in (f"cpu={cpu}:{cpu + 1}", memory, f"nproc={lim.processes}", f"fsize={lim.file_bytes}",
-                      f"nofile={lim.open_files}", f"stack={lim.stack_bytes}", "core=0"):
+        for procs in group.procs_files() if group else []:
+            argv += ["-c", procs]
+        for limit in self._rlimits(spec):
             argv += ["-r", limit]
         argv += ["--", str(self.bwrap), *self._static, "--uid", uid, "--gid", uid]
         if spec.writable_dir:
@@ -227,13 +282,55 @@ class Sandbox:
 
     # ---- one run ---------------------------------------------------------------------------------------
     def run(self, slot: int, spec: Spec) -> Execution:
+        """One sandboxed process tree, start to end. Fails closed: whatever happens while it is watched, every
+        process of the slot's uid is gone before this returns (else SlotNotCleanError)."""
         uid = self.uid(slot)
+        lim = spec.limits
+        group: Group | None = None
+        if self.cgroups.mode != "none":
+            try:
+                group = self.cgroups.create(f"slot{slot}", lim.memory_bytes, lim.tcp_bytes, lim.processes)
+            except OSError as e:
+                return Execution(sandbox_error=f"could not create the run's cgroup: {e}")
+        try:
+            return self._run(slot, uid, spec, group)
+        except Exception as e:  # anything unexpected: kill first (below), then say it was ours
+            return Execution(sandbox_error=f"supervising the run failed: {type(e).__name__}: {e}")
+        finally:
+            self.ensure_clean(uid, group)
+            if group is not None:
+                group.remove()
+
+    def kill_all(self, uid: int, group: Group | None) -> None:
+        if group is not None and group.mode == "v2":
+            group.kill()  # cgroup.kill: atomic
+        kill_uid(self.launcher, uid)  # kill(-1) as the uid: atomic against forks
+
+    def ensure_clean(self, uid: int, group: Group | None, timeout_s: float = 5.0) -> None:
+        """Nothing of the slot's uid may live when a run answers: kill what is left and wait until it is gone."""
+        def left() -> list[int]:
+            # Every process of a run is in its group (the launcher joins it before it starts anything, and
+            # only root may move a process out), so the group is the whole list; without one, /proc is.
+            return group.pids() if group is not None else uid_processes(uid)
+
+        if not left():
+            return
+        deadline = time.monotonic() + timeout_s
+        while True:
+            self.kill_all(uid, group)
+            if not left():
+                return
+            if time.monotonic() > deadline:
+                raise SlotNotCleanError(f"processes of uid {uid} survived SIGKILL: {left()[:10]}")
+            time.sleep(0.005)
+
+    def _run(self, slot: int, uid: int, spec: Spec, group: Group | None) -> Execution:
         seccomp_fd = os.open(self.settings.seccomp_bpf, os.O_RDONLY | os.O_CLOEXEC)
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
         out_r, out_w = _output_pipe()
         err_r, err_w = _output_pipe()
         try:
-            argv = self._argv(slot, spec, seccomp_fd, report_w)
+            argv = self._argv(slot, spec, seccomp_fd, report_w, group)
             start = time.monotonic()
             try:
                 proc = subprocess.Popen(
@@ -250,19 +347,24 @@ class Sandbox:
             for fd in (seccomp_fd, report_w, out_w, err_w):
                 os.close(fd)
         try:
-            result = self._supervise(proc, spec, start, (out_r, err_r, report_r))
+            result = self._supervise(proc, uid, spec, start, fds=(out_r, err_r, report_r), group=group)
+        except BaseException:
+            # Fail closed: the watchdog itself failed, so nothing of this run may go on without it.
+            self.kill_all(uid, group)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(proc.pid, 0)
+            proc.returncode = -9
+            raise
         finally:
             for fd in (report_r, out_r, err_r):
                 os.close(fd)
             if proc.stdin is not None:
                 with contextlib.suppress(OSError):
                     proc.stdin.close()
-        if result.killed or result.signal is not None or result.sandbox_error:
-            kill_uid(self.launcher, uid)
         return result
 
-    def _supervise(self, proc: subprocess.Popen[bytes], spec: Spec, start: float,
-                   fds: tuple[int, int, int]) -> Execution:
+    def _supervise(self, proc: subprocess.Popen[bytes], uid: int, spec: Spec, start: float, *,
+                   fds: tuple[int, int, int], group: Group | None) -> Execution:
         lim = spec.limits
         res = Execution()
         assert proc.stdin
@@ -293,14 +395,12 @@ class Sandbox:
             cpu_seen = 0.0
 
             def stop(reason: str) -> None:
-                # SIGKILL the sandbox (bwrap, the pid namespace's init and everything below), not the launcher,
-                # which then reaps bwrap and reports; killing the namespace's init takes down every process in it.
+                # SIGKILL the whole run, the launcher included: with cgroups the kernel's counters say how much
+                # CPU and memory it used, so the launcher's report is not needed.
                 nonlocal drain_until
                 if res.killed is None:
                     res.killed = reason
-                for pid in _tree(proc.pid)[1:]:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(pid, signal.SIGKILL)
+                    self.kill_all(uid, group)
                 if drain_until is None:
                     drain_until = time.monotonic() + 2.0
 
@@ -311,12 +411,17 @@ class Sandbox:
                 if not exited and res.killed is None and now >= deadline:
                     stop("time")
                 if not exited and res.killed is None and now >= next_watch:
-                    cpu, anon = _usage(_tree(proc.pid))
+                    if group is not None:
+                        cpu = group.cpu_s()
+                        if group.usage_oom_kills() > 0:
+                            stop("memory")
+                    else:
+                        cpu, anon = _weak_usage(_tree(proc.pid))
+                        peak_anon = max(peak_anon, anon)
+                        if anon > lim.memory_bytes:
+                            stop("memory")
                     cpu_seen = max(cpu_seen, cpu)
-                    peak_anon = max(peak_anon, anon)
-                    if anon > lim.memory_bytes:
-                        stop("memory")
-                    elif cpu > lim.cpu_s:
+                    if res.killed is None and cpu > lim.cpu_s:
                         stop("time")
                     next_watch = time.monotonic() + WATCH_INTERVAL_S
                 waiting = exited or res.killed
@@ -364,8 +469,7 @@ class Sandbox:
                             if err_total > lim.stderr_kill_bytes:
                                 stop("output")
             if not exited:  # output was abandoned after a kill: make sure the launcher goes too
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+                self.kill_all(uid, group)
             _pid, launcher_status, _rusage = os.wait4(proc.pid, 0)
             proc.returncode = launcher_status  # reaped here; keep Popen from waiting again
             res.wall_ms = round((time.monotonic() - start) * 1000)
@@ -375,16 +479,26 @@ class Sandbox:
         res.stdout = bytes(out)
         res.stderr = bytes(err)
         report = _read_report(report_fd)
+        cpu_group_s = 0.0
+        if group is not None:
+            # Anything the launcher left (it cannot, but fail closed) is killed before the group is read.
+            self.ensure_clean(uid, group)
+            usage = group.usage()
+            cpu_group_s = usage.cpu_s
+            res.peak_memory_kb = usage.peak_bytes // 1024
+            if usage.oom_kills > 0 and res.killed is None:
+                res.killed = "memory"  # the kernel killed a process of the run for memory
         if report is None:  # the launcher was killed: only the watchdog's figures are known
-            res.cpu_ms = round(cpu_seen * 1000)
-            res.peak_memory_kb = peak_anon // 1024
+            res.cpu_ms = round(max(cpu_seen, cpu_group_s) * 1000)
+            res.peak_memory_kb = max(res.peak_memory_kb, peak_anon // 1024)
             res.signal = signal.SIGKILL
             if res.killed is None:
                 res.sandbox_error = "the sandbox's launcher ended without a report"
             return res
         status, cpu_us, maxrss_kb = report
-        res.cpu_ms = round(max(cpu_us / 1000, cpu_seen * 1000))
-        res.peak_memory_kb = max(maxrss_kb, peak_anon // 1024)
+        res.cpu_ms = round(max(cpu_us / 1000, cpu_seen * 1000, cpu_group_s * 1000))
+        if group is None:
+            res.peak_memory_kb = max(maxrss_kb, peak_anon // 1024)
         if os.WIFSIGNALED(status):
             res.signal = os.WTERMSIG(status)
         else:
@@ -404,12 +518,12 @@ class Sandbox:
     # ---- start-up check ---------------------------------------------------------------------------------
     def self_test(self, slot_dir: str) -> None:
         """Run /bin/true in the sandbox once, so a broken sandbox is reported at start, not at the first run."""
-        result = self.run(0, Spec(argv=["/bin/true"], program_dir=slot_dir))
+        result = self.run(0, Spec(argv=["/bin/true"], program_dir=slot_dir, limits=self.settings.limits))
         if result.sandbox_error or result.exit_code != 0:
             detail = (result.sandbox_error or result.stderr.decode(errors="replace").strip()
                       or f"exit {result.exit_code}")
             hint = ""
-            if "namespace" in detail.lower() or "permission" in detail.lower():
+            if "namespace" in detail.lower() and "permission" not in detail.lower():
                 hint = " (unprivileged user namespaces must be allowed: sysctl user.max_user_namespaces > 0)"
             raise SandboxUnavailableError(f"the sandbox does not work here: {detail}{hint}")
 
@@ -419,14 +533,3 @@ def ensure_dir(path: str, uid: int, mode: int) -> None:
         os.mkdir(path, mode)
     os.chown(path, uid, uid)
     os.chmod(path, mode)
-
-
-def clear_dir(path: str) -> None:
-    """Empty a slot's job directory (files the sandbox made belong to the slot's uid; root removes them)."""
-    for entry in os.scandir(path):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(entry.path)
-

@@ -6,7 +6,8 @@
  *
  * The filter allows everything a compiler, a JVM, node or python needs and refuses the system calls a
  * program in an interview sandbox never needs but an attacker would: kernel and mount administration,
- * namespaces, tracing other processes, keyrings, BPF, io_uring and the like. Refused calls fail with
+ * namespaces, tracing other processes, keyrings, BPF, io_uring, host-wide pools (aio, message queues), file
+ * locks and change notifications (the only things concurrent runs share are read-only files) and the like. Refused calls fail with
  * EPERM (so a program gets an error it can print, not a mysterious crash); calls from a foreign syscall
  * ABI (32-bit int 0x80, x32) kill the process, which is libseccomp's default for a non-native arch.
  */
@@ -47,6 +48,16 @@ static const char *const refused[] = {
     "migrate_pages", "move_pages",
     /* System V shared memory: segments hold memory no process's RSS shows once detached */
     "shmget", "shmat", "shmdt", "shmctl",
+    /* Host-wide pools a run could drain for everyone: asynchronous I/O contexts (aio-max-nr), POSIX
+     * message queues; memfd_secret holds memory outside the page cache */
+    "io_setup", "io_submit", "io_destroy", "io_getevents", "io_pgetevents", "io_cancel",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    "memfd_secret",
+    /* acting on other processes' memory, the LDT (old segment tricks), execution domains */
+    "process_madvise", "process_mrelease", "modify_ldt", "set_mempolicy_home_node", "personality",
+    /* file change notifications: watching a file every run shares (a toolchain under /usr) would tell
+     * one run when another opens it */
+    "inotify_init", "inotify_init1", "inotify_add_watch",
 };
 
 static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned count, const struct scmp_arg_cmp *args) {
@@ -84,6 +95,17 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof ns_flags / sizeof ns_flags[0]; i++) {
         struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
         rc |= add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, &cmp);
+    }
+    /* File locks and leases: every run sees the same read-only toolchain files, and a byte-range lock on
+     * one of them is visible to every other run (two runs could talk through it). A run is alone in its
+     * sandbox, so it has nobody to lock against: locks answer ENOLCK (no locks available). */
+    rc |= add(ctx, SCMP_ACT_ERRNO(ENOLCK), "flock", 0, NULL);
+    const unsigned long lock_cmds[] = {F_GETLK, F_SETLK, F_SETLKW, 36 /* F_OFD_GETLK */, 37 /* F_OFD_SETLK */,
+                                       38 /* F_OFD_SETLKW */, 1024 /* F_SETLEASE */, 1025 /* F_GETLEASE */,
+                                       1026 /* F_NOTIFY */};
+    for (size_t i = 0; i < sizeof lock_cmds / sizeof lock_cmds[0]; i++) {
+        struct scmp_arg_cmp cmp = SCMP_A1(SCMP_CMP_EQ, lock_cmds[i]);
+        rc |= add(ctx, SCMP_ACT_ERRNO(ENOLCK), "fcntl", 1, &cmp);
     }
     /* No faking keystrokes into a terminal. */
     const unsigned long bad_ioctls[] = {TIOCSTI, TIOCLINUX};

@@ -1,9 +1,11 @@
 /*
  * runner-launch: starts one sandbox (bwrap) with rlimits set, waits for it and reports how it ended.
  *
- *   runner-launch -u UID -f REPORT_FD [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...
+ *   runner-launch -u UID -f REPORT_FD [-c CGROUP_PROCS_FILE]... [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...
  *
- * The runner service (root) starts this; it drops to UID (also the gid, no supplementary groups) at once,
+ * The runner service (root) starts this; while still root it writes its own pid into each -c file (the
+ * cgroup.procs of the run's group in every hierarchy), so the whole tree it starts is counted and capped by
+ * the kernel from its first instruction; a failure there ends it before anything runs. It then drops to UID (also the gid, no supplementary groups) at once,
  * so the service can spawn it with vfork (a fork of the big service process would cost milliseconds).
  * It forks; the child sets the rlimits (cpu, as, data, nproc, fsize, nofile, stack, core) and execs
  * PROGRAM. The parent is the subreaper of everything
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #define MAX_LIMITS 16
+#define MAX_CGROUPS 8
 
 struct limit {
     int resource;
@@ -74,7 +77,7 @@ static int parse_limit(const char *spec, struct limit *out) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: runner-launch -u UID -f REPORT_FD [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...\n"
+    fprintf(stderr, "usage: runner-launch -u UID -f REPORT_FD [-c CGROUP_PROCS]... [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...\n"
                     "       runner-launch -u UID -k\n");
     exit(2);
 }
@@ -87,6 +90,8 @@ int main(int argc, char **argv) {
     int kill_all = 0;
     struct limit limits[MAX_LIMITS];
     int nlimits = 0;
+    const char *cgroups[MAX_CGROUPS];
+    int ncgroups = 0;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -95,6 +100,8 @@ int main(int argc, char **argv) {
         }
         if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
             report_fd = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && ncgroups < MAX_CGROUPS) {
+            cgroups[ncgroups++] = argv[++i];
         } else if (strcmp(argv[i], "-k") == 0) {
             kill_all = 1;
         } else if (strcmp(argv[i], "-u") == 0 && i + 1 < argc) {
@@ -111,6 +118,14 @@ int main(int argc, char **argv) {
     }
     if (uid <= 0 || (!kill_all && (report_fd < 0 || i >= argc))) usage();
 
+    /* Join the run's cgroups while still root (the files belong to root). Fail closed: no group, no run. */
+    for (int k = 0; k < ncgroups; k++) {
+        FILE *f = fopen(cgroups[k], "w");
+        if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "runner-launch: joining cgroup %s: %s\n", cgroups[k], strerror(errno));
+            return 1;
+        }
+    }
     /* Credentials first: changing them clears the parent-death signal, which is set just after. */
     if (setgroups(0, NULL) != 0 || setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) != 0 ||
         setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) {

@@ -116,7 +116,9 @@ def start_runner(tmp_dir: Path, uid_base: int, slots: int, extra_env: dict[str, 
     port = free_port()
     secret = secrets.token_hex(24)
     env = {**os.environ, **HOSTILE_ENV, "RUNNER_SECRET": secret, "RUNNER_PORT": str(port),
-           "RUNNER_UID_BASE": str(uid_base), "RUNNER_SLOTS": str(slots), **(extra_env or {})}
+           "RUNNER_UID_BASE": str(uid_base), "RUNNER_SLOTS": str(slots),
+           # The tests queue many slow runs at once on purpose; "busy" has its own service (test_busy.py).
+           "RUNNER_QUEUE_WAIT_S": "300", **(extra_env or {})}
     log_path = tmp_dir / f"runner-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the child's lifetime
     proc = subprocess.Popen([sys.executable, "-m", "runner", "--port", str(port)], cwd=ROOT, env=env,

@@ -10,7 +10,6 @@ soft score also weighs experience, time zone and reliability.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,41 +18,51 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# --- Allowed values (mirrored by the Firestore rules) ----------------------------------------------
+from salamin import vocabulary as vocab
 
-SESSION_TYPES: tuple[str, ...] = ("behavioral", "technical", "case_study", "mixed")
-DIFFICULTIES: tuple[str, ...] = ("beginner", "intermediate", "advanced")
-ROLE_PREFERENCES: tuple[str, ...] = ("interviewer", "interviewee", "flexible")
-EXPERIENCE_LEVELS: tuple[str, ...] = ("entry", "mid", "senior")
-LANGUAGES: tuple[str, ...] = (
-    "english", "spanish", "french", "german", "portuguese", "hindi", "mandarin", "japanese", "arabic",
-    "russian", "tagalog", "korean", "italian", "turkish", "vietnamese", "indonesian", "polish", "dutch",
-    "ukrainian", "bengali",
-)
-INDUSTRIES: tuple[str, ...] = (
-    "tech", "finance", "healthcare", "consulting", "ecommerce", "gaming", "education", "government",
-    "media", "telecom", "automotive", "energy", "other",
-)
+# --- Allowed values and limits: salamin.vocabulary is their one source (rules and web are tested against it)
+
+SESSION_TYPES = vocab.SESSION_TYPES
+DIFFICULTIES = vocab.DIFFICULTIES
+ROLE_PREFERENCES = vocab.ROLE_PREFERENCES
+EXPERIENCE_LEVELS = vocab.EXPERIENCE_LEVELS
+LANGUAGES = vocab.LANGUAGES
+INDUSTRIES = vocab.INDUSTRIES
 
 INTERVIEWER = "interviewer"
 INTERVIEWEE = "interviewee"
 FLEXIBLE = "flexible"
 
-# --- Limits ---------------------------------------------------------------------------------------
 
-MIN_WAIT_S = 30
-MAX_WAIT_S = 900
-SESSION_TYPES_SIZE = (1, 4)
-DIFFICULTY_LEVELS_SIZE = (1, 3)
-LANGUAGES_SIZE = (1, 5)
-INDUSTRIES_SIZE = (0, 10)
-TARGET_ROLES_SIZE = (0, 10)
-TARGET_ROLE_LEN = (1, 40)
-TIME_ZONE_LEN = (1, 64)
-# Shape of an IANA zone name ("UTC", "EST5EDT", "America/Argentina/Buenos_Aires", "Etc/GMT+5"); the
-# rules can only check shape, and an existing-but-unknown zone just scores neutral.
-TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+def _size(spec: vocab.Spec) -> tuple[int, int]:
+    if isinstance(spec, vocab.EnumList):
+        return (spec.min_items, spec.max_items)
+    if isinstance(spec, vocab.StrList):
+        return (spec.min_items, spec.max_items)
+    if isinstance(spec, vocab.Str):
+        return (spec.min_len, spec.max_len)
+    raise TypeError(spec)
+
+
+def _item_len(spec: vocab.Spec) -> tuple[int, int]:
+    if isinstance(spec, vocab.StrList):
+        return (spec.min_len, spec.max_len)
+    raise TypeError(spec)
+
+
+_Q = vocab.QUEUE_ENTRY
+MIN_WAIT_S, MAX_WAIT_S = vocab.MAX_WAIT_S
+SESSION_TYPES_SIZE = _size(_Q["sessionTypes"])
+DIFFICULTY_LEVELS_SIZE = _size(_Q["difficultyLevels"])
+LANGUAGES_SIZE = _size(_Q["languages"])
+INDUSTRIES_SIZE = _size(_Q["industries"])
+TARGET_ROLES_SIZE = _size(_Q["targetRoles"])
+TARGET_ROLE_LEN = _item_len(_Q["targetRoles"])
+TIME_ZONE_LEN = _size(_Q["timeZone"])
+TIME_ZONE_PATTERN = vocab.TIME_ZONE_PATTERN
 _TIME_ZONE_RE = re.compile(TIME_ZONE_PATTERN)
+_UID_RE = re.compile(vocab.UID_PATTERN)
+BLOCKED_USER_IDS_MAX = vocab.BLOCKED_USER_IDS_MAX
 
 # List fields: Firestore name -> (allowed values, or None for free text; size bounds).
 _LIST_FIELDS: dict[str, tuple[tuple[str, ...] | None, tuple[int, int]]] = {
@@ -124,6 +133,8 @@ class Preferences:
 
         Raises ValueError listing the problems when a preference field is missing or invalid.
         """
+        if not isinstance(d, dict):
+            raise ValueError("invalid preferences: not a map")
         prefs = {k: d[k] for k in PREFERENCE_FIELDS if k in d}
         problems = validate_preferences(prefs)
         if problems:
@@ -139,11 +150,6 @@ class Preferences:
             experience_level=prefs["experienceLevel"],
             max_wait_s=float(prefs["maxWaitTime"]),
         )
-
-
-def _is_number(v: object) -> bool:
-    # bool is an int subclass in Python but not a number in Firestore.
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _check_list(name: str, v: object, allowed: tuple[str, ...] | None, size: tuple[int, int]) -> list[str]:
@@ -197,12 +203,12 @@ def validate_preferences(d: dict[str, Any]) -> list[str]:
             problems.append("timeZone must be a string")
         elif not TIME_ZONE_LEN[0] <= len(tz) <= TIME_ZONE_LEN[1]:
             problems.append(f"timeZone must be {TIME_ZONE_LEN[0]} to {TIME_ZONE_LEN[1]} characters")
-        elif not _TIME_ZONE_RE.match(tz):
+        elif not _TIME_ZONE_RE.fullmatch(tz):
             problems.append(f"timeZone {tz!r} is not an IANA zone name")
     if "maxWaitTime" in d:
         w = d["maxWaitTime"]
-        if not _is_number(w):
-            problems.append("maxWaitTime must be a number of seconds")
+        if not isinstance(w, int) or isinstance(w, bool):
+            problems.append("maxWaitTime must be a number of whole seconds")
         elif not MIN_WAIT_S <= w <= MAX_WAIT_S:
             problems.append(f"maxWaitTime must be between {MIN_WAIT_S} and {MAX_WAIT_S} seconds")
     return problems
@@ -219,6 +225,59 @@ class Candidate:
     blocked: frozenset[str] = frozenset()
     recent_partners: frozenset[str] = frozenset()
     priority: bool = False
+
+
+def parse_uid_list(value: object) -> tuple[frozenset[str], int]:
+    """The well-formed uids in a stored list (blockedUserIds, recentPartners) and how many items were not.
+
+    A missing field is an empty list. Raises ValueError when the value is not a list at all: for a block
+    list that means we cannot know whom its owner refuses, so the caller skips that person.
+    """
+    if value is None:
+        return frozenset(), 0
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of uids, got {type(value).__name__}")
+    good = frozenset(v for v in value if isinstance(v, str) and _UID_RE.fullmatch(v))
+    bad = sum(1 for v in value if not (isinstance(v, str) and _UID_RE.fullmatch(v)))
+    return good, bad
+
+
+def safe_max_wait_s(entry: dict[str, Any]) -> int:
+    """The entry's maxWaitTime clamped to the allowed range; the shortest wait when it is unreadable, so a
+    broken entry leaves the queue soon instead of never."""
+    w = entry.get("maxWaitTime") if isinstance(entry, dict) else None
+    if not isinstance(w, int) or isinstance(w, bool):
+        return MIN_WAIT_S
+    return min(max(w, MIN_WAIT_S), MAX_WAIT_S)
+
+
+# --- Budget: queue joins per hour -------------------------------------------------------------------
+
+QUEUE_JOINS_PER_HOUR = vocab.QUEUE_JOINS_PER_HOUR
+JOIN_WINDOW_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    allowed: bool
+    joins: tuple[int, ...]  # what to store: the joins (ms) still inside the window, this one included if allowed
+    retry_at_ms: int | None  # when refused: the first moment another join fits
+
+
+def admit_join(previous: object, joined_ms: int, budget: int = QUEUE_JOINS_PER_HOUR) -> JoinDecision:
+    """Whether a queue join at `joined_ms` fits the hourly budget, given the stored join times.
+
+    Counted from the joins themselves (server times), not the clock, so a re-delivered trigger decides the
+    same; a join already recorded is allowed again. Unreadable stored items are dropped.
+    """
+    raw = previous if isinstance(previous, list) else []
+    window = sorted(t for t in raw if isinstance(t, int) and not isinstance(t, bool)
+                    and joined_ms - t < JOIN_WINDOW_MS)
+    if joined_ms in raw:
+        return JoinDecision(True, tuple(window), None)
+    if len(window) >= budget:
+        return JoinDecision(False, tuple(window), window[len(window) - budget] + JOIN_WINDOW_MS)
+    return JoinDecision(True, (*window, joined_ms)[-budget:], None)
 
 
 # --- Hard constraints -----------------------------------------------------------------------------

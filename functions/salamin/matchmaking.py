@@ -8,6 +8,9 @@ task delivered twice finds nothing left to do.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -29,13 +32,16 @@ MATCH_ATTEMPTS = 4
 TIMEOUT_FN = "matchTimeout"
 RETRY_FN = "matchRetry"
 NO_SHOW_FN = "sessionNoShow"
+REFUSED = "refused"  # an entry over the join budget: the page shows why and when to come back
+log = logging.getLogger(__name__)
 LABELS = {"behavioral": "behavioral", "technical": "technical coding", "case_study": "case study / system design",
           "mixed": "mixed"}
 
 
 def joined_ms(entry: dict[str, Any]) -> int:
     ts = entry.get("joinedAt")
-    return int(ts.timestamp() * 1000) if ts is not None else 0
+    # The rules make joinedAt the server's time; anything else reads as "long ago" (the entry has expired).
+    return int(ts.timestamp() * 1000) if isinstance(ts, dt.datetime) else 0
 
 
 @dataclass(frozen=True)
@@ -55,28 +61,55 @@ def _contexts(db: firestore.Client, uids: list[str]) -> dict[str, _Context]:
                 for s in db.get_all([db.collection("communityProfiles").document(u) for u in uids])}
     out = {}
     for uid in uids:
-        user, stat, profile = users.get(uid, {}), stats.get(uid, {}), profiles.get(uid, {})
-        rel = stat.get("reliability")
-        reliability = rel.get("score", 1.0) if isinstance(rel, dict) else 1.0
-        out[uid] = _Context(
-            blocked=frozenset(user.get("blockedUserIds") or []),
-            recent=frozenset(user.get("recentPartners") or []),
-            reliability=float(reliability),
-            name=str(profile.get("displayName") or user.get("displayName") or "Your partner"),
-        )
+        try:
+            out[uid] = _context(users.get(uid, {}), stats.get(uid, {}), profiles.get(uid, {}))
+        except ValueError as err:
+            # Without a readable block list we cannot honour it: this person sits this attempt out.
+            log.warning("matching: skipped %s, unreadable users document: %s", uid, err)
     return out
 
 
-def _candidate(uid: str, entry: dict[str, Any], ctx: _Context) -> matching.Candidate:
-    return matching.Candidate(
-        uid=uid,
-        prefs=matching.Preferences.from_doc(entry),
-        joined_at=joined_ms(entry) / 1000,
-        reliability=ctx.reliability,
-        blocked=ctx.blocked,
-        recent_partners=ctx.recent,
-        priority=bool(entry.get("priority")),
-    )
+def _context(user: dict[str, Any], stat: dict[str, Any], profile: dict[str, Any]) -> _Context:
+    blocked, dropped = matching.parse_uid_list(user.get("blockedUserIds"))
+    if dropped:
+        log.warning("matching: ignored %d malformed blockedUserIds items", dropped)
+    recent, _ = matching.parse_uid_list(user.get("recentPartners"))
+    rel = stat.get("reliability")
+    score = rel.get("score", 1.0) if isinstance(rel, dict) else 1.0
+    ok = isinstance(score, (int, float)) and not isinstance(score, bool) and math.isfinite(score)
+    return _Context(blocked=blocked, recent=recent, reliability=float(score) if ok else 1.0,
+                    name=_display_name(profile.get("displayName"), user.get("displayName")))
+
+
+def _display_name(*choices: object) -> str:
+    for name in choices:
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:60]
+    return "Your partner"
+
+
+def _ordered_uids(value: object) -> list[str]:
+    """A stored uid list (recentPartners) in its order, unreadable items dropped."""
+    good, _ = matching.parse_uid_list(value if isinstance(value, list) else None)
+    return [u for u in value if u in good] if isinstance(value, list) else []
+
+
+def _candidate(uid: str, entry: dict[str, Any], ctx: _Context) -> matching.Candidate | None:
+    """The entry as a candidate, or None (logged) when it cannot be read: one bad entry is skipped, it never
+    stops an attempt for everyone else."""
+    try:
+        return matching.Candidate(
+            uid=uid,
+            prefs=matching.Preferences.from_doc(entry),
+            joined_at=joined_ms(entry) / 1000,
+            reliability=ctx.reliability,
+            blocked=ctx.blocked,
+            recent_partners=ctx.recent,
+            priority=entry.get("priority") is True,
+        )
+    except ValueError as err:
+        log.warning("matching: skipped queue entry %s: %s", uid, err)
+        return None
 
 
 def on_entry_created(db: firestore.Client, uid: str) -> str | None:
@@ -87,10 +120,20 @@ def on_entry_created(db: firestore.Client, uid: str) -> str | None:
     if not entry or entry.get("status") != "waiting":
         return None
     jm = joined_ms(entry)
-    max_wait = int(entry.get("maxWaitTime", matching.MAX_WAIT_S))
-    session = attempt_match(db, uid, entry=entry)
+    if not _admit(db, uid, entry, jm):
+        return None
+    max_wait = matching.safe_max_wait_s(entry)
+    try:
+        session = attempt_match(db, uid, entry=entry)
+    except Exception:
+        # Whatever went wrong, the timers below must still be set: the re-try tries again in seconds and
+        # the timeout takes the entry out of the queue at the latest after its max wait.
+        log.exception("matching: attempt for %s failed", uid)
+        session = None
     prefs = {k: entry[k] for k in matching.PREFERENCE_FIELDS if k in entry}
-    db.collection("users").document(uid).set({"lastPreferences": prefs}, merge=True)
+    if not matching.validate_preferences(prefs):
+        # Only readable preferences are remembered: they become the form's defaults and a re-queue.
+        db.collection("users").document(uid).set({"lastPreferences": prefs}, merge=True)
     if session:
         return session
     # Timers only for those still waiting: most people are matched on arrival, and each timer costs a
@@ -103,8 +146,44 @@ def on_entry_created(db: firestore.Client, uid: str) -> str | None:
     # Server-derived, for the record: whom this person must not meet again right away. NotFound means
     # cancelled meanwhile; the timers will then find nothing to do.
     with contextlib.suppress(NotFound):
-        ref.update({"lastMatchedWith": list(user.get("recentPartners") or [])[:RECENT_PARTNERS_KEPT]})
+        ref.update({"lastMatchedWith": _ordered_uids(user.get("recentPartners"))[:RECENT_PARTNERS_KEPT]})
     return None
+
+
+def _admit(db: firestore.Client, uid: str, entry: dict[str, Any], jm: int) -> bool:
+    """The hourly join budget (rules cannot count): records this join, or marks the entry refused with the
+    moment another join fits. A server re-queue (after a partner's no-show) is not the person's join."""
+    if entry.get("requeuedFrom"):
+        return True
+    entry_ref, user_ref = db.collection(QUEUE).document(uid), db.collection("users").document(uid)
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> bool:
+        current = entry_ref.get(transaction=tx)
+        data = current.to_dict() if current.exists else None
+        if not data or data.get("status") != "waiting" or joined_ms(data) != jm:
+            return False  # matched, cancelled or re-joined meanwhile: nothing for this delivery to do
+        user_snap = user_ref.get(transaction=tx)
+        joins = (user_snap.to_dict() or {}).get("queueJoins") if user_snap.exists else None
+        decision = matching.admit_join(joins, jm)
+        if decision.allowed:
+            if list(decision.joins) != joins:
+                tx.set(user_ref, {"queueJoins": list(decision.joins)}, merge=True)
+            return True
+        retry_at = dt.datetime.fromtimestamp((decision.retry_at_ms or jm) / 1000, dt.UTC)
+        tx.update(entry_ref, {"status": REFUSED, "refusedReason": "join_budget",
+                              "joinBudget": matching.QUEUE_JOINS_PER_HOUR, "retryAt": retry_at})
+        return False
+
+    try:
+        admitted = run(db.transaction())
+    except Exception:
+        # Our failure is not the person's fault: let the join through rather than refuse it.
+        log.exception("matching: join budget check for %s failed", uid)
+        return True
+    if not admitted:
+        log.info("matching: %s is over the join budget", uid)
+    return admitted
 
 
 class _GoneError(Exception):
@@ -124,26 +203,30 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
             me_entry = me_snap.to_dict() if me_snap.exists else None
         if not me_entry or me_entry.get("status") != "waiting":
             return None
+        bare = _Context(frozenset(), frozenset(), 1.0, "")
+        me_bare = _candidate(uid, me_entry, bare)
+        if me_bare is None:
+            return None  # our own entry is unreadable: its timeout will take it out of the queue
         query = (db.collection(QUEUE)
                  .where(filter=FieldFilter("status", "==", "waiting"))
-                 .where(filter=FieldFilter("sessionTypes", "array_contains_any", me_entry["sessionTypes"]))
+                 .where(filter=FieldFilter("sessionTypes", "array_contains_any", list(me_bare.prefs.session_types)))
                  .order_by("joinedAt")
                  .limit(CANDIDATE_LIMIT))
         others = {s.id: s.to_dict() or {} for s in query.stream() if s.id != uid and s.id not in excluded}
-        if not others:
-            return None
         at = now if now is not None else time.time()
         # Rank on the entries alone first, then load block lists, recent partners and reliability only
-        # for a shortlist: a trigger stays cheap with hundreds waiting.
-        bare = _Context(frozenset(), frozenset(), 1.0, "")
-        ranked = matching.ranked_partners(_candidate(uid, me_entry, bare),
-                                          [_candidate(o, e, bare) for o, e in others.items()], at)
+        # for a shortlist: a trigger stays cheap with hundreds waiting. Unreadable entries drop out here.
+        readable = [c for o, e in others.items() if (c := _candidate(o, e, bare)) is not None]
+        ranked = matching.ranked_partners(me_bare, readable, at)
         if not ranked:
             return None
         shortlist = [c.uid for c, _ in ranked[:SHORTLIST]]
         ctx = _contexts(db, [uid, *shortlist])
-        me = _candidate(uid, me_entry, ctx[uid])
-        picked = matching.pick_partner(me, [_candidate(o, others[o], ctx[o]) for o in shortlist], at)
+        me = _candidate(uid, me_entry, ctx[uid]) if uid in ctx else None
+        if me is None:
+            return None  # without our own readable block list we cannot match safely
+        fitting = [c for o in shortlist if o in ctx and (c := _candidate(o, others[o], ctx[o])) is not None]
+        picked = matching.pick_partner(me, fitting, at)
         if picked is None:
             excluded.update(shortlist)  # blocked or recent partners: look further down the list
             continue
@@ -215,7 +298,8 @@ def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candid
         for me, other, ref in ((a, b, a_ref), (b, a, b_ref)):
             tx.update(ref, {"status": "matched", "sessionId": session_ref.id, "matchedWith": other.uid,
                             "matchedAt": firestore.SERVER_TIMESTAMP})
-            recent = [other.uid, *[u for u in users.get(me.uid, {}).get("recentPartners", []) if u != other.uid]]
+            previous = _ordered_uids(users.get(me.uid, {}).get("recentPartners"))
+            recent = [other.uid, *[u for u in previous if u != other.uid]]
             tx.set(db.collection("users").document(me.uid),
                    {"recentPartners": recent[:RECENT_PARTNERS_KEPT]}, merge=True)
             my_role = role_a if me is a else role_b
@@ -260,7 +344,11 @@ def handle_retry(db: firestore.Client, payload: dict[str, Any]) -> str | None:
         return None
     tasks.check_due(payload)
     uid = str(payload["uid"])
-    session = attempt_match(db, uid)
+    try:
+        session = attempt_match(db, uid)
+    except Exception:
+        log.exception("matching: re-try for %s failed", uid)  # the next re-try is still scheduled below
+        session = None
     if session:
         return session
     _, entry = _current(db, payload)
@@ -268,7 +356,7 @@ def handle_retry(db: firestore.Client, payload: dict[str, Any]) -> str | None:
         return None
     waited = time.time() - joined_ms(entry) / 1000
     delay = matching.retry_delay_s(waited)
-    if waited + delay < int(entry.get("maxWaitTime", matching.MAX_WAIT_S)):
+    if waited + delay < matching.safe_max_wait_s(entry):
         attempt = int(payload.get("attempt", 1)) + 1
         tasks.enqueue(RETRY_FN, {"uid": uid, "joinedMs": payload["joinedMs"], "attempt": attempt}, delay,
                       f"retry-{uid}-{payload['joinedMs']}-{attempt}")
@@ -312,7 +400,9 @@ def status(db: firestore.Client, uid: str) -> dict[str, Any]:
     entry = snap.to_dict() if snap.exists else None
     if not entry:
         return {"status": "none", "waitingCompatible": 0}
-    types = entry.get("sessionTypes") or list(matching.SESSION_TYPES)
+    types = entry.get("sessionTypes")
+    if not isinstance(types, list) or not types or not set(types) <= set(matching.SESSION_TYPES):
+        types = list(matching.SESSION_TYPES)
     query = (db.collection(QUEUE)
              .where(filter=FieldFilter("status", "==", "waiting"))
              .where(filter=FieldFilter("sessionTypes", "array_contains_any", types)))
@@ -320,6 +410,6 @@ def status(db: firestore.Client, uid: str) -> dict[str, Any]:
     if entry.get("status") == "waiting":
         count -= 1  # not counting yourself
     out: dict[str, Any] = {"status": entry.get("status"), "waitingCompatible": max(count, 0)}
-    if entry.get("sessionId"):
+    if isinstance(entry.get("sessionId"), str):
         out["sessionId"] = entry["sessionId"]
     return out

@@ -51,6 +51,38 @@ def test_users_doc_owner_may_only_edit_block_list(owner: AuthUser, stranger: Aut
     denied(lambda: FirestoreClient.signed_out().update(path, {"blockedUserIds": []}))
 
 
+BAD_BLOCK_LISTS = [
+    [{"uid": "x"}],  # a map element: unhashable for the matcher
+    [7],
+    [None],
+    [True],
+    [1.5],
+    ["ok", 7],
+    ["x" * 5000],  # 200 of these made a 1 MB document that matching read on every attempt
+    ["x" * 129],
+    [""],
+    ["has space"],
+    ["a,b"],  # would pass for two uids in the joined string
+    ["dup", "dup"],
+    [f"u{i}" for i in range(201)],
+]
+
+
+@pytest.mark.parametrize("bad", BAD_BLOCK_LISTS, ids=[f"bad{i}" for i in range(len(BAD_BLOCK_LISTS))])
+def test_block_list_items_must_be_uids(owner: AuthUser, bad: list[Any]) -> None:
+    denied(lambda: FirestoreClient.as_user(owner).update(f"users/{owner.uid}", {"blockedUserIds": bad}))
+
+
+def test_block_list_takes_two_hundred_uids_and_an_empty_list(owner: AuthUser, admin: FirestoreClient) -> None:
+    me = FirestoreClient.as_user(owner)
+    full = [f"{i:03d}" + "U" * 25 for i in range(200)]
+    me.update(f"users/{owner.uid}", {"blockedUserIds": full})
+    assert admin.get(f"users/{owner.uid}")["blockedUserIds"] == full
+    me.update(f"users/{owner.uid}", {"blockedUserIds": ["a" * 128, "Z_-9"]})
+    me.update(f"users/{owner.uid}", {"blockedUserIds": []})
+    assert admin.get(f"users/{owner.uid}")["blockedUserIds"] == []
+
+
 def test_users_doc_cannot_be_created_by_a_client(stranger: AuthUser) -> None:
     denied(lambda: FirestoreClient.as_user(stranger).create(
         f"users/{stranger.uid}", {"uid": stranger.uid, "blockedUserIds": []}))

@@ -114,7 +114,6 @@ def test_valid_document_has_no_problems() -> None:
         {"timeZone": "America/Port-au-Prince"},
         {"maxWaitTime": 30},
         {"maxWaitTime": 900},
-        {"maxWaitTime": 120.5},
         {"sessionTypes": list(m.SESSION_TYPES)},
         {"difficultyLevels": list(m.DIFFICULTIES)},
         {"languages": list(m.LANGUAGES[:5])},
@@ -152,6 +151,7 @@ def test_not_a_map() -> None:
         ("maxWaitTime", None, "must be a number"),
         ("maxWaitTime", math.nan, "must be a number"),
         ("maxWaitTime", math.inf, "must be a number"),
+        ("maxWaitTime", 120.5, "must be a number"),  # the rules want an int: 120.5 is refused in both
     ],
 )
 def test_wrong_type(field: str, value: Any, expected: str) -> None:
@@ -210,7 +210,7 @@ def test_duplicate_items(field: str, value: list[str]) -> None:
     assert any(field in p and "duplicate" in p for p in problems), problems
 
 
-@pytest.mark.parametrize("value", [0, -1, 29, 29.9, 900.1, 901, 86_400])
+@pytest.mark.parametrize("value", [0, -1, 29, 901, 86_400])
 def test_max_wait_out_of_bounds(value: float) -> None:
     problems = problems_for(doc(maxWaitTime=value))
     assert any("maxWaitTime" in p and "between" in p for p in problems), problems
@@ -801,3 +801,66 @@ def test_retries_reach_the_floor_without_overshooting() -> None:
     while m.acceptable_score(waited) > m.BAR_FLOOR:
         waited += m.retry_delay_s(waited)
     assert waited == pytest.approx(m.BAR_RELAX_S)
+
+
+# --- Reading what members wrote: nothing they can store stops matching ----------------------------
+
+
+@pytest.mark.parametrize("zone", ["UTC+05:30", "Mars/Olympus Mons", "Europe/London\n", "/x", "a//b", ""])
+def test_zones_the_rules_refuse_are_refused_here_too(zone: str) -> None:
+    assert any("timeZone" in p for p in problems_for(doc(timeZone=zone)))
+
+
+def test_a_well_shaped_unknown_zone_only_scores_neutral() -> None:
+    a = cand("a").prefs
+    mars = m.Preferences.from_doc(doc(timeZone="Mars/Olympus_Mons"))
+    assert mars.time_zone == "Mars/Olympus_Mons"
+    assert m.time_zone_closeness(mars.time_zone, a.time_zone, T0) == m.NEUTRAL
+
+
+@pytest.mark.parametrize("stored", [None, "x", 7, [], {"a": 1}])
+def test_from_doc_refuses_anything_but_a_valid_map_with_value_error(stored: Any) -> None:
+    with pytest.raises(ValueError):
+        m.Preferences.from_doc(stored)
+
+
+def test_parse_uid_list_keeps_only_uids() -> None:
+    good, dropped = m.parse_uid_list(["abc", {"uid": "x"}, 7, None, "x" * 5000, "a,b", "abc", "Z_-9"])
+    assert good == frozenset({"abc", "Z_-9"})
+    assert dropped == 5
+    assert m.parse_uid_list(None) == (frozenset(), 0)
+    with pytest.raises(ValueError):
+        m.parse_uid_list({"a": 1})
+
+
+@pytest.mark.parametrize(("stored", "expected"), [(120, 120), (5, m.MIN_WAIT_S), (10_000, m.MAX_WAIT_S),
+                                                  ("300", m.MIN_WAIT_S), (None, m.MIN_WAIT_S), (True, m.MIN_WAIT_S),
+                                                  (60.5, m.MIN_WAIT_S)])
+def test_safe_max_wait(stored: Any, expected: int) -> None:
+    assert m.safe_max_wait_s({"maxWaitTime": stored}) == expected
+
+
+HOUR_MS = 3_600_000
+
+
+def test_join_budget_admits_up_to_the_budget_then_says_when() -> None:
+    joins: list[int] = []
+    t0 = 1_000_000_000
+    for i in range(m.QUEUE_JOINS_PER_HOUR):
+        d = m.admit_join(joins, t0 + i * 1000)
+        assert d.allowed
+        joins = list(d.joins)
+    refused = m.admit_join(joins, t0 + 60_000)
+    assert not refused.allowed and refused.retry_at_ms == t0 + HOUR_MS
+    # An hour after the first join, one more fits.
+    assert m.admit_join(joins, t0 + HOUR_MS).allowed
+
+
+def test_join_budget_is_idempotent_and_drops_unreadable_items() -> None:
+    d = m.admit_join([5, "x", None, True, {"a": 1}], 10)
+    assert d.allowed and d.joins == (5, 10)
+    again = m.admit_join(list(d.joins), 10)  # the trigger delivered twice
+    assert again.allowed and again.joins == (5, 10)
+    assert m.admit_join("garbage", 10).joins == (10,)
+    full = list(range(m.QUEUE_JOINS_PER_HOUR))
+    assert m.admit_join(full, 5).allowed  # a recorded join stays allowed even when the hour is full

@@ -7,7 +7,7 @@ from typing import Any
 
 from firebase_functions import firestore_fn, https_fn, options, params, tasks_fn
 
-from salamin import code, execution, firebase, interview, matchmaking, profiles, sessions, signaling, tasks
+from salamin import budgets, code, execution, firebase, interview, matchmaking, profiles, sessions, signaling, tasks
 
 options.set_global_options(region="us-central1", max_instances=20)
 
@@ -28,11 +28,25 @@ firebase.app()
 def _require_uid(req: https_fn.CallableRequest[Any]) -> str:
     if req.auth is None:
         raise https_fn.HttpsError(https_fn.FunctionsErrorCode.UNAUTHENTICATED, "Please sign in first.")
+    if not profiles.is_member_token(req.auth.token):  # an anonymous sign-in reaches no member data
+        raise https_fn.HttpsError(https_fn.FunctionsErrorCode.PERMISSION_DENIED,
+                                  "Please sign in with your email address or Google account.")
     return req.auth.uid
 
 
 def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
+
+
+def _retried(fn: Any) -> Any:
+    """Deliver a Firestore event again when its function raises (a transient Firestore or network error).
+
+    firebase-functions 0.6 has no `retry` option for Firestore triggers and writes `retry: false` into the
+    deploy manifest, so it is set on the endpoint here. Every trigger marked so is idempotent and logs and
+    skips a document it cannot parse instead of raising (it would come back for days).
+    """
+    fn.__firebase_endpoint__.eventTrigger["retry"] = True
+    return fn
 
 
 # ---- profiles ----------------------------------------------------------------------------------------
@@ -50,9 +64,11 @@ def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 
 # ---- matching ----------------------------------------------------------------------------------------
 
+@_retried
 @firestore_fn.on_document_created(document="matchingQueue/{uid}")
 def onQueueEntryCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
-    matchmaking.on_entry_created(firebase.db(), event.params["uid"])
+    created = event.data.to_dict() if event.data is not None else None
+    matchmaking.on_entry_created(firebase.db(), event.params["uid"], created)
 
 
 @tasks_fn.on_task_dispatched(retry_config=tasks.RETRY, rate_limits=tasks.RATE)
@@ -81,11 +97,26 @@ def getIceServers(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
                                  signaling.split_urls(TURN_URLS.value), time.time())
 
 
+@_retried
 @firestore_fn.on_document_written(document="peerSessions/{sessionId}/presence/{uid}")
 def onPresenceWritten(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
     after = event.data.after if event.data else None
     presence = after.to_dict() if after is not None and after.exists else None
-    sessions.mirror_presence(firebase.db(), event.params["sessionId"], event.params["uid"], presence)
+    db, sid, uid = firebase.db(), event.params["sessionId"], event.params["uid"]
+    sessions.mirror_presence(db, sid, uid, presence)
+    if presence is not None:
+        budgets.count_and_check(db, sid, "presence", uid, key=event.id)
+
+
+# Counts each person's signaling messages against their budget (a call opens with a few dozen).
+@_retried
+@firestore_fn.on_document_created(document="peerSessions/{sessionId}/signaling/{messageId}")
+def onSignalCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    message = event.data.to_dict() if event.data is not None else None
+    sender = (message or {}).get("from")
+    if isinstance(sender, str) and sender:
+        budgets.count_and_check(firebase.db(), event.params["sessionId"], "signaling", sender,
+                                key=event.params["messageId"])
 
 
 # ---- interview flow ------------------------------------------------------------------------------------
@@ -131,6 +162,7 @@ def sessionFeedbackDeadline(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_feedback_deadline(firebase.db(), req.data)
 
 
+@_retried
 @firestore_fn.on_document_created(document="peerSessions/{sessionId}/feedback/{fromUid}")
 def onFeedbackCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     interview.on_feedback(firebase.db(), event.params["sessionId"], event.params["fromUid"])
@@ -138,9 +170,11 @@ def onFeedbackCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | 
 
 # ---- shared code editor --------------------------------------------------------------------------------
 
+@_retried
 @firestore_fn.on_document_created(document="peerSessions/{sessionId}/codeUpdates/{updateId}")
 def onCodeUpdateCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
-    code.on_update_created(firebase.db(), event.params["sessionId"])
+    update = event.data.to_dict() if event.data is not None else None
+    code.on_update_created(firebase.db(), event.params["sessionId"], (update or {}).get("author"))
 
 
 # A run has execution.TOTAL_BUDGET_S (110 s) in all, up to 30 s of waiting for a busy runner included.

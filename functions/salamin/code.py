@@ -5,10 +5,18 @@ Browsers write `peerSessions/{id}/codeUpdates/{updateId}` (append-only Yjs v1 up
 update documents it folded in. The Yjs document has a Y.Text "code" and a Y.Map "meta" ("language").
 
 Safety rests on two properties of Yjs updates: merging is a union, and applying an update twice is a
-no-op. Each fold is one transaction that re-reads the snapshot and the update documents it folds (so two
-compactions running at once serialise on them), writes the merged snapshot and deletes exactly the update
-documents it read, at most FOLD_PAGE at a time. A crash after a commit leaves nothing half done; a
-repeated compaction folds nothing new and gives the same snapshot.
+no-op. A fold takes no lock while it works: it reads the snapshot and up to FOLD_PAGE update documents,
+merges them (the slow part), then commits one batch that writes the snapshot only if it is still the one
+it read (its update time) and deletes the update documents only if they still exist. If another fold won
+in between, the batch fails as a whole and the fold starts again from fresh reads, so nothing is counted
+twice and nobody else's write to the session ever waits on a compaction. A crash after a commit leaves
+nothing half done; a repeated compaction folds nothing new and gives the same snapshot.
+
+The snapshot never grows past SNAPSHOT_MAX_BYTES (Firestore refuses documents over 1 MiB): near it, the
+fold re-encodes the state without the content of deleted text, and if that is still too large it writes
+nothing and marks the session `codeFull`, after which the rules refuse further updates. Each fold also
+adds what it folded to its authors' per-minute code budget counters (see budgets.py), so the budget
+check on the next update still sees them.
 
 `merge_updates` is pure (pycrdt only); the rest is Firestore I/O.
 """
@@ -16,13 +24,19 @@ repeated compaction folds nothing new and gives the same snapshot.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
+import random
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import pycrdt
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
+from salamin import budgets
 from salamin import questions as qb
 
 log = logging.getLogger(__name__)
@@ -34,6 +48,11 @@ MAX_TEXT = 200_000  # the snapshot's `text` is kept only below this many charact
 FOLD_PAGE = 449  # update documents folded (and deleted) per transaction: with the snapshot, ≤ 450 writes
 MAX_PAGES = 40  # per call, so a session flooded with updates cannot keep one compaction going forever
 LEASE_S = 60  # the trigger's compaction lease: one trigger compacts, the others leave it alone
+# A snapshot document holds the state and the text: kept well under Firestore's 1 MiB document limit.
+SNAPSHOT_MAX_BYTES = 900_000
+FOLD_ATTEMPTS = 6  # a fold that lost a race (precondition failed) starts again from fresh reads
+# Errors a fold's commit may meet when another fold or a write got there first: retried from the reads.
+RACES = (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists, gexc.Conflict, gexc.NotFound)
 EMPTY_STATE = pycrdt.Doc().get_update()
 
 
@@ -89,6 +108,51 @@ def merge_updates(updates: list[bytes]) -> tuple[bytes, str, str | None]:
     return state, (text if len(text) < MAX_TEXT else ""), language
 
 
+def without_deleted_content(state: bytes) -> bytes:
+    """The same document without the content of deleted text (Yjs keeps only its length), or `state`
+    itself when re-encoding would drop anything else (an update still waiting for its predecessor)."""
+    doc = pycrdt.Doc()
+    try:
+        doc.apply_update(state)
+    except ValueError:
+        return state
+    out = doc.get_update()
+    # Whatever of `state` the re-encoding lacks: its first varint counts the clients with structs left.
+    missing = pycrdt.get_update(state, pycrdt.get_state(out))
+    return out if missing[:1] == b"\x00" and len(out) < len(state) else state
+
+
+def snapshot_bytes(state: bytes, text: str) -> int:
+    """About what a snapshot document weighs (its two large fields; the rest is a few dozen bytes)."""
+    return len(state) + len(text.encode())
+
+
+def fit_snapshot(state: bytes, text: str) -> tuple[bytes, str] | None:
+    """A state and text that fit in a snapshot document, or None when even the compact form does not."""
+    if snapshot_bytes(state, text) <= SNAPSHOT_MAX_BYTES:
+        return state, text
+    state = without_deleted_content(state)
+    if snapshot_bytes(state, text) <= SNAPSHOT_MAX_BYTES:
+        return state, text
+    if len(state) <= SNAPSHOT_MAX_BYTES:
+        return state, ""  # the text is a convenience copy; the state is the code
+    return None
+
+
+def tally(docs: list[Mapping[str, Any]]) -> dict[tuple[str, str, int], int]:
+    """What folding these update documents takes from their authors' minutes: (kind, uid, minute) → n."""
+    out: dict[tuple[str, str, int], int] = {}
+    for d in docs:
+        author, created = d.get("author"), d.get("createdAt")
+        if not isinstance(author, str) or not isinstance(created, dt.datetime):
+            continue
+        minute = budgets.minute_of(created.timestamp())
+        blob = d.get("update")
+        for kind, n in (("codeUpdates", 1), ("codeBytes", len(blob) if isinstance(blob, bytes) else 0)):
+            out[(kind, author, minute)] = out.get((kind, author, minute), 0) + n
+    return out
+
+
 # ---- Firestore -------------------------------------------------------------------------------------------
 
 def _session(db: firestore.Client, session_id: str) -> firestore.DocumentReference:
@@ -107,28 +171,55 @@ def pending_count(db: firestore.Client, session_id: str) -> int:
 
 def _fold_page(db: firestore.Client, session_id: str,
                refs: list[firestore.DocumentReference]) -> tuple[int, dict[str, Any]]:
-    """One transaction: snapshot + these update documents → new snapshot; the documents are deleted."""
+    """Snapshot + these update documents → new snapshot, the documents deleted: one batch, no lock held
+    while merging. Returns (documents folded, the snapshot); (-1, snapshot) when the snapshot is full."""
     snap_ref = snapshot_ref(db, session_id)
-
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> tuple[int, dict[str, Any]]:
-        snap = snap_ref.get(transaction=tx)
+    for attempt in range(FOLD_ATTEMPTS):
+        snap = snap_ref.get()
         current = snap.to_dict() if snap.exists else {}
-        docs = [d for d in db.get_all(refs, field_paths=["update"], transaction=tx) if d.exists]
+        docs = [d for d in db.get_all(refs, field_paths=["update", "author", "createdAt"]) if d.exists]
         if not docs:
             return 0, current
         blobs = [current["update"]] if isinstance(current.get("update"), bytes) else []
         blobs += [d.get("update") for d in docs if isinstance(d.get("update"), bytes)]
         state, text, language = merge_updates(blobs)
+        fitted = fit_snapshot(state, text)
+        if fitted is None:
+            return -1, current
+        state, text = fitted
         doc = {"update": state, "text": text, "language": language,
                "updateCount": int(current.get("updateCount") or 0) + len(docs),
                "updatedAt": firestore.SERVER_TIMESTAMP}
-        tx.set(snap_ref, doc)
+        batch = db.batch()
+        if snap.exists:
+            batch.update(snap_ref, doc, option=db.write_option(last_update_time=snap.update_time))
+        else:
+            batch.create(snap_ref, doc)
         for d in docs:
-            tx.delete(d.reference)
-        return len(docs), doc
+            batch.delete(d.reference, option=db.write_option(exists=True))
+        counts = tally([d.to_dict() or {} for d in docs])
+        if counts:
+            batch.set(budgets.budget_ref(db, session_id), _nested(counts), merge=True)
+        try:
+            batch.commit()
+            return len(docs), doc
+        except RACES as err:
+            log.info("code: fold of session %s lost a race (%s); reading again", session_id, type(err).__name__)
+            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+    raise RuntimeError(f"code: could not fold session {session_id} in {FOLD_ATTEMPTS} attempts")
 
-    return run(db.transaction())
+
+def _nested(counts: dict[tuple[str, str, int], int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for (kind, uid, minute), n in counts.items():
+        out.setdefault(kind, {}).setdefault(uid, {})[str(minute)] = firestore.Increment(n)
+    return out
+
+
+def mark_full(db: firestore.Client, session_id: str) -> None:
+    """The snapshot cannot grow: the rules refuse further code updates in this session."""
+    log.warning("code: session %s reached the snapshot size limit; code updates are now refused", session_id)
+    _session(db, session_id).update({"codeFull": True})
 
 
 def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> dict[str, Any]:
@@ -142,6 +233,7 @@ def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> d
     if min_updates and pending_count(db, session_id) < min_updates:
         return {"folded": 0, "skipped": True}
     folded = 0
+    full = False
     doc: dict[str, Any] = {}
     for _ in range(MAX_PAGES):
         # Only the references: the transaction reads the contents (and so locks them).
@@ -149,12 +241,16 @@ def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> d
         if not refs:
             break
         n, doc = _fold_page(db, session_id, refs)
+        if n < 0:
+            mark_full(db, session_id)
+            full = True
+            break
         folded += n
         if len(refs) < FOLD_PAGE:
             break
     if not doc:
         doc = snapshot_ref(db, session_id).get().to_dict() or {}
-    return {"folded": folded, "updateCount": int(doc.get("updateCount") or 0),
+    return {"folded": folded, "updateCount": int(doc.get("updateCount") or 0), "full": full,
             "textLength": len(doc.get("text") or ""), "stateBytes": len(doc.get("update") or b"")}
 
 
@@ -177,8 +273,37 @@ def _release_lease(db: firestore.Client, session_id: str) -> None:
     _session(db, session_id).collection("server").document("codeCompaction").set({"leaseUntil": 0})
 
 
-def on_update_created(db: firestore.Client, session_id: str) -> dict[str, Any] | None:
-    """The trigger: a cheap count on every update; a compaction (under a lease) from COMPACT_AT on."""
+def minute_counts(db: firestore.Client, session_id: str, author: str, now_s: float) -> dict[str, int]:
+    """The author's code updates and bytes in this minute: the pending ones (one aggregation query, no
+    document read) plus those a compaction already folded (its counters in server/budget)."""
+    minute = budgets.minute_of(now_s)
+    start = dt.datetime.fromtimestamp(minute * budgets.WINDOW_S, dt.UTC)
+    mine = (_session(db, session_id).collection(UPDATES)
+            .where(filter=FieldFilter("author", "==", author))
+            .where(filter=FieldFilter("createdAt", ">=", start)))
+    result = mine.count(alias="n").sum("bytes", alias="bytes").get()
+    values = {r.alias: r.value for r in result[0]}
+    folded = budgets.budget_ref(db, session_id).get().to_dict()
+    return {"codeUpdates": int(values.get("n") or 0) + budgets.counted(folded, "codeUpdates", author, minute),
+            "codeBytes": int(values.get("bytes") or 0) + budgets.counted(folded, "codeBytes", author, minute)}
+
+
+def check_budget(db: firestore.Client, session_id: str, author: str, now_s: float | None = None) -> str | None:
+    """Freezes the author's writes in this session once their minute's code budget is exceeded."""
+    now_s = time.time() if now_s is None else now_s
+    over = budgets.over_budget(minute_counts(db, session_id, author, now_s))
+    if over:
+        snap = _session(db, session_id).get()
+        if snap.exists and not budgets.held(snap.to_dict(), author, now_s):
+            budgets.freeze(db, session_id, author, over, now_s)
+    return over
+
+
+def on_update_created(db: firestore.Client, session_id: str, author: object = None) -> dict[str, Any] | None:
+    """The trigger: the author's budget and a cheap count on every update; a compaction (under a lease)
+    from COMPACT_AT on."""
+    if isinstance(author, str) and author:
+        check_budget(db, session_id, author)
     if pending_count(db, session_id) < COMPACT_AT:
         return None
     if not _take_lease(db, session_id, time.time()):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from typing import Any
 
 from firebase_functions import https_fn
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 SESSIONS = "peerSessions"
 LIVE_STATUSES = ("matched", "starting", "active", "ending")
 PRESENCE_STATES = ("connecting", "connected", "reconnecting", "failed", "left")
+MIRROR_ATTEMPTS = 8
 
 
 def _error(code: https_fn.FunctionsErrorCode, message: str) -> https_fn.HttpsError:
@@ -44,50 +48,63 @@ def connection_status(state: str) -> str:
     return {"connected": "connected", "left": "disconnected", "failed": "disconnected"}.get(state, "connecting")
 
 
+def mirrored(participants: list[dict[str, Any]], uid: str, presence: dict[str, Any],
+             now: dt.datetime) -> list[dict[str, Any]] | None:
+    """The participants array with `uid`'s presence copied in; None when there is nothing to change (no
+    such participant, or a delivery older than what the array already reflects)."""
+    updated_at = presence.get("updatedAt")
+    out = list(participants)
+    for i, p in enumerate(out):
+        if not isinstance(p, dict) or p.get("userId") != uid:
+            continue
+        seen = p.get("presenceUpdatedAt")
+        if seen is not None and updated_at is not None and updated_at <= seen:
+            return None
+        state = presence["state"]
+        q = dict(p)
+        q.update({
+            "connectionStatus": connection_status(state),
+            "callState": state,
+            "audioEnabled": bool(presence.get("audioEnabled")),
+            "videoEnabled": bool(presence.get("videoEnabled")),
+            "screenSharing": bool(presence.get("screenSharing")) and state != "left",
+            "presenceUpdatedAt": updated_at,
+        })
+        # Inside an array a server-timestamp sentinel is not allowed: fall back to this clock.
+        if state != "left" and not p.get("joinedAt"):
+            q["joinedAt"] = updated_at or now
+        if state == "left":
+            q["leftAt"] = updated_at or now
+        elif p.get("leftAt"):
+            q["leftAt"] = None  # came back
+        out[i] = q
+        return out
+    return None
+
+
 def mirror_presence(db: firestore.Client, session_id: str, uid: str, presence: dict[str, Any] | None) -> bool:
     """Copies a participant's presence document into the session's participants array.
 
     Idempotent and order-safe: a delivery older than what the session already reflects is ignored, so a
-    late or repeated trigger cannot roll the state back.
+    late or repeated trigger cannot roll the state back. No transaction: the session is the busiest
+    document of a session and a transaction would lock it from its read to its commit. The session is
+    read plainly and written only if it has not changed since (its update time as a precondition);
+    if it has, the mirror reads again.
     """
     if not presence or presence.get("state") not in PRESENCE_STATES:
         return False
     ref = db.collection(SESSIONS).document(session_id)
-    updated_at = presence.get("updatedAt")
-
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> bool:
-        snap = ref.get(transaction=tx)
+    for attempt in range(MIRROR_ATTEMPTS):
+        snap = ref.get()
         session = snap.to_dict() if snap.exists else None
-        if not session:
+        if not session or not isinstance(session.get("participants"), list):
             return False
-        participants = list(session.get("participants") or [])
-        for i, p in enumerate(participants):
-            if p.get("userId") != uid:
-                continue
-            seen = p.get("presenceUpdatedAt")
-            if seen is not None and updated_at is not None and updated_at <= seen:
-                return False
-            state = presence["state"]
-            q = dict(p)
-            q.update({
-                "connectionStatus": connection_status(state),
-                "callState": state,
-                "audioEnabled": bool(presence.get("audioEnabled")),
-                "videoEnabled": bool(presence.get("videoEnabled")),
-                "screenSharing": bool(presence.get("screenSharing")) and state != "left",
-                "presenceUpdatedAt": updated_at,
-            })
-            # Inside an array a server-timestamp sentinel is not allowed: fall back to this clock.
-            if state != "left" and not p.get("joinedAt"):
-                q["joinedAt"] = updated_at or dt.datetime.now(dt.UTC)
-            if state == "left":
-                q["leftAt"] = updated_at or dt.datetime.now(dt.UTC)
-            elif p.get("leftAt"):
-                q["leftAt"] = None  # came back
-            participants[i] = q
-            tx.update(ref, {"participants": participants})
+        participants = mirrored(session["participants"], uid, presence, dt.datetime.now(dt.UTC))
+        if participants is None:
+            return False
+        try:
+            ref.update({"participants": participants}, option=db.write_option(last_update_time=snap.update_time))
             return True
-        return False
-
-    return run(db.transaction())
+        except (gexc.FailedPrecondition, gexc.Aborted):
+            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # someone wrote the session meanwhile
+    raise RuntimeError(f"presence of {uid} in session {session_id}: the session kept changing; retried")

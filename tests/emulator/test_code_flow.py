@@ -47,7 +47,7 @@ class Editor:
         client = FirestoreClient.as_user(self.user)
         for update in updates:
             client.add(f"peerSessions/{sid}/codeUpdates", {"author": self.user.uid, "update": update,
-                                                           "createdAt": SERVER_TIMESTAMP})
+                                                           "bytes": len(update), "createdAt": SERVER_TIMESTAMP})
 
 
 def two_people_typing(a: AuthUser, b: AuthUser, rounds: int) -> tuple[Editor, Editor]:

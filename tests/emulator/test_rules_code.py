@@ -31,8 +31,11 @@ def trio(admin: FirestoreClient) -> Trio:
 
 
 def update_doc(u: AuthUser, **over: Any) -> dict[str, Any]:
-    return {"author": u.uid, "update": b"\x01\x01\x05\x00\x04\x01\x04code\x01a\x00", "createdAt": SERVER_TIMESTAMP,
-            **over}
+    doc = {"author": u.uid, "update": b"\x01\x01\x05\x00\x04\x01\x04code\x01a\x00", "createdAt": SERVER_TIMESTAMP,
+           **over}
+    if "bytes" not in over and isinstance(doc["update"], bytes):
+        doc["bytes"] = len(doc["update"])  # the size, as the web app states it
+    return doc
 
 
 def presence_doc(u: AuthUser, **over: Any) -> dict[str, Any]:
@@ -49,7 +52,7 @@ def test_participants_append_updates_and_both_read_them(trio: Trio) -> None:
     a, b, _, sid = trio
     me, partner = FirestoreClient.as_user(a), FirestoreClient.as_user(b)
     me.create(f"peerSessions/{sid}/codeUpdates/u1", update_doc(a))
-    partner.create(f"peerSessions/{sid}/codeUpdates/u2", update_doc(b, update=b"\x00" * 262144))  # the maximum
+    partner.create(f"peerSessions/{sid}/codeUpdates/u2", update_doc(b, update=b"\x00" * 131072))  # the maximum
     for client in (me, partner):
         got = client.get(f"peerSessions/{sid}/codeUpdates/u1")
         assert got["update"] == update_doc(a)["update"] and got["author"] == a.uid
@@ -73,7 +76,10 @@ def test_updates_are_append_only(trio: Trio) -> None:
 
 BAD_UPDATES = [
     {"update": b""},
-    {"update": b"\x00" * 262145},
+    {"update": b"\x00" * 131073},
+    {"bytes": 1},  # not the update's size: the budget would under-count
+    {"bytes": 13.0},
+    {"bytes": "13"},
     {"update": "AQEF"},  # base64 text, not bytes
     {"update": [1, 2, 3]},
     {"update": None},
@@ -93,7 +99,7 @@ def test_update_fields_are_validated(trio: Trio, bad: dict[str, Any]) -> None:
 
 def test_updates_need_every_field(trio: Trio) -> None:
     a, _, _, sid = trio
-    for key in ("author", "update", "createdAt"):
+    for key in ("author", "update", "bytes", "createdAt"):
         doc = update_doc(a)
         del doc[key]
         with pytest.raises(DeniedError):
@@ -138,6 +144,32 @@ def test_updates_in_every_live_status(admin: FirestoreClient, status: str) -> No
     a, b = sign_up(), sign_up()
     sid = make_session(admin, a, b, status=status)
     FirestoreClient.as_user(a).create(f"peerSessions/{sid}/codeUpdates/x", update_doc(a))
+
+
+def test_a_person_frozen_for_a_budget_writes_no_code_or_cursor_until_the_hold_ends(
+        trio: Trio, admin: FirestoreClient) -> None:
+    a, b, _, sid = trio
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    admin.update(f"peerSessions/{sid}", {"budgetHolds": {a.uid: {"budget": "codeUpdates", "until": until}}})
+    me = FirestoreClient.as_user(a)
+    with pytest.raises(DeniedError):
+        me.create(f"peerSessions/{sid}/codeUpdates/x", update_doc(a))
+    with pytest.raises(DeniedError):
+        me.set(f"peerSessions/{sid}/codePresence/{a.uid}", presence_doc(a))
+    FirestoreClient.as_user(b).create(f"peerSessions/{sid}/codeUpdates/y", update_doc(b))  # only a is frozen
+    # Once the hold has passed, a writes again.
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    admin.update(f"peerSessions/{sid}", {"budgetHolds": {a.uid: {"budget": "codeUpdates", "until": past}}})
+    me.create(f"peerSessions/{sid}/codeUpdates/x", update_doc(a))
+    me.set(f"peerSessions/{sid}/codePresence/{a.uid}", presence_doc(a))
+
+
+def test_no_updates_once_the_snapshot_is_full(trio: Trio, admin: FirestoreClient) -> None:
+    a, b, _, sid = trio
+    admin.update(f"peerSessions/{sid}", {"codeFull": True})
+    for u in (a, b):
+        with pytest.raises(DeniedError):
+            FirestoreClient.as_user(u).create(f"peerSessions/{sid}/codeUpdates/x", update_doc(u))
 
 
 # ---- code/snapshot and runs: functions only ----------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_partner_cannot_read_messages_between_others_or_change_them(
 BAD_SIGNALS = [
     {"type": "hello"},
     {"sdp": ""},
-    {"sdp": "x" * 60001},
+    {"sdp": "x" * 32001},
     {"sdp": 5},
     {"fromPeer": "short"},
     {"fromPeer": "x" * 65},
@@ -145,6 +145,20 @@ def test_no_signaling_in_an_ended_session(admin: FirestoreClient) -> None:
         FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a))
 
 
+def test_a_person_frozen_for_a_budget_neither_signals_nor_writes_presence(
+        trio: tuple[AuthUser, AuthUser, AuthUser, str], admin: FirestoreClient) -> None:
+    import datetime as dt
+    a, b, _, sid = trio
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    admin.update(f"peerSessions/{sid}", {"budgetHolds": {a.uid: {"budget": "signaling", "until": until}}})
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m1", offer(a, b))
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a))
+    FirestoreClient.as_user(b).create(f"peerSessions/{sid}/signaling/m2", offer(b, a))  # only a is frozen
+    FirestoreClient.as_user(b).create(f"peerSessions/{sid}/signaling/m3", offer(b, a, sdp="x" * 32000))
+
+
 @pytest.mark.parametrize("bad", [
     {"state": "dancing"}, {"audioEnabled": "yes"}, {"videoEnabled": None}, {"screenSharing": 1},
     {"peerId": "x"}, {"uid": "someone"}, {"updatedAt": None}, {"connectionStatus": "connected"},
@@ -175,3 +189,20 @@ def test_presence_is_mirrored_into_the_session(trio: tuple[AuthUser, AuthUser, A
             break
         time.sleep(0.2)
     assert p["connectionStatus"] == "disconnected" and p["leftAt"] is not None
+
+
+@pytest.mark.parametrize("ended", ["completed", "cancelled"])
+def test_notes_close_with_the_session(trio: tuple[AuthUser, AuthUser, AuthUser, str], admin: FirestoreClient,
+                                      ended: str) -> None:
+    a, _, _, sid = trio
+    me = FirestoreClient.as_user(a)
+    path = f"peerSessions/{sid}/notes/{a.uid}"
+    me.set(path, {"uid": a.uid, "text": "Asked about edge cases", "updatedAt": SERVER_TIMESTAMP})
+    admin.update(f"peerSessions/{sid}", {"status": "ending"})
+    me.set(path, {"uid": a.uid, "text": "Finishing my notes during feedback", "updatedAt": SERVER_TIMESTAMP})
+    admin.update(f"peerSessions/{sid}", {"status": ended})
+    with pytest.raises(DeniedError):
+        me.set(path, {"uid": a.uid, "text": "Rewritten afterwards", "updatedAt": SERVER_TIMESTAMP})
+    with pytest.raises(DeniedError):
+        me.update(path, {"text": "Rewritten afterwards", "updatedAt": SERVER_TIMESTAMP})
+    assert me.get(path)["text"] == "Finishing my notes during feedback"  # still readable by their author

@@ -128,3 +128,51 @@ def test_merge_is_associative_over_splits() -> None:
         left = code.merge_updates(updates[:i])[0]
         mid = code.merge_updates(updates[i:j])[0]
         assert code.merge_updates([mid, left, *updates[j:]])[1] == whole
+
+
+# ---- the snapshot's size guard and the budget tally -------------------------------------------------------
+
+def test_deleted_text_is_dropped_from_a_snapshot_that_grows_too_large() -> None:
+    a = Editor(4)
+    for _ in range(20):  # a whole-text replace, again and again (what "starter code" does)
+        a.text += "y" * 50_000
+        del a.text[0:len(a.text)]
+    a.text += "kept"
+    state, text, _ = code.merge_updates(a.updates)
+    assert code.snapshot_bytes(state, text) > code.SNAPSHOT_MAX_BYTES  # the history alone is over
+    fitted = code.fit_snapshot(state, text)
+    assert fitted is not None
+    small, small_text = fitted
+    assert len(small) < 1000 and small_text == "kept"
+    assert code.read_state(small)[0] == "kept"
+
+
+def test_compacting_keeps_an_update_still_waiting_for_its_predecessor() -> None:
+    a = Editor(3)
+    for word in ("one ", "two ", "three "):
+        a.text += word
+    state, _, _ = code.merge_updates([a.updates[0], a.updates[2]])  # the second is missing
+    assert code.without_deleted_content(state) == state  # re-encoding would drop "three": kept as it is
+    _, text, _ = code.merge_updates([state, a.updates[1]])
+    assert text == "one two three "
+
+
+def test_a_snapshot_that_cannot_fit_is_refused() -> None:
+    a = Editor(5)
+    a.text += "z" * (code.SNAPSHOT_MAX_BYTES + 10)
+    state, text, _ = code.merge_updates(a.updates)
+    assert code.fit_snapshot(state, text) is None
+
+
+def test_the_tally_counts_each_author_by_minute() -> None:
+    import datetime as dt
+
+    t = dt.datetime(2026, 1, 1, 0, 0, 30, tzinfo=dt.UTC)
+    minute = int(t.timestamp() // 60)
+    docs = [{"author": "a", "createdAt": t, "update": b"xx"},
+            {"author": "a", "createdAt": t + dt.timedelta(seconds=40), "update": b"xyz"},
+            {"author": "b", "createdAt": t, "update": b"x"},
+            {"author": None, "createdAt": t, "update": b"x"}, {"author": "c", "createdAt": "soon"}]
+    assert code.tally(docs) == {("codeUpdates", "a", minute): 1, ("codeBytes", "a", minute): 2,
+                                ("codeUpdates", "a", minute + 1): 1, ("codeBytes", "a", minute + 1): 3,
+                                ("codeUpdates", "b", minute): 1, ("codeBytes", "b", minute): 1}

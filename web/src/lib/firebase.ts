@@ -1,4 +1,5 @@
 import { getApp, getApps, initializeApp, type FirebaseOptions } from 'firebase/app';
+import { initializeAppCheck, ReCaptchaEnterpriseProvider } from 'firebase/app-check';
 import { connectAuthEmulator, getAuth } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions } from 'firebase/functions';
@@ -40,6 +41,17 @@ export const usingEmulators =
   env.VITE_USE_EMULATORS === 'true' || (env.VITE_USE_EMULATORS !== 'false' && servedLocally);
 
 export const app = getApps().length > 0 ? getApp() : initializeApp(firebaseConfig);
+
+// App Check (production): with a reCAPTCHA Enterprise site key, every Firestore and Functions request
+// carries a token proving it comes from this web app, so enforcement in the project refuses scripts
+// using only an API key. The emulators do not check tokens. To try it from localhost against a real
+// project, set VITE_APPCHECK_DEBUG_TOKEN to a debug token registered in the console (README).
+const appCheckKey = env.VITE_APPCHECK_SITE_KEY?.trim();
+if (appCheckKey && !usingEmulators && typeof window !== 'undefined') {
+  const debugToken = env.VITE_APPCHECK_DEBUG_TOKEN?.trim();
+  if (debugToken) (globalThis as { FIREBASE_APPCHECK_DEBUG_TOKEN?: string }).FIREBASE_APPCHECK_DEBUG_TOKEN = debugToken;
+  initializeAppCheck(app, { provider: new ReCaptchaEnterpriseProvider(appCheckKey), isTokenAutoRefreshEnabled: true });
+}
 export const auth = getAuth(app);
 export const db = getFirestore(app);
 export const functions = getFunctions(app, FUNCTIONS_REGION);

@@ -455,6 +455,42 @@ export interface PeerSession {
   feedbackRevealed?: boolean;
   /** 48 hours after the session ended: no feedback after it. */
   feedbackDeadline?: Timestamp | null;
+
+  // ---- write budgets (functions/salamin/budgets.py), written only by functions ----
+  /** Who went over a write budget: the rules refuse their code, cursor, signaling and presence writes until `until`. */
+  budgetHolds?: Record<string, BudgetHold>;
+  /** The stored code reached its size limit: the rules refuse further code updates in this session. */
+  codeFull?: boolean;
+}
+
+export type BudgetName = 'codeUpdates' | 'codeBytes' | 'signaling' | 'presence';
+
+export interface BudgetHold {
+  budget: BudgetName;
+  at: Timestamp | null;
+  until: Timestamp | null;
+}
+
+/** Per person and calendar minute; the server's numbers (functions/salamin/budgets.py BUDGETS). */
+export const WRITE_BUDGETS: Readonly<Record<BudgetName, { limit: number; what: string }>> = {
+  codeUpdates: { limit: 900, what: 'code changes' },
+  codeBytes: { limit: 1_048_576, what: 'bytes of code changes' },
+  signaling: { limit: 120, what: 'call set-up messages' },
+  presence: { limit: 60, what: 'call status changes' },
+};
+
+/** When `uid`'s hold in this session ends (ms since the epoch), or null when they are not held. */
+export function budgetHoldUntil(session: Pick<PeerSession, 'budgetHolds'>, uid: string, nowMs: number): number | null {
+  const until = session.budgetHolds?.[uid]?.until?.toMillis();
+  return until !== undefined && until > nowMs ? until : null;
+}
+
+/** The plain sentence a held person sees. */
+export function budgetHoldMessage(hold: BudgetHold, untilMs: number): string {
+  const b = WRITE_BUDGETS[hold.budget] ?? WRITE_BUDGETS.codeUpdates;
+  const at = new Date(untilMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `You sent more ${b.what} than a session allows (${b.limit.toLocaleString('en-US')} a minute), so your `
+    + `edits, cursor and call updates are paused until ${at}. Your partner is not affected.`;
 }
 
 // ---------------------------------------------------------------------------
@@ -617,7 +653,7 @@ export interface Notification {
 // ---------------------------------------------------------------------------
 
 export interface BootstrapProfileRequest {
-  /** Used only when the profile is created (else the server uses the account's name or email). */
+  /** Used only when the profile is created (else the account's name, else a generated friendly name). */
   displayName?: string;
   /** IANA time zone of the browser, used only when the profile is created. */
   timeZone?: string;
@@ -696,7 +732,7 @@ export const CODE_LIMITS = {
   /** Characters in the shared editor (the runner takes 64 KB of source). */
   maxChars: 64_000,
   /** Bytes of one codeUpdates document's payload. */
-  maxUpdateBytes: 262_144,
+  maxUpdateBytes: 131_072,
   /** Bytes of one codePresence awareness state. */
   maxPresenceBytes: 8_192,
   maxStdinChars: 16_000,

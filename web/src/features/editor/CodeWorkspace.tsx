@@ -6,6 +6,8 @@ import {
   CODE_LANGUAGES,
   CODE_LANGUAGE_LABELS,
   LIVE_SESSION_STATUSES,
+  budgetHoldMessage,
+  budgetHoldUntil,
   isCodeLanguage,
   type CodeLanguage,
   type PeerSession,
@@ -121,6 +123,15 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
   const fallbackLang: CodeLanguage = questionLangs.includes('python') ? 'python' : (questionLangs[0] ?? 'python');
   const language = state.language ?? fallbackLang;
   const ended = !LIVE_SESSION_STATUSES.includes(session.status) || state.save === 'closed';
+  // A write budget's hold on me, or a full snapshot: the rules refuse my code updates meanwhile.
+  const now = useNow(session.budgetHolds?.[uid] ? 5000 : null);
+  const holdUntil = budgetHoldUntil(session, uid, now);
+  const hold = holdUntil !== null ? session.budgetHolds?.[uid] : undefined;
+  const full = session.codeFull === true;
+  const paused = !ended && (hold !== undefined || full);
+  useEffect(() => {
+    sync.setHold(full ? Infinity : holdUntil);
+  }, [sync, full, holdUntil]);
 
   useEffect(() => {
     const unsub = sync.subscribe(setState);
@@ -255,6 +266,13 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
         </div>
       )}
       {state.error && <div className="alert alert-error small" role="alert" data-testid="code-error">{state.error}</div>}
+      {paused && (
+        <div className="alert alert-error small" role="alert" data-testid="code-budget" data-budget={full ? 'codeFull' : hold?.budget}>
+          {full
+            ? 'The shared code has reached the most a session can store, so it can no longer change. Copy anything you want to keep.'
+            : hold && holdUntil !== null && budgetHoldMessage(hold, holdUntil)}
+        </div>
+      )}
       {tooLarge && (
         <div className="alert alert-error small" role="alert">
           The editor holds up to {CODE_LIMITS_TEXT}; that change would go past it and was not applied.{' '}
@@ -264,7 +282,7 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
 
       <div className="editor-frame">
         {!state.loaded && <div className="editor-loading" data-testid="code-loading">Loading the shared code…</div>}
-        <CodeEditor sync={sync} language={language} theme={prefs.theme} fontSize={prefs.fontSize} readOnly={ended || !state.loaded}
+        <CodeEditor sync={sync} language={language} theme={prefs.theme} fontSize={prefs.fontSize} readOnly={ended || paused || !state.loaded}
           label={`Shared ${CODE_LANGUAGE_LABELS[language]} code`} onTooLarge={() => setTooLarge(true)} />
         {state.loaded && isEmpty && !ended && (
           <div className="editor-empty muted small" data-testid="code-empty">
@@ -285,6 +303,18 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
 }
 
 const CODE_LIMITS_TEXT = '64,000 characters';
+
+/** The time now, refreshed every `everyMs` (not at all with null): a hold ends without a new snapshot. */
+function useNow(everyMs: number | null): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (everyMs === null) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
 
 function relToIndex(sync: CodeSync, rel: unknown): number | null {
   const pos = Y.createRelativePositionFromJSON(rel);

@@ -104,6 +104,8 @@ export class CodeSync {
   private written = new Set<string>();
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPresenceAt = 0;
+  private holdUntil: number | null = null;
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
 
   constructor(opts: { db: Firestore; sessionId: string; uid: string; partnerUid: string; user: CodeUser }) {
@@ -201,6 +203,7 @@ export class CodeSync {
     this.linkUnsubs.forEach((u) => u());
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'stop');
     this.awareness.destroy();
     this.doc.destroy();
@@ -275,6 +278,10 @@ export class CodeSync {
       this.flushTimer = null;
     }
     if (this.writing || this.pending.length === 0 || this.snap.save === 'closed') return;
+    if (this.holdUntil !== null) {
+      this.update({ save: 'retrying' });
+      return;
+    }
     this.writing = true;
     const batch = this.pending;
     this.pending = [];
@@ -291,7 +298,13 @@ export class CodeSync {
         const ref = doc(collection(this.db, 'peerSessions', this.sessionId, 'codeUpdates'));
         this.written.add(ref.id);
         try {
-          await setDoc(ref, { author: this.uid, update: Bytes.fromUint8Array(piece), createdAt: serverTimestamp() });
+          // `bytes` lets the server sum a minute's volume against the budget without reading the updates.
+          await setDoc(ref, {
+            author: this.uid,
+            update: Bytes.fromUint8Array(piece),
+            bytes: piece.byteLength,
+            createdAt: serverTimestamp(),
+          });
         } catch (err) {
           this.written.delete(ref.id);
           // Keep what was not written, in order, ahead of anything typed meanwhile.
@@ -304,10 +317,9 @@ export class CodeSync {
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       if (code === 'permission-denied') {
-        this.update({
-          save: 'closed',
-          error: 'Your latest changes could not be saved: this session has ended, so its code can no longer be changed.',
-        });
+        // Refused: the session ended, or a write budget holds this person (the session document says so
+        // and may arrive a moment after the refusal). Held: keep the edits and try again when it ends.
+        setTimeout(() => this.refused(), 1500);
       } else {
         this.update({ save: 'retrying', error: 'Saving your code failed; retrying. Your edits are kept here meanwhile.' });
         const delay = this.retryDelay;
@@ -321,6 +333,33 @@ export class CodeSync {
     }
     // Typed since the write began: schedule it (unless closed or already retrying).
     if (this.pending.length && this.canSchedule()) this.schedule();
+  }
+
+  /**
+   * A write budget's hold on this person (ms since the epoch; null: none), or Infinity when the session's
+   * code is full. While held nothing is written; pending edits go out when the hold ends.
+   */
+  setHold(untilMs: number | null): void {
+    this.holdUntil = untilMs;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (untilMs !== null && Number.isFinite(untilMs)) {
+      this.holdTimer = setTimeout(() => this.setHold(null), Math.max(0, untilMs - Date.now()) + 1000);
+    }
+    if (untilMs === null && this.snap.save === 'retrying' && this.pending.length) void this.flush();
+  }
+
+  private refused(): void {
+    if (this.stopped) return;
+    if (this.holdUntil !== null) {
+      // Kept: flushed again when the hold ends (setHold(null)).
+      this.update({ save: 'retrying', error: null });
+      return;
+    }
+    this.update({
+      save: 'closed',
+      error: 'Your latest changes could not be saved: this session has ended, so its code can no longer be changed.',
+    });
   }
 
   /** Not inlined: TypeScript would narrow `save` from the check at the top of flush(), across the awaits. */
@@ -382,6 +421,7 @@ export class CodeSync {
     const wait = Math.max(0, PRESENCE_THROTTLE_MS - (Date.now() - this.lastPresenceAt));
     this.presenceTimer = setTimeout(() => {
       this.presenceTimer = null;
+      if (this.holdUntil !== null) return; // refused while held; the next move after it writes again
       this.lastPresenceAt = Date.now();
       const state = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]);
       if (state.byteLength > CODE_LIMITS.maxPresenceBytes) return;

@@ -9,6 +9,8 @@ import { db, functions } from '../../lib/firebase';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
 import {
   DIFFICULTY_LABELS,
+  budgetHoldMessage,
+  budgetHoldUntil,
   LIVE_SESSION_STATUSES,
   SESSION_TYPE_LABELS,
   type IceServersResponse,
@@ -259,5 +261,32 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
       <CodeWorkspace session={session} uid={uid} engine={codeOverChannel ? engine : null} />
     </Suspense>
   ) : undefined;
-  return <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={() => void leave()} side={side} workspace={workspace} />;
+  return (
+    <>
+      <BudgetHoldNotice session={session} uid={uid} />
+      <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={() => void leave()} side={side} workspace={workspace} />
+    </>
+  );
+}
+
+/**
+ * A write budget's hold on this person (functions/salamin/budgets.py): while it lasts the rules refuse
+ * their signaling and presence too, so the call may not recover from a drop; say so in plain words.
+ */
+function BudgetHoldNotice({ session, uid }: { session: PeerSession; uid: string }) {
+  const hold = session.budgetHolds?.[uid];
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!hold) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 5000);
+    return () => clearInterval(t);
+  }, [hold]);
+  const until = budgetHoldUntil(session, uid, now);
+  if (!hold || until === null) return null;
+  return (
+    <div className="alert alert-error" role="alert" data-testid="budget-hold" data-budget={hold.budget}>
+      {budgetHoldMessage(hold, until)}
+    </div>
+  );
 }

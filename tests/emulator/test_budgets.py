@@ -1,0 +1,175 @@
+"""Write budgets on the emulators: a flood is stopped by the functions and the rules, and the session
+document is never locked for long while compaction and presence mirroring run at once (issue 11, findings
+4 and 6). Floods are written through the rules as the participant, as fast as this client can."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import time
+from typing import Any
+
+import pycrdt
+import pytest
+
+from tests.support.emulators import (
+    SERVER_TIMESTAMP,
+    AuthUser,
+    DeniedError,
+    FirestoreClient,
+    make_session,
+    sign_up,
+    stored_code,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
+
+
+def fresh_minute(room_s: float) -> None:
+    """Budgets count per calendar minute: start a flood with at least `room_s` seconds of it left."""
+    left = 60 - time.time() % 60
+    if left < room_s:
+        time.sleep(left + 0.2)
+
+
+def update_of(u: AuthUser, blob: bytes) -> dict[str, Any]:
+    return {"author": u.uid, "update": blob, "bytes": len(blob), "createdAt": SERVER_TIMESTAMP}
+
+
+def hold_of(admin: FirestoreClient, sid: str, uid: str) -> dict[str, Any] | None:
+    return ((admin.get(f"peerSessions/{sid}") or {}).get("budgetHolds") or {}).get(uid)
+
+
+def flood(write: Any, most: int) -> int:
+    """Writes until the rules refuse one; returns how many were accepted (fails after `most`)."""
+    for accepted in range(most):
+        try:
+            write()
+        except DeniedError:
+            return accepted
+    raise AssertionError(f"{most} writes, none refused")
+
+
+def test_a_flood_of_code_bytes_is_stopped_and_only_its_author_is_frozen(admin: FirestoreClient) -> None:
+    from salamin import budgets
+
+    a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
+    sid = make_session(admin, a, b, status="active")
+    doc = pycrdt.Doc(client_id=5)
+    text = doc.get("code", type=pycrdt.Text)
+    blobs: list[bytes] = []
+    doc.observe(lambda e: blobs.append(e.update))
+    chunk = "x" * 120_000  # each update just under the rules' 128 KiB
+    me = FirestoreClient.as_user(a)
+
+    def write() -> None:
+        text.insert(len(text), chunk)
+        me.add(f"peerSessions/{sid}/codeUpdates", update_of(a, blobs[-1]))
+
+    fresh_minute(40)
+    started = time.monotonic()
+    accepted = flood(write, most=60)
+    took = time.monotonic() - started
+    hold = wait_for(lambda: hold_of(admin, sid, a.uid), timeout=30)
+    sent = accepted * (len(blobs[-1]))
+    print(f"\ncode bytes flood: {accepted} updates of ~{len(blobs[-1])} B accepted ({sent} B) in {took:.1f} s; "
+          f"budget {budgets.BUDGETS['codeBytes']} B/min")
+    assert hold["budget"] == "codeBytes"
+    assert hold["until"] > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=budgets.FREEZE_S - 60)
+    # Stopped: over the budget by at most what was in flight before the freeze landed.
+    assert budgets.BUDGETS["codeBytes"] < sent <= 3 * budgets.BUDGETS["codeBytes"]
+    with pytest.raises(DeniedError):
+        me.add(f"peerSessions/{sid}/codeUpdates", update_of(a, blobs[0]))
+    with pytest.raises(DeniedError):
+        me.set(f"peerSessions/{sid}/presence/{a.uid}", {
+            "uid": a.uid, "peerId": "peer-aaaaaaaa", "state": "connected", "audioEnabled": True,
+            "videoEnabled": True, "screenSharing": False, "updatedAt": SERVER_TIMESTAMP})
+    # The partner is not frozen.
+    small = pycrdt.Doc(client_id=6)
+    small_blobs: list[bytes] = []
+    small.observe(lambda e: small_blobs.append(e.update))
+    small.get("code", type=pycrdt.Text).insert(0, "# fine\n")
+    FirestoreClient.as_user(b).add(f"peerSessions/{sid}/codeUpdates", update_of(b, small_blobs[0]))
+    assert hold_of(admin, sid, b.uid) is None
+
+
+def test_a_flood_of_signaling_messages_is_stopped_within_the_budget(admin: FirestoreClient) -> None:
+    from salamin import budgets
+
+    a, b = sign_up(), sign_up()
+    sid = make_session(admin, a, b, status="active")
+    me = FirestoreClient.as_user(a)
+    candidate = {"from": a.uid, "to": b.uid, "fromPeer": "peer-aaaaaaaa", "type": "candidate",
+                 "candidate": {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host",
+                               "sdpMid": "0", "sdpMLineIndex": 0}, "createdAt": SERVER_TIMESTAMP}
+    fresh_minute(45)
+    started = time.monotonic()
+    accepted = flood(lambda: me.add(f"peerSessions/{sid}/signaling", candidate), most=600)
+    took = time.monotonic() - started
+    hold = wait_for(lambda: hold_of(admin, sid, a.uid), timeout=30)
+    print(f"\nsignaling flood: {accepted} messages accepted in {took:.1f} s; budget {budgets.BUDGETS['signaling']}/min")
+    assert hold["budget"] == "signaling"
+    assert budgets.BUDGETS["signaling"] < accepted <= 3 * budgets.BUDGETS["signaling"]
+    # b, who was not flooding, still signals.
+    FirestoreClient.as_user(b).add(f"peerSessions/{sid}/signaling", {**candidate, "from": b.uid, "to": a.uid})
+
+
+def test_the_session_is_never_locked_while_compaction_and_presence_mirroring_run(admin: FirestoreClient) -> None:
+    """Finding 6: an ordinary write to the session document (here the test's own, as a function or the
+    console would write) and the participants' writes all go through promptly while a compaction folds
+    hundreds of updates and both participants' presence is mirrored into the session at the same time."""
+    from salamin import code, firebase
+
+    a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
+    sid = make_session(admin, a, b, status="active")
+    db = firebase.db()
+    # Pending updates written directly (as compaction would find them after a busy minute).
+    doc = pycrdt.Doc(client_id=9)
+    text = doc.get("code", type=pycrdt.Text)
+    blobs: list[bytes] = []
+    doc.observe(lambda e: blobs.append(e.update))
+    for i in range(code.COMPACT_AT - 20):
+        text.insert(len(text), f"line {i}\n")
+    updates = db.collection("peerSessions").document(sid).collection("codeUpdates")
+    for start in range(0, len(blobs), 200):
+        batch = db.batch()
+        for blob in blobs[start:start + 200]:
+            batch.set(updates.document(), {"author": a.uid, "update": blob, "bytes": len(blob),
+                                           "createdAt": dt.datetime.now(dt.UTC)})
+        batch.commit()
+
+    def presence(u: AuthUser, n: int) -> float:
+        client, slowest = FirestoreClient.as_user(u), 0.0
+        for i in range(n):
+            t0 = time.monotonic()
+            client.set(f"peerSessions/{sid}/presence/{u.uid}", {
+                "uid": u.uid, "peerId": "peer-aaaaaaaa", "state": "connected", "audioEnabled": i % 2 == 0,
+                "videoEnabled": True, "screenSharing": False, "updatedAt": SERVER_TIMESTAMP})
+            slowest = max(slowest, time.monotonic() - t0)
+        return slowest
+
+    def session_writes(n: int) -> float:
+        slowest = 0.0
+        for i in range(n):
+            t0 = time.monotonic()
+            admin.update(f"peerSessions/{sid}", {"probe": i})
+            slowest = max(slowest, time.monotonic() - t0)
+            time.sleep(0.05)
+        return slowest
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        folding = pool.submit(code.compact, db, sid)
+        writers = [pool.submit(presence, a, 15), pool.submit(presence, b, 15), pool.submit(session_writes, 40)]
+        slowest = [w.result(timeout=120) for w in writers]
+        result = folding.result(timeout=120)
+    print(f"\nslowest writes during compaction + mirroring: presence {slowest[0]:.2f} s / {slowest[1]:.2f} s, "
+          f"session {slowest[2]:.2f} s; folded {result['folded']}")
+    assert result["folded"] == len(blobs)
+    assert max(slowest) < 5, slowest
+    assert stored_code(FirestoreClient.as_user(b), sid)[0] == str(text)
+    # Mirroring converged on the last presence each wrote (audio off after 15 writes: i = 14 is even).
+    def mirrored() -> bool:
+        parts = admin.get(f"peerSessions/{sid}")["participants"]
+        return all(p["connectionStatus"] == "connected" and p["audioEnabled"] is True for p in parts)
+    wait_for(mirrored, timeout=60)

@@ -112,16 +112,17 @@ def _candidate(uid: str, entry: dict[str, Any], ctx: _Context) -> matching.Candi
         return None
 
 
-def on_entry_created(db: firestore.Client, uid: str) -> str | None:
-    """A person joined the queue: start their timeout, try to match now, re-try later if nobody fits."""
+def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | None = None) -> str | None:
+    """A person joined the queue: count the join, start their timeout, try to match now, re-try later if
+    nobody fits. `created` is the entry as the trigger's event carries it (counted even if already gone)."""
     ref = db.collection(QUEUE).document(uid)
+    if created is not None and created.get("status") == "waiting" and not _admit(db, uid, created):
+        return None
     snap = ref.get()
     entry = snap.to_dict() if snap.exists else None
     if not entry or entry.get("status") != "waiting":
         return None
     jm = joined_ms(entry)
-    if not _admit(db, uid, entry, jm):
-        return None
     max_wait = matching.safe_max_wait_s(entry)
     try:
         session = attempt_match(db, uid, entry=entry)
@@ -150,19 +151,18 @@ def on_entry_created(db: firestore.Client, uid: str) -> str | None:
     return None
 
 
-def _admit(db: firestore.Client, uid: str, entry: dict[str, Any], jm: int) -> bool:
-    """The hourly join budget (rules cannot count): records this join, or marks the entry refused with the
-    moment another join fits. A server re-queue (after a partner's no-show) is not the person's join."""
-    if entry.get("requeuedFrom"):
+def _admit(db: firestore.Client, uid: str, created: dict[str, Any]) -> bool:
+    """The hourly join budget (rules cannot count). Every created entry counts, even one deleted at once,
+    so creating and deleting in a loop is stopped too. Over the budget, the entry (if still waiting) is
+    marked refused with the moment another join fits. A server re-queue after a partner's no-show is not
+    the person's join. False means: do nothing more for this entry."""
+    if created.get("requeuedFrom"):
         return True
+    jm = joined_ms(created)
     entry_ref, user_ref = db.collection(QUEUE).document(uid), db.collection("users").document(uid)
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> bool:
-        current = entry_ref.get(transaction=tx)
-        data = current.to_dict() if current.exists else None
-        if not data or data.get("status") != "waiting" or joined_ms(data) != jm:
-            return False  # matched, cancelled or re-joined meanwhile: nothing for this delivery to do
         user_snap = user_ref.get(transaction=tx)
         joins = (user_snap.to_dict() or {}).get("queueJoins") if user_snap.exists else None
         decision = matching.admit_join(joins, jm)
@@ -170,9 +170,12 @@ def _admit(db: firestore.Client, uid: str, entry: dict[str, Any], jm: int) -> bo
             if list(decision.joins) != joins:
                 tx.set(user_ref, {"queueJoins": list(decision.joins)}, merge=True)
             return True
-        retry_at = dt.datetime.fromtimestamp((decision.retry_at_ms or jm) / 1000, dt.UTC)
-        tx.update(entry_ref, {"status": REFUSED, "refusedReason": "join_budget",
-                              "joinBudget": matching.QUEUE_JOINS_PER_HOUR, "retryAt": retry_at})
+        current = entry_ref.get(transaction=tx)
+        data = current.to_dict() if current.exists else None
+        if data and data.get("status") == "waiting" and joined_ms(data) == jm:
+            retry_at = dt.datetime.fromtimestamp((decision.retry_at_ms or jm) / 1000, dt.UTC)
+            tx.update(entry_ref, {"status": REFUSED, "refusedReason": "join_budget",
+                                  "joinBudget": matching.QUEUE_JOINS_PER_HOUR, "retryAt": retry_at})
         return False
 
     try:

@@ -131,8 +131,10 @@ export interface UserProfile {
   displayName: string;
   email: string;
   createdAt: Timestamp | null;
-  /** Private: members this user never wants to be matched with. Owner-writable (≤ 200). */
+  /** Private: members this user never wants to be matched with. Owner-writable (BLOCK_LIST_LIMITS). */
   blockedUserIds: string[];
+  /** Written by the server: the times (ms) of this user's queue joins in the last hour. */
+  queueJoins?: number[];
   /** Written by the server: the preferences of the user's last "Find a partner" (form defaults). */
   lastPreferences?: MatchingPreferences;
   /** Written by the server: the latest partners, most recent first (not matched again right away). */
@@ -190,6 +192,12 @@ export const COMMUNITY_PROFILE_CLIENT_FIELDS = [
 export type CommunityProfileClientField = (typeof COMMUNITY_PROFILE_CLIENT_FIELDS)[number];
 export type CommunityProfileEditable = Pick<CommunityProfile, CommunityProfileClientField>;
 
+/** users/{uid}.blockedUserIds: distinct uids of this shape, at most this many (rules and server alike). */
+export const BLOCK_LIST_LIMITS = {
+  max: 200,
+  uidPattern: /^[A-Za-z0-9_-]{1,128}$/,
+} as const;
+
 /** Limits that the form enforces (and that the security rules are expected to mirror). */
 export const PROFILE_LIMITS = {
   displayNameMin: 1,
@@ -227,8 +235,8 @@ export const ROLE_PREFERENCE_SHORT_LABELS: Readonly<Record<RolePreference, strin
 };
 
 /**
- * Limits of a queue entry: the Firestore rules and functions/salamin/matching.py enforce the same
- * (keep them in step).
+ * Limits of a queue entry: the Firestore rules and functions/salamin/vocabulary.py hold the same
+ * (tests/unit/test_vocabulary.py fails when they drift).
  */
 export const MATCHING_LIMITS = {
   sessionTypesMin: 1,
@@ -249,7 +257,10 @@ export const MATCHING_LIMITS = {
   maxWaitMax: 900,
 } as const;
 
-/** Shape of an IANA zone name, as functions/salamin/matching.py checks it (TIME_ZONE_PATTERN). */
+/**
+ * Shape of an IANA zone name: functions/salamin/vocabulary.py (TIME_ZONE_PATTERN) and the rules check the
+ * same (tests/unit/test_vocabulary.py proves the three equal).
+ */
 export const TIME_ZONE_PATTERN = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
 
 /** The waits offered in the form, in seconds. */
@@ -294,7 +305,14 @@ export const MATCHING_PREFERENCE_FIELDS = [
   'maxWaitTime',
 ] as const satisfies readonly (keyof MatchingPreferences)[];
 
-export type MatchingQueueStatus = 'waiting' | 'matched';
+/** 'refused': the server turned the join down (over the hourly join budget); the member may delete it. */
+export type MatchingQueueStatus = 'waiting' | 'matched' | 'refused';
+
+/**
+ * Queue joins a member may make per hour (functions/salamin/vocabulary.py QUEUE_JOINS_PER_HOUR; the
+ * matching trigger counts them, since the rules cannot).
+ */
+export const QUEUE_JOINS_PER_HOUR = 20;
 
 /**
  * matchingQueue/{uid}: one entry per member. The member creates it as 'waiting' (exactly the
@@ -314,6 +332,8 @@ export interface MatchingQueueEntry extends MatchingPreferences {
   matchedAt?: Timestamp | null;
   /** Server-written: recent partners this entry must not be matched with again right away. */
   lastMatchedWith?: string[];
+  /** Server-written when refused: when another join fits in the hourly budget. */
+  retryAt?: Timestamp | null;
 }
 
 export type ConnectionStatus = 'pending' | 'connecting' | 'connected' | 'disconnected';

@@ -6,7 +6,7 @@ import { Spinner } from '../../components/Spinner';
 import { LIVE_SESSION_STATUSES, type MatchingPreferences, type MatchingQueueEntry, type PeerSession } from '../../types/models';
 import { useAuth } from '../auth/authContext';
 import { useMyProfile } from '../profile/myProfileContext';
-import { defaultPreferences, preferencesFrom } from './matchingDocs';
+import { defaultPreferences, joinBudgetMessage, preferencesFrom } from './matchingDocs';
 import {
   cancelSearch,
   clearQueueEntry,
@@ -98,6 +98,8 @@ function Practice({ uid }: { uid: string }) {
   const queue = useQueueEntry(uid, listenKey, handleVanished);
   const entry = queue.entry;
   const matchedSessionId = entry?.status === 'matched' ? (entry.sessionId ?? null) : null;
+  // The server turned the last join down (hourly budget): the form stays, with the reason and the time.
+  const refusal = entry?.status === 'refused' ? joinBudgetMessage(entry.retryAt ? entry.retryAt.toDate() : null) : null;
   const sessionState = usePeerSession(matchedSessionId);
 
   // Remembered preferences (users/{uid}.lastPreferences), read once.
@@ -147,8 +149,8 @@ function Practice({ uid }: { uid: string }) {
     if (view === 'waiting') setAnnouncement('Looking for a partner.');
     else if (view === 'matched') setAnnouncement(`Match found: you’re practising with ${partnerName}.`);
     else if (view === 'no-match') setAnnouncement('No match found.');
-    else if (view === 'form' && before === 'waiting') setAnnouncement('Search cancelled.');
-  }, [view, partnerName]);
+    else if (view === 'form' && before === 'waiting') setAnnouncement(refusal ?? 'Search cancelled.');
+  }, [view, partnerName, refusal]);
 
   // The server's timeout removes a stale entry; should that timer ever be lost, the page gives up by
   // itself a little later, so nobody waits forever.
@@ -317,7 +319,12 @@ function Practice({ uid }: { uid: string }) {
           error={joinError}
           focusOnMount={settled ? formFocus : null}
           notice={
-            notice === 'widen' ? (
+            refusal ? (
+              <p className="notice" data-testid="join-budget-notice">
+                <Info size={16} aria-hidden="true" />
+                <span>{refusal}</span>
+              </p>
+            ) : notice === 'widen' ? (
               <p className="notice" data-testid="widen-tip">
                 <Lightbulb size={16} aria-hidden="true" />
                 <span>

@@ -6,6 +6,7 @@ import type { DocumentData, Timestamp } from 'firebase/firestore';
 import {
   DIFFICULTY_LABELS,
   MATCHING_LIMITS as L,
+  QUEUE_JOINS_PER_HOUR,
   SESSION_TYPE_LABELS,
   TIME_ZONE_PATTERN,
   isConnectionStatus,
@@ -208,7 +209,7 @@ export function normalisePreferences(p: MatchingPreferences): MatchingPreference
 export function toQueueEntry(uid: string, data: DocumentData | undefined): MatchingQueueEntry | null {
   if (!data) return null;
   const status = data.status;
-  if (status !== 'waiting' && status !== 'matched') return null;
+  if (status !== 'waiting' && status !== 'matched' && status !== 'refused') return null;
   const prefs = preferencesFrom(data, defaultPreferences(null));
   const entry: MatchingQueueEntry = {
     ...prefs,
@@ -220,6 +221,7 @@ export function toQueueEntry(uid: string, data: DocumentData | undefined): Match
   if (typeof data.matchedWith === 'string' && data.matchedWith) entry.matchedWith = data.matchedWith;
   if (isTimestamp(data.matchedAt)) entry.matchedAt = data.matchedAt;
   if (Array.isArray(data.lastMatchedWith)) entry.lastMatchedWith = stringArray(data.lastMatchedWith);
+  if (isTimestamp(data.retryAt)) entry.retryAt = data.retryAt;
   return entry;
 }
 
@@ -380,6 +382,17 @@ export function difficultiesPhrase(p: MatchingPreferences): string {
 }
 
 /** "30 seconds", "1 minute", "5 minutes", "7 min 30 s". */
+/**
+ * The plain sentence for a join the server refused over the hourly budget; `retryAt` is when the next
+ * join fits (null if unknown).
+ */
+export function joinBudgetMessage(retryAt: Date | null, budget: number = QUEUE_JOINS_PER_HOUR): string {
+  const first = `You’ve joined the queue ${budget} times in the last hour, which is the most we allow, so we didn’t add you this time.`;
+  if (!retryAt) return `${first} Please try again a little later.`;
+  const time = retryAt.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return `${first} You can look for a partner again at ${time}.`;
+}
+
 export function formatWait(seconds: number): string {
   if (seconds < 60) return `${seconds} seconds`;
   const minutes = Math.floor(seconds / 60);

@@ -9,6 +9,7 @@ a retried call or a task delivered twice does no harm.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from typing import Any
 
@@ -18,6 +19,8 @@ from salamin import code, stats, tasks
 from salamin import lifecycle as lc
 from salamin import questions as qb
 
+log = logging.getLogger(__name__)
+
 SESSIONS = "peerSessions"
 BANK = "questionBank"
 BANK_META = ("config", "questionBank")
@@ -26,7 +29,7 @@ NO_SHOW_FN = "sessionNoShow"
 PHASE_FN = "sessionPhaseTimer"
 HARD_STOP_FN = "sessionHardStop"
 FEEDBACK_DEADLINE_FN = "sessionFeedbackDeadline"
-FEEDBACK_WINDOW_S = 48 * 3600  # feedback about you shows once both have written it, or after this
+FEEDBACK_WINDOW_S = lc.FEEDBACK_WINDOW_S
 
 
 def _ts(value: float | None) -> dt.datetime | None:
@@ -71,6 +74,9 @@ def doc_from_state(s: lc.State) -> dict[str, Any]:
         "endedAt": _ts(s.ended_at),
         "endReason": s.end_reason,
         "leftEarly": s.left_early,
+        # Written by the very transaction that completes the session: never a session that ended with
+        # its feedback open for ever because a second write failed.
+        "feedbackDeadline": _ts(s.feedback_deadline()),
     }
 
 
@@ -119,9 +125,8 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
             if index == lc.ROLE_SWITCH_INDEX:
                 _reveal_second_half(db, session_id, after)
         elif event == "completed":
-            deadline = (after.ended_at or time.time()) + FEEDBACK_WINDOW_S
-            db.collection(SESSIONS).document(session_id).update({"feedbackDeadline": _ts(deadline)})
-            tasks.enqueue(FEEDBACK_DEADLINE_FN, {"sessionId": session_id}, FEEDBACK_WINDOW_S,
+            deadline = after.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S
+            tasks.enqueue(FEEDBACK_DEADLINE_FN, {"sessionId": session_id}, max(0.0, deadline - time.time()),
                           f"feedback-deadline-{session_id}")
             for uid in after.participants:
                 stats.recompute(db, uid)
@@ -165,7 +170,12 @@ def load_bank(db: firestore.Client) -> list[qb.Question]:
     version = str(meta.get("version", ""))
     if version and version in _BANK_CACHE:
         return _BANK_CACHE[version]
-    bank = [qb.question_from_dict(s.to_dict() or {}) for s in db.collection(BANK).stream()]
+    bank = []
+    for snap in db.collection(BANK).stream():
+        try:
+            bank.append(qb.question_from_dict(snap.to_dict() or {}))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:  # one bad entry never stops a start
+            log.warning("questions: skipped bank entry %s: %s", snap.id, err)
     if version:
         _BANK_CACHE.clear()
         _BANK_CACHE[version] = bank
@@ -173,7 +183,12 @@ def load_bank(db: firestore.Client) -> list[qb.Question]:
 
 
 def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any], state: lc.State) -> None:
-    """Picks both halves once (deterministic per session, so a retry picks the same), reveals the first."""
+    """Picks both halves once (deterministic per session, so a retry picks the same), reveals the first.
+
+    Only the first half's ids go into the participants' seenQuestions (which each owner reads): the
+    second half's are recorded when that half is revealed, or its interviewee would learn her question
+    during the first half.
+    """
     plan_ref = db.collection(SESSIONS).document(session_id).collection("server").document("plan")
     if plan_ref.get().exists:
         return
@@ -182,7 +197,7 @@ def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any]
         return  # no bank loaded (a bare emulator): the room still works, with no question panel
     users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection("users").document(u)
                                                            for u in state.participants])}
-    seen = {q for u in users.values() for q in (u.get("seenQuestions") or [])}
+    seen = {q for u in users.values() for q in _list(u.get("seenQuestions")) if isinstance(q, str)}
     session_type = doc.get("sessionType", "technical")
     count = QUESTIONS_PER_HALF.get(session_type, 1)
     first, second = qb.select_halves(bank, session_type, doc.get("difficulty", "intermediate"), seen, count,
@@ -196,10 +211,20 @@ def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any]
     })
     batch.set(db.collection(SESSIONS).document(session_id).collection("private").document(interviewer),
               {"uid": interviewer, "half": 1, "questions": [qb.private_part(q) for q in first]})
-    for uid in state.participants:
-        batch.set(db.collection("users").document(uid),
-                  {"seenQuestions": firestore.ArrayUnion([q.id for q in first + second])}, merge=True)
+    _mark_seen(db, batch, state, [q.id for q in first])
     batch.commit()
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _mark_seen(db: firestore.Client, batch: Any, state: lc.State, ids: list[str]) -> None:
+    """Both participants have now seen these questions (ArrayUnion: a retry adds nothing)."""
+    if not ids:
+        return
+    for uid in state.participants:
+        batch.set(db.collection("users").document(uid), {"seenQuestions": firestore.ArrayUnion(ids)}, merge=True)
 
 
 def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) -> None:
@@ -216,6 +241,7 @@ def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) 
     })
     batch.set(db.collection(SESSIONS).document(session_id).collection("private").document(interviewer),
               {"uid": interviewer, "half": 2, "questions": [qb.private_part(q) for q in second]})
+    _mark_seen(db, batch, state, [q.id for q in second])
     batch.commit()
 
 
@@ -331,32 +357,48 @@ def _requeue_at_front(db: firestore.Client, uid: str, session_id: str) -> None:
 
 
 def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
-    """A participant's feedback arrived: record it; reveal both once both are in; refresh the subject's stats."""
+    """A participant's feedback arrived: record it; once both are in, reveal both and recompute both stats.
+
+    Stats move only at the reveal (here, or at the deadline): folding in one rating earlier would show it
+    to its subject through userStats and communityProfiles.peerStats. Idempotent: a repeated delivery
+    records the same and recomputes the same numbers. A document from someone who is not a participant
+    (the rules refuse it; only the Admin SDK could write it) is logged and skipped, never retried.
+    """
     ref = db.collection(SESSIONS).document(session_id)
-    feedback = ref.collection("feedback").document(from_uid).get().to_dict()
-    if not feedback:
-        return False
 
     @firestore.transactional
-    def run(tx: firestore.Transaction) -> bool:
+    def run(tx: firestore.Transaction) -> tuple[bool, list[str]]:
         snap = ref.get(transaction=tx)
         doc = snap.to_dict() if snap.exists else None
         if not doc:
-            return False
-        submitted = sorted(set(doc.get("feedbackSubmitted") or []) | {from_uid})
-        both = set(submitted) >= set(doc.get("participantIds", []))
-        tx.update(ref, {"feedbackSubmitted": submitted, "feedbackRevealed": bool(doc.get("feedbackRevealed")) or both})
-        return both
+            return False, []
+        participants = [p for p in _list(doc.get("participantIds")) if isinstance(p, str)]
+        if from_uid not in participants:
+            log.warning("feedback: %s is not a participant of session %s; skipped", from_uid, session_id)
+            return False, []
+        submitted = sorted({p for p in _list(doc.get("feedbackSubmitted")) if p in participants} | {from_uid})
+        revealed = doc.get("feedbackRevealed") is True or set(submitted) >= set(participants)
+        tx.update(ref, {"feedbackSubmitted": submitted, "feedbackRevealed": revealed})
+        return revealed, participants
 
-    both = run(db.transaction())
-    stats.recompute(db, str(feedback.get("to")))
-    return both
+    revealed, participants = run(db.transaction())
+    if revealed:
+        for uid in participants:
+            stats.recompute(db, uid)
+    return revealed
 
 
-def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> None:
-    ref = db.collection(SESSIONS).document(str(payload["sessionId"]))
-    snap = ref.get()
-    if not snap.exists or (snap.to_dict() or {}).get("feedbackRevealed"):
-        return  # already revealed (both wrote theirs) or gone
-    tasks.check_due(payload)
-    ref.update({"feedbackRevealed": True})
+def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:
+    """The feedback window closed: reveal what was written and recompute both people's stats (idempotent)."""
+    session_id = str(payload["sessionId"])
+    doc = _session_doc(db, session_id)
+    if not doc:
+        return "gone"
+    if doc.get("feedbackRevealed") is not True:
+        tasks.check_due(payload)
+        db.collection(SESSIONS).document(session_id).update({"feedbackRevealed": True})
+    # Recomputed even when both had written (revealed already): a delivery that failed after the reveal
+    # comes back here and still brings the stats in line.
+    for uid in (p for p in _list(doc.get("participantIds")) if isinstance(p, str)):
+        stats.recompute(db, uid)
+    return "revealed"

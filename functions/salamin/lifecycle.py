@@ -27,6 +27,7 @@ LAST_INDEX = len(PHASES) - 1
 NO_SHOW_MINUTES = 5
 NUDGE_BEFORE_S = 120  # a gentle "2 minutes left" before a phase's time is up
 HARD_STOP_GRACE_MINUTES = 10
+FEEDBACK_WINDOW_S = 48 * 3600  # feedback about you shows once both have written it, or this long after the end
 
 ALLOWED: dict[str, frozenset[str]] = {
     "matched": frozenset({"starting", "cancelled"}),
@@ -82,6 +83,12 @@ class State:
 
     def phase_name(self) -> str | None:
         return None if self.phase_index is None else PHASES[self.phase_index]
+
+    def feedback_deadline(self) -> float | None:
+        """Set with the completion itself (one write), so a session can't end with feedback open forever."""
+        if self.status != "completed" or self.ended_at is None:
+            return None
+        return self.ended_at + FEEDBACK_WINDOW_S
 
     def phase_ends_at(self) -> float | None:
         if self.phase_index is None or self.phase_started_at is None:

@@ -9,11 +9,15 @@ arrives after completion, simply yields the same numbers again.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from typing import Any
 
 from google.cloud import firestore
 
 from salamin import lifecycle as lc
+
+log = logging.getLogger(__name__)
 
 HISTORY_KEPT = 50
 RELIABILITY_PRIOR = 3  # three imaginary good sessions, so one early no-show doesn't sink a newcomer
@@ -26,7 +30,7 @@ def _role_stats() -> dict[str, Any]:
 def _half_minutes(session: dict[str, Any], half: int) -> int:
     """Minutes actually spent in a half, from the phase the session reached (planned lengths)."""
     reached = session.get("phaseIndex")
-    if reached is None or session.get("startedAt") is None:
+    if not isinstance(reached, int) or session.get("startedAt") is None:
         return 0
     index = 1 if half == 1 else 3
     if reached < index:
@@ -34,8 +38,45 @@ def _half_minutes(session: dict[str, Any], half: int) -> int:
     return lc.PHASE_MINUTES[index]
 
 
-def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Stats for `uid` from their sessions and the feedback about them (by session id)."""
+def _secs(value: object) -> float | None:
+    return value.timestamp() if isinstance(value, dt.datetime) else None
+
+
+def feedback_revealed(session: dict[str, Any], now: float) -> bool:
+    """The rules' `feedbackVisible`: both have written theirs (feedbackRevealed), or the deadline passed.
+
+    Only revealed feedback may count anywhere a person can see: a rating folded in earlier would show in
+    the subject's ratingHistory and, to every member, in communityProfiles.peerStats.
+    """
+    if session.get("feedbackRevealed") is True:
+        return True
+    deadline = _secs(session.get("feedbackDeadline"))
+    return deadline is not None and now > deadline
+
+
+def parse_feedback(doc: object) -> tuple[int, dt.datetime | None] | None:
+    """(overall 1–5, createdAt) of a client-written feedback document, or None if it can't be read."""
+    if not isinstance(doc, dict):
+        return None
+    overall = doc.get("overall")
+    if isinstance(overall, bool) or not isinstance(overall, int) or not 1 <= overall <= 5:
+        return None
+    created = doc.get("createdAt")
+    return overall, created if isinstance(created, dt.datetime) else None
+
+
+def _created(session: dict[str, Any]) -> dt.datetime:
+    value = session.get("createdAt")
+    return value if isinstance(value, dt.datetime) else dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, dict[str, Any]],
+            now: float) -> dict[str, Any]:
+    """Stats for `uid` from their sessions and the feedback about them (by session id), as of `now`.
+
+    Feedback counts only once it is revealed (`feedback_revealed`); a feedback document that can't be
+    read is skipped and logged, never fails the whole computation.
+    """
     stats: dict[str, Any] = {
         "totalSessions": 0, "completedSessions": 0, "averageRating": 0.0, "totalRatings": 0,
         "asInterviewer": _role_stats(), "asInterviewee": _role_stats(), "specialtyBreakdown": {},
@@ -43,9 +84,9 @@ def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, 
     ratings: list[float] = []
     history: list[dict[str, Any]] = []
     no_shows = late_cancels = completed = 0
-    for s in sorted(sessions, key=lambda x: x.get("createdAt") or dt.datetime.min.replace(tzinfo=dt.UTC)):
+    for s in sorted(sessions, key=_created):
         sid = s.get("id")
-        joined = set(s.get("joinedIds") or [])
+        joined = set(x for x in (s.get("joinedIds") or []) if isinstance(x, str))
         if s.get("status") == "cancelled":
             if s.get("endReason") == "no_show" and uid not in joined:
                 no_shows += 1
@@ -59,12 +100,18 @@ def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, 
             stats["completedSessions"] += 1
             if s.get("leftEarly") != uid:
                 completed += 1
-        first_role = next((p.get("role") for p in s.get("participants", []) if p.get("userId") == uid), None)
+        first_role = next((p.get("role") for p in (s.get("participants") or [])
+                           if isinstance(p, dict) and p.get("userId") == uid), None)
+        rating: float | None = None
         fb = feedback_about.get(str(sid))
-        rating = float(fb["overall"]) if fb and isinstance(fb.get("overall"), int) else None
-        if rating is not None:
-            ratings.append(rating)
-            history.append({"sessionId": sid, "at": fb.get("createdAt") or s.get("endedAt"), "overall": int(rating)})
+        if fb is not None and feedback_revealed(s, now):
+            parsed = parse_feedback(fb)
+            if parsed is None:
+                log.warning("stats: skipped unreadable feedback about %s in session %s", uid, sid)
+            else:
+                rating = float(parsed[0])
+                ratings.append(rating)
+                history.append({"sessionId": sid, "at": parsed[1] or s.get("endedAt"), "overall": parsed[0]})
         for half, role in ((1, first_role), (2, "interviewee" if first_role == "interviewer" else "interviewer")):
             minutes = _half_minutes(s, half)
             if not minutes or role not in ("interviewer", "interviewee"):
@@ -103,20 +150,27 @@ def reputation(average: float, count: int, reliability: float) -> int:
 
 
 def recompute(db: firestore.Client, uid: str) -> dict[str, Any]:
+    """Recomputes and writes `uid`'s stats from the sources. Idempotent: the same sources, the same numbers.
+
+    Called for both participants when a session completes or is cancelled, when feedback is revealed (both
+    wrote) and at the feedback deadline, so a rating appears everywhere at the moment it is revealed.
+    """
     from google.cloud.firestore_v1.base_query import FieldFilter  # noqa: PLC0415
 
+    now = time.time()
     snaps = db.collection("peerSessions").where(filter=FieldFilter("participantIds", "array_contains", uid)).stream()
     sessions = [{**(s.to_dict() or {}), "id": s.id} for s in snaps]
     refs = []
     for s in sessions:
-        partner = next((p for p in s.get("participantIds", []) if p != uid), None)
-        if partner and s.get("startedAt") is not None:
+        partner = next((p for p in (s.get("participantIds") or []) if isinstance(p, str) and p != uid), None)
+        # Feedback not yet revealed is not even read: nothing of it can reach what this function writes.
+        if partner and s.get("startedAt") is not None and feedback_revealed(s, now):
             refs.append(db.collection("peerSessions").document(s["id"]).collection("feedback").document(partner))
     feedback = {}
     for snap in db.get_all(refs) if refs else []:
         if snap.exists:
             feedback[snap.reference.parent.parent.id] = snap.to_dict() or {}
-    stats = compute(uid, sessions, feedback)
+    stats = compute(uid, sessions, feedback, now)
     db.collection("userStats").document(uid).set({**stats, "updatedAt": firestore.SERVER_TIMESTAMP})
     profile = db.collection("communityProfiles").document(uid)
     if profile.get().exists:  # the public part; a profile is only ever created by bootstrapProfile

@@ -304,3 +304,118 @@ def test_no_feedback_for_a_session_that_never_happened(admin: FirestoreClient, b
     sid = make_session(admin, a, b, status="cancelled")
     with pytest.raises(DeniedError):
         FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{a.uid}", feedback(a, b))
+
+
+# ---- issue 11: secrets stay secret until their time ------------------------------------------------------
+
+def seen_by(user: AuthUser) -> set[str]:
+    """seenQuestions as its owner reads it (the rules let the owner read users/{uid})."""
+    return set((FirestoreClient.as_user(user).get(f"users/{user.uid}") or {}).get("seenQuestions") or [])
+
+
+def test_the_second_half_question_stays_secret_until_the_switch(pair: tuple[AuthUser, AuthUser, str],
+                                                                admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    plan = admin.get(f"peerSessions/{sid}/server/plan")
+    assert plan and plan["half1"] and plan["half2"]
+    half1, half2 = set(plan["half1"]), set(plan["half2"])
+    # a interviews first and is interviewed second: nothing she can read names her second-half question.
+    for user in (a, b):
+        assert seen_by(user) == half1
+        s = FirestoreClient.as_user(user).get(f"peerSessions/{sid}")
+        assert half2.isdisjoint(s["questionIds"]) and "2" not in s["questionSet"]
+    assert advance(a, sid, 0) == "proposed" and advance(b, sid, 0) == "advanced"
+    assert seen_by(a) == half1  # still the first half
+    assert advance(a, sid, 1) == "advanced"  # the role switch reveals half 2 and records it as seen
+    for user in (a, b):
+        assert seen_by(user) == half1 | half2
+
+
+def finish(a: AuthUser, b: AuthUser, sid: str, admin: FirestoreClient) -> None:
+    for index in (4, 5):
+        advance(a, sid, index)
+        advance(b, sid, index)
+    assert session(admin, sid)["status"] == "completed"
+
+
+def stats_when(admin: FirestoreClient, user: AuthUser, ok: Any) -> dict[str, Any]:
+    def ready() -> dict[str, Any] | None:
+        stats = admin.get(f"userStats/{user.uid}")
+        return stats if stats and ok(stats) else None
+
+    return wait_for(ready)
+
+
+def test_a_rating_shows_nowhere_until_both_have_written(pair: tuple[AuthUser, AuthUser, str],
+                                                        admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    for user in (a, b):
+        call("bootstrapProfile", {}, user=user)
+    watcher = sign_up()
+    call("bootstrapProfile", {}, user=watcher)
+    run_to_feedback(a, b, sid)
+    FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{a.uid}", feedback(a, b, overall=1))
+    wait_for(lambda: a.uid in (session(admin, sid).get("feedbackSubmitted") or []))
+    finish(a, b, sid, admin)  # completion recomputes both people's stats
+
+    # b has not written hers: a's 1 must not show in her stats, nor to any member on her profile.
+    mine = stats_when(admin, b, lambda s: s["completedSessions"] == 1)
+    assert FirestoreClient.as_user(b).get(f"userStats/{b.uid}") == mine
+    assert mine["totalRatings"] == 0 and mine["ratingHistory"] == [] and mine["averageRating"] == 0.0
+    assert mine["asInterviewee"]["averageRating"] == 0.0 and mine["reputation"] == 0
+    public = FirestoreClient.as_user(watcher).get(f"communityProfiles/{b.uid}")
+    assert public["peerStats"]["totalRatings"] == 0 and public["reputation"] == 0
+
+    # Both written: revealed, and both people's numbers move at once.
+    FirestoreClient.as_user(b).create(f"peerSessions/{sid}/feedback/{b.uid}", feedback(b, a, overall=5))
+    mine = stats_when(admin, b, lambda s: s["totalRatings"] == 1)
+    assert mine["averageRating"] == 1.0 and mine["ratingHistory"][0]["overall"] == 1
+    theirs = stats_when(admin, a, lambda s: s["totalRatings"] == 1)
+    assert theirs["averageRating"] == 5.0
+    assert FirestoreClient.as_user(watcher).get(f"communityProfiles/{b.uid}")["peerStats"]["totalRatings"] == 1
+
+
+def test_at_the_deadline_one_sided_feedback_is_revealed_and_counted_once(pair: tuple[AuthUser, AuthUser, str],
+                                                                        admin: FirestoreClient) -> None:
+    import datetime as dt
+
+    a, b, sid = pair
+    run_to_feedback(a, b, sid)
+    FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{a.uid}", feedback(a, b, overall=3))
+    finish(a, b, sid, admin)
+    s = session(admin, sid)
+    # Completed and its deadline set together, 48 h after the end.
+    assert (s["feedbackDeadline"] - s["endedAt"]).total_seconds() == 48 * 3600
+    assert stats_when(admin, b, lambda st: st["completedSessions"] == 1)["totalRatings"] == 0
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).get(f"peerSessions/{sid}/feedback/{a.uid}")
+
+    # 48 hours pass (the deadline moves into the past) and the deadline task arrives.
+    admin.update(f"peerSessions/{sid}", {"feedbackDeadline": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    _enqueue("sessionFeedbackDeadline", {"sessionId": sid}, f"test-deadline-{sid}-1")
+    counted = stats_when(admin, b, lambda st: st["totalRatings"] == 1)
+    assert counted["averageRating"] == 3.0 and session(admin, sid)["feedbackRevealed"] is True
+    assert FirestoreClient.as_user(b).get(f"peerSessions/{sid}/feedback/{a.uid}")["overall"] == 3
+    # Delivered again: recomputed (a new updatedAt), the same numbers.
+    _enqueue("sessionFeedbackDeadline", {"sessionId": sid}, f"test-deadline-{sid}-2")
+    again = stats_when(admin, b, lambda st: st["updatedAt"] != counted["updatedAt"])
+    del again["updatedAt"], counted["updatedAt"]
+    assert again == counted
+
+
+def test_an_unreadable_or_foreign_feedback_document_is_skipped(pair: tuple[AuthUser, AuthUser, str],
+                                                               admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    run_to_feedback(a, b, sid)
+    # What the rules refuse but an old rules version or a bug might let through (written with the Admin
+    # SDK here): feedback from someone outside the session, and a feedback document that can't be read.
+    admin.create(f"peerSessions/{sid}/feedback/intruder", {"from": "intruder", "to": b.uid, "overall": 5})
+    admin.create(f"peerSessions/{sid}/feedback/{a.uid}", {"from": a.uid, "to": b.uid, "overall": "five",
+                                                         "createdAt": "yesterday"})
+    FirestoreClient.as_user(b).create(f"peerSessions/{sid}/feedback/{b.uid}", feedback(b, a, overall=4))
+    wait_for(lambda: session(admin, sid).get("feedbackRevealed"))
+    assert session(admin, sid)["feedbackSubmitted"] == sorted([a.uid, b.uid])  # the intruder is not counted
+    assert stats_when(admin, a, lambda st: st["totalRatings"] == 1)["averageRating"] == 4.0
+    assert stats_when(admin, b, lambda st: True)["totalRatings"] == 0  # the unreadable one is skipped

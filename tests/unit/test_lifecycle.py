@@ -157,3 +157,17 @@ def test_hard_stop_completes_whatever_the_phase() -> None:
     done = lc.hard_stop(s, 5000)
     assert done == s
     assert lc.hard_stop(lc.join(fresh(), A, 1), 4000).status == "cancelled"
+
+
+def test_the_completing_write_carries_the_feedback_deadline() -> None:
+    """Completion and its feedback deadline are one write (issue 11, #5): `interview._apply` commits
+    `doc_from_state(after)` in the transaction that completes the session, so no later update can fail."""
+    from salamin import interview
+
+    running = lc.hard_stop(active(), 4000)  # completes from any phase
+    assert running.status == "completed" and running.feedback_deadline() == 4000 + lc.FEEDBACK_WINDOW_S
+    doc = interview.doc_from_state(running)
+    assert doc["status"] == "completed"
+    assert doc["feedbackDeadline"].timestamp() == 4000 + 48 * 3600
+    for unfinished in (fresh(), active(), lc.leave_early(active(), A, 200), lc.no_show(fresh(), 400)):
+        assert interview.doc_from_state(unfinished)["feedbackDeadline"] is None  # open until completion

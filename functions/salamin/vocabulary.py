@@ -109,10 +109,22 @@ class ServerTime:
 
 @dataclass(frozen=True)
 class Own:
-    """The writer's own uid (request.auth.uid, or the document id that must equal it)."""
+    """A uid fixed by who writes (their own, or their partner's): checked against auth, not a vocabulary."""
 
 
-Spec = Enum | EnumList | Str | StrList | Int | Bytes | Bool | ServerTime | Own
+@dataclass(frozen=True)
+class AnyInt:
+    """Any whole number (no bounds)."""
+
+
+@dataclass(frozen=True)
+class SizeOf:
+    """A whole number that must equal the size of another field of the same document."""
+
+    field: str
+
+
+Spec = Enum | EnumList | Str | StrList | Int | Bytes | Bool | ServerTime | Own | AnyInt | SizeOf
 
 MAX_WAIT_S = (30, 900)
 
@@ -184,15 +196,18 @@ SIGNALING: dict[str, Spec] = {
     "to": Own(),
     "fromPeer": Str(8, 64),
     "type": Enum(SIGNAL_TYPES),
-    "sdp": Str(1, 60000),
+    "sdp": Str(1, 32000),
     "candidate.candidate": Str(0, 2048),
+    "candidate": Own(),  # a map: its fields are the dotted names here
     "candidate.sdpMid": Str(0, 64),
+    "candidate.sdpMLineIndex": AnyInt(),
     "candidate.usernameFragment": Str(0, 256),
     "createdAt": ServerTime(),
 }
 
 # peerSessions/{id}/codeUpdates/{updateId} and codePresence/{uid}
-CODE_UPDATE: dict[str, Spec] = {"author": Own(), "update": Bytes(1, 262144), "createdAt": ServerTime()}
+CODE_UPDATE: dict[str, Spec] = {"author": Own(), "update": Bytes(1, 131072), "bytes": SizeOf("update"),
+                                "createdAt": ServerTime()}
 CODE_PRESENCE: dict[str, Spec] = {"uid": Own(), "state": Bytes(1, 8192), "updatedAt": ServerTime()}
 
 # Rules path of each client-written collection -> its spec (the drift test walks this).

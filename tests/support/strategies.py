@@ -54,16 +54,22 @@ def value(spec: vocab.Spec, own_uid: str = "") -> st.SearchStrategy[Any]:
             return st.just(SERVER_TIMESTAMP)
         case vocab.Own():
             return st.just(own_uid)
+        case vocab.AnyInt():
+            return st.integers(-(2**63), 2**63 - 1)
     raise TypeError(spec)
 
 
 def document(specs: dict[str, vocab.Spec], own_uid: str = "", **fixed: Any) -> st.SearchStrategy[dict[str, Any]]:
     """A whole document of these specs; `fixed` fields are taken as given, dotted (nested) names left out."""
     fields = {name: st.just(v) for name, v in fixed.items()}
+    sized: dict[str, str] = {}
     for name, spec in specs.items():
-        if name not in fixed and "." not in name:
+        if isinstance(spec, vocab.SizeOf):
+            sized[name] = spec.field
+        elif name not in fixed and "." not in name:
             fields[name] = value(spec, own_uid)
-    return st.fixed_dictionaries(fields)
+    return st.fixed_dictionaries(fields).map(
+        lambda d: {**d, **{name: len(d[of]) for name, of in sized.items() if name not in fixed}})
 
 
 def queue_entry(uid: str) -> st.SearchStrategy[dict[str, Any]]:

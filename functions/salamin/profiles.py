@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import available_timezones
@@ -34,13 +36,33 @@ class CommunityProfile:
         return asdict(self)
 
 
-def clean_display_name(raw: object, email: str | None) -> str:
-    """A display name a person would recognise: the given one, else the email's local part, else a default."""
+# A name for someone who gave none. Never derived from the e-mail address: its local part is often the
+# person's real name or a handle they use elsewhere, and every member can read a display name.
+_ADJECTIVES = ("Bright", "Calm", "Clever", "Curious", "Eager", "Gentle", "Happy", "Keen", "Kind", "Lively",
+               "Lucky", "Merry", "Nimble", "Patient", "Quick", "Quiet", "Steady", "Sunny", "Swift", "Witty")
+_ANIMALS = ("Badger", "Beaver", "Crane", "Dolphin", "Falcon", "Fox", "Gecko", "Heron", "Koala", "Lynx",
+            "Marten", "Otter", "Owl", "Panda", "Puffin", "Robin", "Seal", "Sparrow", "Tiger", "Wren")
+
+
+def friendly_name(uid: str) -> str:
+    """A friendly default like "Curious Otter 42", the same for the same uid (a retried bootstrap agrees)."""
+    digest = hashlib.sha256(uid.encode()).digest()
+    return f"{_ADJECTIVES[digest[0] % len(_ADJECTIVES)]} {_ANIMALS[digest[1] % len(_ANIMALS)]} {digest[2] % 90 + 10}"
+
+
+def clean_display_name(raw: object, uid: str) -> str:
+    """The name the person gave (their sign-up name or their Google name), else a generated friendly one."""
     name = raw.strip() if isinstance(raw, str) else ""
-    if not name and email:
-        name = email.split("@", 1)[0]
     name = re.sub(r"\s+", " ", name)[:DISPLAY_NAME_MAX].strip()
-    return name or "New member"
+    return name or friendly_name(uid)
+
+
+def is_member_token(token: Mapping[str, Any] | None) -> bool:
+    """Member data is for real accounts. An anonymous sign-in costs an attacker one request, so it reaches
+    nothing (firestore.rules' signedIn() says the same); a token without a provider is refused too."""
+    claims = token.get("firebase") if token else None
+    provider = claims.get("sign_in_provider") if isinstance(claims, Mapping) else None
+    return isinstance(provider, str) and provider != "anonymous"
 
 
 def clean_time_zone(raw: object) -> str:
@@ -71,7 +93,7 @@ def bootstrap(db: firestore.Client, uid: str, email: str | None, name_hint: obje
     snap = profile_ref.get()
     if snap.exists:
         return snap.to_dict() or {}, False
-    profile = CommunityProfile(uid=uid, displayName=clean_display_name(name_hint, email),
+    profile = CommunityProfile(uid=uid, displayName=clean_display_name(name_hint, uid),
                                timeZone=clean_time_zone(tz_hint)).to_doc()
     batch = db.batch()
     batch.create(profile_ref, {**profile, "joinedAt": firestore.SERVER_TIMESTAMP,

@@ -38,11 +38,13 @@ export function EmulatorGoogleDialog({ open, onClose }: { open: boolean; onClose
     setBusy(true);
     setError(null);
     try {
+      // No name given: the account has none, and the server picks a friendly one. Never the e-mail's
+      // local part, which every member would then read on the profile.
       const token = JSON.stringify({
         sub: `emulated-${cleanEmail}`,
         email: cleanEmail,
         email_verified: true,
-        name: name.trim() || cleanEmail.split('@')[0],
+        ...(name.trim() ? { name: name.trim() } : {}),
       });
       await signInWithCredential(auth, GoogleAuthProvider.credential(token));
       onClose();

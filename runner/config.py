@@ -55,7 +55,9 @@ class Limits:
     wall_s: float = 10.0
     memory_bytes: int = 512 * MIB  # the cgroup's memory limit (without cgroups: RLIMIT_AS and the watchdog)
     tcp_bytes: int = 64 * MIB  # cgroup v1: TCP buffers (v2 counts them in memory_bytes)
-    address_slack_bytes: int = 512 * MIB  # RLIMIT_AS = memory + this with cgroups (threads' stacks, mappings)
+    # RLIMIT_AS with cgroups: only makes a huge allocation fail at once. Loose, because address space is not
+    # memory: glibc reserves 128 MB per malloc arena (up to 8 per core) and 2 MB per thread stack.
+    address_space_cgroup: int = 8192 * MIB
     data_bytes: int = 1024 * MIB  # RLIMIT_DATA for runtimes that reserve huge address space (JVM, V8, Go)
     data_bytes_cgroup: int = 8192 * MIB  # the same with cgroups, which cap what is really used
     processes: int = 256  # pids.max of the group and RLIMIT_NPROC: processes and threads of the run

@@ -254,7 +254,7 @@ class Sandbox:
             # The cgroup caps what a run really holds. Address space only makes a huge allocation fail at once
             # (MemoryError, bad_alloc) instead of being OOM-killed; runtimes that reserve far more than they
             # touch (JVM thread stacks, V8) get a loose data limit.
-            memory = (f"as={lim.memory_bytes + lim.address_slack_bytes}" if spec.address_space_limit
+            memory = (f"as={lim.address_space_cgroup}" if spec.address_space_limit
                       else f"data={lim.data_bytes_cgroup}")
             # Unlimited: glibc then gives each new thread its 2 MB default stack instead of the stack limit
             # (64 MB each would allow only a few threads); the main thread's stack is bounded by the cgroup.

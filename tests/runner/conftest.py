@@ -70,6 +70,45 @@ def processes_of(uids: set[int]) -> list[str]:
     return found
 
 
+def _cgroup_dir(pid: int, uid_base: int) -> tuple[str, str] | None:
+    """(layout, directory) of the runner's parent group for its runs' memory."""
+    paths = {}
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _id, controllers, path = line.rstrip("\n").split(":", 2)
+            for name in controllers.split(",") if controllers else [""]:
+                paths[name] = path
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype, _src, options = [*right.split(), "", "", ""][:3]
+            mount_point = left.split()[4]
+            if fstype == "cgroup" and "memory" in options.split(","):
+                d = os.path.join(mount_point, paths.get("memory", "/").lstrip("/"), f"salamin-runner-{uid_base}")
+                if os.path.isdir(d):
+                    return "v1", d
+            if fstype == "cgroup2":
+                d = os.path.join(mount_point, paths.get("", "/").lstrip("/"), f"salamin-runner-{uid_base}")
+                if os.path.exists(os.path.join(d, "memory.stat")):
+                    return "v2", d
+    return None
+
+
+def held_bytes(pid: int, uid_base: int) -> int | None:
+    found = _cgroup_dir(pid, uid_base)
+    if found is None:
+        return None
+    layout, d = found
+    with open(os.path.join(d, "memory.stat")) as f:
+        stat = {k: int(v) for k, v in (line.split() for line in f)}
+    if layout == "v2":
+        return sum(stat.get(k, 0) for k in ("anon", "shmem", "sock", "slab_unreclaimable", "kernel_stack",
+                                              "pagetables"))
+    with open(os.path.join(d, "memory.kmem.usage_in_bytes")) as f:
+        kmem = int(f.read())
+    return stat["total_rss"] + stat["total_shmem"] + kmem
+
+
 @dataclass
 class Runner:
     url: str
@@ -106,8 +145,28 @@ class Runner:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def held_bytes(self) -> int | None:
+        """Memory the runs still hold, from the kernel's counters of the runner's parent cgroup: anonymous,
+        tmpfs and kernel memory (slab, socket buffers), not the page cache of toolchain files that runs read
+        (it is reclaimable and stays charged to the parent). None without cgroups."""
+        return held_bytes(self.proc.pid, min(self.uids))
 
-def start_runner(tmp_dir: Path, uid_base: int, slots: int, extra_env: dict[str, str] | None = None) -> Runner:
+    def wait_memory_back(self, before: int | None, slack: int = 48 << 20, wait_s: float = 10.0) -> None:
+        """Memory the runs hold is back to `before` (within `slack`); freeing after a kill is asynchronous."""
+        if before is None:
+            return
+        deadline = time.monotonic() + wait_s
+        while True:
+            now = self.held_bytes()
+            if now is None or now <= before + slack:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"runs still hold {(now - before) >> 20} MB more than before the test")
+            time.sleep(0.1)
+
+
+def start_runner(tmp_dir: Path, uid_base: int, slots: int, extra_env: dict[str, str] | None = None,
+                 cwd: Path = ROOT) -> Runner:
     if os.geteuid() != 0:
         pytest.fail("the runner tests need root (each sandbox slot runs as its own uid)")
     build = RUNNER_DIR / ".build"
@@ -121,7 +180,7 @@ def start_runner(tmp_dir: Path, uid_base: int, slots: int, extra_env: dict[str, 
            "RUNNER_QUEUE_WAIT_S": "300", **(extra_env or {})}
     log_path = tmp_dir / f"runner-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the child's lifetime
-    proc = subprocess.Popen([sys.executable, "-m", "runner", "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "runner", "--port", str(port)], cwd=cwd, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     log.close()
     url = f"http://127.0.0.1:{port}"
@@ -162,9 +221,12 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
 
 @pytest.fixture
 def healthy_after(runner: Runner) -> Iterator[Runner]:
-    """After the test: no process of a slot uid is left, and a trivial run still works."""
+    """After the test: no process of a slot uid is left, the memory the runs held is back, and a trivial run
+    still works."""
+    before = runner.held_bytes()
     yield runner
     left = runner.leftovers()
     assert not left, "processes left behind:\n" + "\n".join(left)
+    runner.wait_memory_back(before)
     result = runner.run("python", "print(6 * 7)")
     assert result["verdict"] == "accepted" and result["stdout"] == "42\n", result

@@ -195,6 +195,7 @@ class Settings:
             cpu_s=_env_float("RUNNER_CPU_S", 5.0),
             wall_s=_env_float("RUNNER_WALL_S", 10.0),
             memory_bytes=_env_int("RUNNER_MEMORY_MB", 512) * MIB,
+            job_bytes=_env_int("RUNNER_JOB_MB", 64) * MIB,
         )
         build = Path(os.environ.get("RUNNER_BUILD_DIR", "").strip() or RUNNER_DIR / ".build")
         cgroups = os.environ.get("RUNNER_CGROUPS", "").strip() or "auto"

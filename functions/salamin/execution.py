@@ -43,11 +43,13 @@ STALE_RUN_S = 120  # an active run older than this is taken as dead (its functio
 
 TOTAL_BUDGET_S = 110  # from the first attempt to the last answer, inside the callable's 120 s
 BUSY_RETRY_S = 30  # how long a busy runner (503) is retried while the run stays queued
+# The runner itself answers 503 once a request could not start within its bounded queue wait (10 s by
+# default), so a busy answer reaches the user within about BUSY_RETRY_S + 10 s, far inside HTTP_TIMEOUT_S.
 HTTP_TIMEOUT_S = 90
 CONNECT_TIMEOUT_S = 5
 
 UNREACHABLE = "The code runner can't be reached right now. This is on our side; please try again in a moment."
-BUSY = "The code runner is busy with other sessions right now; please try again in a moment."
+BUSY = "The runner is busy, try again in a moment."
 TOO_SLOW = "The code runner took too long to answer. This is on our side; please try again in a moment."
 REFUSED = "The code runner refused the request because of a set-up problem on our side; please tell the team."
 
@@ -318,11 +320,22 @@ class Outcome:
     status: str  # 'done' | 'error'
     result: dict[str, Any] | None
     error: str | None
+    busy: dict[str, int] | None = None  # {position, waitS} when the runner was busy
+
+
+def busy_info(payload: dict[str, Any]) -> dict[str, int] | None:
+    """The queue position and likely wait (seconds) a busy runner gave, checked and bounded (pure)."""
+    position, wait_s = _int(payload.get("position")), _int(payload.get("waitS"))
+    if position is None or wait_s is None or position < 1 or wait_s < 0:
+        return None
+    return {"position": min(position, 10_000), "waitS": min(wait_s, 3600)}
 
 
 def call_runner(url: str, secret: str, body: dict[str, Any], mode: str, *, on_attempt: Callable[[], None],
-                on_busy: Callable[[], None], deadline: float, sleep: Callable[[float], None] = time.sleep) -> Outcome:
-    """POST /run with retries while the runner is busy (503); every answer becomes an Outcome."""
+                on_busy: Callable[[dict[str, int] | None], None], deadline: float,
+                sleep: Callable[[float], None] = time.sleep) -> Outcome:
+    """POST /run with retries while the runner is busy (503, with the queue position and wait it knows);
+    every answer becomes an Outcome."""
     endpoint = url.rstrip("/") + "/run"
     busy_until = time.monotonic() + BUSY_RETRY_S
     delay = 0.5
@@ -338,7 +351,7 @@ def call_runner(url: str, secret: str, body: dict[str, Any], mode: str, *, on_at
             log.warning("execution: runner unreachable at %s: %s", endpoint, err)
             return Outcome("error", None, UNREACHABLE)
         if r.status_code == 503 and time.monotonic() + delay < min(busy_until, deadline):
-            on_busy()
+            on_busy(busy_info(_json(r)))
             sleep(delay)
             delay = min(delay * 2, 4.0)
             continue
@@ -358,7 +371,7 @@ def outcome_from_response(status: int, payload: dict[str, Any], mode: str, body:
     if status == 200 or (status == 500 and payload.get("verdict")):
         return Outcome("done", shape_result(mode, payload, body), None)
     if status == 503:
-        return Outcome("error", None, BUSY)
+        return Outcome("error", None, BUSY, busy_info(payload))
     if status in (401, 403):
         log.error("execution: the runner refused our secret (%s)", status)
         return Outcome("error", None, REFUSED)
@@ -384,21 +397,21 @@ def run_code(db: firestore.Client, uid: str, data: object, runner_url: str, runn
         "by": uid, "mode": req.mode, "language": req.language, "questionId": req.question_id,
         "stdin": clip(req.stdin or "", STORED_STDIN) if req.mode == "run" else None,
         "status": "queued", "createdAt": firestore.SERVER_TIMESTAMP, "startedAt": None, "finishedAt": None,
-        "result": None, "error": None,
+        "result": None, "error": None, "busy": None,
     }, uid=uid, now=now)
     outcome = Outcome("error", None, UNREACHABLE)
     try:
         outcome = call_runner(
             runner_url, runner_secret, body, req.mode,
             on_attempt=lambda: run_ref.update({"status": "running", "startedAt": firestore.SERVER_TIMESTAMP}),
-            on_busy=lambda: run_ref.update({"status": "queued", "startedAt": None}),
+            on_busy=lambda info: run_ref.update({"status": "queued", "startedAt": None, "busy": info}),
             deadline=time.monotonic() + TOTAL_BUDGET_S)
     except Exception:
         log.exception("execution: run %s failed", run_ref.id)
     finally:
         try:
             run_ref.update({"status": outcome.status, "result": outcome.result, "error": outcome.error,
-                            "finishedAt": firestore.SERVER_TIMESTAMP})
+                            "busy": outcome.busy, "finishedAt": firestore.SERVER_TIMESTAMP})
         finally:
             _finish(db, req.session_id, run_ref.id)
     verdict = outcome.result.get("verdict") if outcome.result else None

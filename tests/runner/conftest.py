@@ -177,7 +177,10 @@ def start_runner(tmp_dir: Path, uid_base: int, slots: int, extra_env: dict[str, 
     env = {**os.environ, **HOSTILE_ENV, "RUNNER_SECRET": secret, "RUNNER_PORT": str(port),
            "RUNNER_UID_BASE": str(uid_base), "RUNNER_SLOTS": str(slots),
            # The tests queue many slow runs at once on purpose; "busy" has its own service (test_busy.py).
-           "RUNNER_QUEUE_WAIT_S": "300", **(extra_env or {})}
+           "RUNNER_QUEUE_WAIT_S": "300",
+           # A smaller job tmpfs than the default 64 MB: the capped-compile test then stops sooner on a
+           # loaded machine; every legitimate compile output is far smaller.
+           "RUNNER_JOB_MB": "24", **(extra_env or {})}
     log_path = tmp_dir / f"runner-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the child's lifetime
     proc = subprocess.Popen([sys.executable, "-m", "runner", "--port", str(port)], cwd=cwd, env=env,

@@ -202,15 +202,17 @@ int main() {
 
 # ---- 5: compile output is capped ------------------------------------------------------------------------------
 def _java_many_big_classes() -> str:
-    """A source under 64 KB whose class files would take about 80 MB: a compile-time string constant doubled
-    up to 60 KB, which each of 1300 small classes carries in its own constant pool (every file is small, so
-    only a cap on the whole job directory stops it; javac keeps the one string once, so its heap is not
+    """A small source whose class files would take about 77 MB: compile-time string constants doubled up to
+    60 KB, eight distinct ones, which each of 160 small classes carries in its own constant pool (every
+    file is about 480 KB, far under the 16 MB per-file limit, so only a cap on the whole job directory
+    (24 MB in these tests, 64 MB by default) stops it; javac keeps each string once, so its heap is not
     what stops it)."""
     lines = ["public class Main {", ' static final String S0 = "0123456789abcdef";']
     for i in range(1, 12):  # S11: 16 * 2**11 = 32 KB
         lines.append(f" static final String S{i} = S{i - 1} + S{i - 1};")
     lines.append(" static final String T = S11 + S10 + S9 + S8;")  # 60 KB
-    lines += [f"static class C{c}{{static final String a=T;}}" for c in range(1300)]
+    fields = ",".join(f'{name}=T+"{name}"' for name in "abcdefgh")
+    lines += [f"static class C{c}{{static final String {fields};}}" for c in range(160)]
     lines.append(' public static void main(String[] a) { System.out.println("built"); }')
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -241,19 +241,26 @@ def server() -> Iterator[str]:
 
 
 def test_a_busy_runner_is_retried_while_the_run_waits(server: str) -> None:
-    Scripted.answers = [(503, {"error": "busy"}), (503, {"error": "busy"}),
+    Scripted.answers = [(503, {"error": "busy", "position": 3, "waitS": 12}), (503, {"error": "busy"}),
                         (200, {"verdict": "accepted", "stdout": "ok\n", "stderr": "", "exitCode": 0})]
     events: list[str] = []
+    infos: list[dict[str, int] | None] = []
+
+    def on_busy(info: dict[str, int] | None) -> None:
+        events.append("queued")
+        infos.append(info)
+
     out = ex.call_runner(server, "s" * 20, {"language": "python", "source": "print('ok')"}, "run",
-                         on_attempt=lambda: events.append("running"), on_busy=lambda: events.append("queued"),
+                         on_attempt=lambda: events.append("running"), on_busy=on_busy,
                          deadline=time.monotonic() + 60, sleep=lambda _s: None)
     assert out.status == "done" and out.result and out.result["stdout"] == "ok\n"
     assert events == ["running", "queued", "running", "queued", "running"]
+    assert infos == [{"position": 3, "waitS": 12}, None]  # the runner's place in line is passed on
     assert [s["path"] for s in Scripted.seen] == ["/run"] * 3 and Scripted.seen[0]["secret"] == "s" * 20
 
 
 def test_a_runner_busy_for_too_long_is_a_plain_error(server: str) -> None:
-    Scripted.answers = [(503, {"error": "busy"})] * 100
+    Scripted.answers = [(503, {"error": "busy", "position": 2, "waitS": 40})] * 100
     clock = [0.0]
 
     def sleep(s: float) -> None:
@@ -261,8 +268,20 @@ def test_a_runner_busy_for_too_long_is_a_plain_error(server: str) -> None:
         time.sleep(0.001)
 
     out = ex.call_runner(server, "s" * 20, {"language": "python", "source": "x"}, "run", on_attempt=lambda: None,
-                         on_busy=lambda: None, deadline=time.monotonic() + 2, sleep=sleep)
-    assert out.status == "error" and out.error == ex.BUSY
+                         on_busy=lambda _info: None, deadline=time.monotonic() + 2, sleep=sleep)
+    assert out.status == "error" and out.error == ex.BUSY == "The runner is busy, try again in a moment."
+    assert out.busy == {"position": 2, "waitS": 40}
+
+
+@pytest.mark.parametrize(
+    ("payload", "info"),
+    [({"position": 4, "waitS": 30}, {"position": 4, "waitS": 30}),
+     ({"position": 0, "waitS": 30}, None), ({"position": "4", "waitS": 30}, None),
+     ({"position": True, "waitS": 1}, None),
+     ({"position": 4}, None), ({}, None), ({"position": 10**9, "waitS": 10**9}, {"position": 10_000, "waitS": 3600})],
+)
+def test_busy_info_is_checked_and_bounded(payload: dict[str, object], info: dict[str, int] | None) -> None:
+    assert ex.busy_info(payload) == info
 
 
 def test_nothing_listening_is_runner_unreachable() -> None:
@@ -270,7 +289,7 @@ def test_nothing_listening_is_runner_unreachable() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = ex.call_runner(f"http://127.0.0.1:{port}", "s" * 20, {}, "run", on_attempt=lambda: None,
-                         on_busy=lambda: None, deadline=time.monotonic() + 10)
+                         on_busy=lambda _info: None, deadline=time.monotonic() + 10)
     assert out.status == "error" and out.error == ex.UNREACHABLE
 
 

@@ -839,6 +839,8 @@ export interface CodeRun {
   finishedAt: Timestamp | null;
   result: RunResult | null;
   error: string | null;
+  /** The runner's queue position and likely wait (seconds) while or because it was busy. */
+  busy?: { position: number; waitS: number } | null;
 }
 
 export interface RunCodeRequest {

@@ -21,6 +21,12 @@ const runCode = httpsCallable<RunCodeRequest, RunCodeResponse>(functions, 'runCo
 
 const MODE_LABELS: Record<RunMode, string> = { run: 'Run', tests: 'Tests', hidden: 'Hidden tests' };
 
+/** Where a run stood in a busy runner's queue, and how long the runner expected the wait to be. */
+function busyText(busy: { position: number; waitS: number }): string {
+  const place = busy.position === 1 ? 'next in line' : `number ${busy.position} in line`;
+  return `This run was ${place}, about ${busy.waitS} s from a free runner.`;
+}
+
 function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -185,6 +191,12 @@ function RunItem({ run, who, now }: { run: CodeRun; who: string; now: number }) 
         )}
       </div>
       {run.error && <p className="small">{run.error}</p>}
+      {run.busy && (pending || run.status === 'error') && (
+        <p className="small muted" data-testid="run-busy" aria-live="polite">
+          {pending ? 'The runner is busy; still trying. ' : ''}
+          {busyText(run.busy)}
+        </p>
+      )}
       {res && (
         <div className="run-body">
           {res.message && <pre className="run-out run-message">{res.message}</pre>}

@@ -298,3 +298,36 @@ def test_run_tests_shows_the_same_verdicts_on_both_screens(browser: Browser, ban
         expect(pb.get_by_test_id("run-hidden")).to_have_count(0)
     finally:
         pair.close()
+
+
+def test_a_person_held_by_a_write_budget_is_told_and_writes_again_when_it_ends(browser: Browser) -> None:
+    """What someone sees when the server froze their writes (functions/salamin/budgets.py): a plain
+    sentence in the editor and the room, a read-only editor; the partner is unaffected."""
+    import datetime as dt
+
+    pair, pa, pb = open_pair(browser, "?autojoin=1&codelink=off")
+    try:
+        for p in (pa, pb):
+            editor_ready(p, transport="firestore")
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)
+        FirestoreClient.admin().update(f"peerSessions/{pair.sid}", {
+            "budgetHolds": {pair.a.uid: {"budget": "codeUpdates", "at": dt.datetime.now(dt.UTC), "until": until}}})
+        notice = pa.get_by_test_id("code-budget")
+        expect(notice).to_be_visible(timeout=LIVE_MS)
+        expect(notice).to_contain_text("more code changes than a session allows (900 a minute)")
+        expect(pa.get_by_test_id("budget-hold")).to_contain_text("paused until")
+        expect(pa.locator("[data-testid=code-editor] .cm-content")).to_have_attribute("contenteditable", "false")
+        # The partner is not held: types on, and Ada still sees it.
+        expect(pb.get_by_test_id("code-budget")).to_have_count(0)
+        pb.locator("[data-testid=code-editor] .cm-content").click()
+        pb.keyboard.type("# from grace")
+        wait_rendered(pa, "text.includes('# from grace')")
+        # The hold ends on its own: Ada edits again and Grace sees it.
+        expect(notice).to_have_count(0, timeout=LIVE_MS)
+        pa.locator("[data-testid=code-editor] .cm-content").click()
+        pa.keyboard.press("Control+End")
+        pa.keyboard.type("\n# from ada")
+        wait_rendered(pb, "text.includes('# from ada')")
+        expect(pa.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=LIVE_MS)
+    finally:
+        pair.close()

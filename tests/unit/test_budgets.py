@@ -65,3 +65,16 @@ def test_an_older_or_foreign_presence_changes_nothing() -> None:
     assert sessions.mirrored(out, "a", {"state": "left", "updatedAt": t - dt.timedelta(seconds=1)}, now) is None
     assert sessions.mirrored(out, "a", {"state": "left", "updatedAt": t}, now) is None  # a repeat delivery
     assert sessions.mirrored(out, "stranger", {"state": "left", "updatedAt": t}, now) is None
+
+
+def test_the_web_app_quotes_the_servers_numbers() -> None:
+    """The sentence a held person reads names the budget's number: web/src/types/models.ts WRITE_BUDGETS
+    must say what budgets.BUDGETS enforces."""
+    import re
+    from pathlib import Path
+
+    models = (Path(__file__).resolve().parents[2] / "web/src/types/models.ts").read_text()
+    block = models[models.index("export const WRITE_BUDGETS"):]
+    block = block[:block.index("};")]
+    quoted = {name: int(n.replace("_", "")) for name, n in re.findall(r"(\w+): \{ limit: ([\d_]+)", block)}
+    assert quoted == budgets.BUDGETS

@@ -11,9 +11,12 @@ Starts the runner service by itself (a free port, a random secret, its own slot 
 
 Bare and sandboxed requests alternate, so both see the same load on a shared machine.
 
-Then throughput: concurrent requests of a trivial Python program for ~10 s with every core busy.
+Then throughput: concurrent requests of a trivial Python program for ~10 s with every core busy, and what
+creating and removing one run's cgroup costs (the layout the service uses: v2, or v1 memory+pids+cpuacct),
+with its limits written, as the service does for every compile step and run.
 It stops the service and ends with one line of JSON: per language the request figures
-{"bare_p50_ms", "sandbox_p50_ms"}, and "runs_per_s".
+{"bare_p50_ms", "sandbox_p50_ms", "overhead_p50_ms"}, "runs_per_s", "cgroups" (the layout) and
+"cgroup_create_remove_p50_ms".
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runner.config import Toolchains, find_toolchains
+from runner.cgroups import Cgroups
+from runner.config import Limits, Toolchains, find_toolchains
 from runner.languages import LANGUAGES, program_files
 
 UID_BASE = 24000
@@ -200,6 +204,24 @@ def throughput(service: Service, seconds: float, workers: int) -> float:
     return sum(counts) / (time.monotonic() - start)
 
 
+def cgroup_cost(runs: int) -> tuple[str, float | None]:
+    """p50 ms of creating one run's cgroup (limits written), reading its counters and removing it."""
+    groups = Cgroups.detect("bench", allow_none=True)
+    if groups.mode == "none":
+        return "none", None
+    lim = Limits()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        group = groups.create("bench", lim.memory_bytes, lim.tcp_bytes, lim.processes)
+        group.usage()
+        group.remove()
+        times.append((time.perf_counter() - start) * 1000)
+    for parent in groups.parents.values():
+        os.rmdir(parent)
+    return groups.mode, round(statistics.median(times), 2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=30)
@@ -219,27 +241,34 @@ def main() -> int:
                 t = measure(bare, service, {"language": language, "source": TRIVIAL[language]}, args.runs)
             finally:
                 bare.close()
-            summary[language] = {"bare_p50_ms": p50(t["bare_req"]), "sandbox_p50_ms": p50(t["sandbox_req"])}
-            rows.append((language, p50(t["bare_req"]), p50(t["sandbox_req"]), p50(t["bare_run"]),
+            overhead = p50([s - b for s, b in zip(t["sandbox_req"], t["bare_req"], strict=True)])
+            summary[language] = {"bare_p50_ms": p50(t["bare_req"]), "sandbox_p50_ms": p50(t["sandbox_req"]),
+                                 "overhead_p50_ms": overhead}
+            rows.append((language, p50(t["bare_req"]), p50(t["sandbox_req"]), overhead, p50(t["bare_run"]),
                          p50(t["sandbox_run"])))
             print(f"  measured {language}", file=sys.stderr, flush=True)
         workers = 2 * (os.cpu_count() or 1)
         runs_per_s = throughput(service, args.seconds, workers)
     finally:
         service.stop()
+    cgroup_mode, cgroup_ms = cgroup_cost(max(args.runs, 50))
 
     print(f"\nrunner overhead, p50 of {args.runs} runs after warm-up ({os.cpu_count()} cores, "
           f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after)")
-    print("request = compile (if any) + run, as a caller sees it; run = one execution of the compiled program\n")
+    print("request = compile (if any) + run, as a caller sees it; run = one execution of the compiled program;")
+    print("request overhead = p50 of (sandboxed - bare) over interleaved pairs\n")
     header = f"{'language':<11} {'request bare':>13} {'sandboxed':>10} {'overhead':>9}   {'run bare':>9} " \
              f"{'sandboxed':>10} {'overhead':>9}"
     print(header)
     print("-" * len(header))
-    for language, b_req, s_req, b_run, s_run in rows:
-        print(f"{language:<11} {b_req:>10.1f} ms {s_req:>7.1f} ms {s_req - b_req:>+6.1f} ms   "
+    for language, b_req, s_req, over, b_run, s_run in rows:
+        print(f"{language:<11} {b_req:>10.1f} ms {s_req:>7.1f} ms {over:>+6.1f} ms   "
               f"{b_run:>6.1f} ms {s_run:>7.1f} ms {s_run - b_run:>+6.1f} ms")
     print(f"\nthroughput: {runs_per_s:.1f} trivial Python runs per second ({workers} concurrent clients)")
+    print(f"cgroup per run ({cgroup_mode}): create with limits + read counters + remove, p50 {cgroup_ms} ms")
     summary["runs_per_s"] = round(runs_per_s, 1)
+    summary["cgroups"] = cgroup_mode
+    summary["cgroup_create_remove_p50_ms"] = cgroup_ms
     print(json.dumps(summary))
     return 0
 

@@ -17,7 +17,14 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 from runner.cgroups import Cgroups
-from runner.config import ConfigError, Settings, blocking_folder, find_toolchains, stage_tools
+from runner.config import (
+    ConfigError,
+    Settings,
+    blocking_folder,
+    find_toolchains,
+    reachable_copy,
+    stage_tools,
+)
 from runner.judge import INTERNAL_ERROR, OURS, InternalError, Judge, RunRequest, TestCase
 from runner.languages import LANGUAGES
 from runner.pool import BusyError, SlotPool
@@ -80,7 +87,8 @@ class Runtime:
                 raise ConfigError(f"the sandbox's uids cannot reach the job directories under {work_dir}: "
                                   f"{blocked} is closed to other users; set RUNNER_WORK_ROOT to an open folder")
             tools = stage_tools(tools, os.path.join(work_dir, "tools"))
-            sandbox = Sandbox(settings, tools, cgroups)
+            stage = reachable_copy(settings.stage, os.path.join(work_dir, "tools"))
+            sandbox = Sandbox(settings, tools, cgroups, stage)
             slot_roots = []
             for slot in range(settings.slots):
                 kill_uid(settings.launcher, sandbox.uid(slot))  # leftovers of a previous service that died

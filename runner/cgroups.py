@@ -111,6 +111,13 @@ class Group:
             return _number(_read(self._file("cpu", "cpu.stat")), "usage_usec") / 1e6
         return int(_read(self._file("cpuacct", "cpuacct.usage"))) / 1e9
 
+    def reset_peak(self) -> None:
+        """Start the peak-memory figure afresh (a run after its compile step in the same group)."""
+        name = "memory.peak" if self.mode == "v2" else "memory.max_usage_in_bytes"
+        path = self._file("memory", name)
+        with contextlib.suppress(OSError):  # v2 before Linux 6.12 cannot reset memory.peak: it stays the max
+            _write(path, "0")
+
     def usage_oom_kills(self) -> int:
         if self.mode == "v2":
             return _number(_read(self._file("memory", "memory.events")), "oom_kill")

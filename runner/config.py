@@ -184,6 +184,7 @@ class Settings:
     work_root: str = field(default_factory=_default_work_dir)
     seccomp_bpf: str = str(RUNNER_DIR / ".build" / "seccomp.bpf")
     launcher: str = str(RUNNER_DIR / ".build" / "runner-launch")
+    stage: str = str(RUNNER_DIR / ".build" / "runner-stage")
     limits: Limits = field(default_factory=Limits)
 
     @staticmethod
@@ -214,6 +215,7 @@ class Settings:
             work_root=os.environ.get("RUNNER_WORK_ROOT", "").strip() or _default_work_dir(),
             seccomp_bpf=str(build / "seccomp.bpf"),
             launcher=str(build / "runner-launch"),
+            stage=str(build / "runner-stage"),
             limits=limits,
         )
 
@@ -239,6 +241,17 @@ def blocking_folder(path: str) -> str | None:
     return None if st.st_mode & needed else real
 
 
+def reachable_copy(src: str, dest: str) -> str:
+    """`src` if the sandbox's uids can read it, else a copy in `dest` (root's, world-readable)."""
+    if blocking_folder(src) is None:
+        return src
+    os.makedirs(dest, mode=0o755, exist_ok=True)
+    copy = os.path.join(dest, os.path.basename(src))
+    shutil.copy2(src, copy)
+    os.chmod(copy, 0o755)
+    return copy
+
+
 def stage_tools(tools: Toolchains, dest: str) -> Toolchains:
     """Make every toolchain reachable by the sandbox's uids. A single-file tool (esbuild from the checkout's
     node_modules) behind a folder others cannot enter (a clone in root's home folder or any 0700 folder) is
@@ -254,11 +267,7 @@ def stage_tools(tools: Toolchains, dest: str) -> Toolchains:
             if blocked is None:
                 binds.append((src, dst))
             elif os.path.isfile(src):
-                os.makedirs(dest, mode=0o755, exist_ok=True)
-                copy = os.path.join(dest, os.path.basename(src))
-                shutil.copy2(src, copy)
-                os.chmod(copy, 0o755)
-                binds.append((copy, dst))
+                binds.append((reachable_copy(src, dest), dst))
             else:
                 raise ConfigError(
                     f"the sandbox's uids cannot reach {tool.name} at {src}: {blocked} is closed to other users; "

@@ -156,12 +156,21 @@ class Judge:
                     setups[f"setup-{i}.sql"] = case.setup or ""
                 self._write(job, uid, setups)
             compile_info: dict[str, Any] | None = None
+            if language.compile_argv is not None and req.tests is None and self.sandbox.can_stage:
+                # One sandbox for the compile step and the run (each with its own limits): half the cost.
+                ex = self._run(slot, job, language, req.stdin, None, staged=True)
+                assert ex.compile is not None
+                compile_info, failure = self._compile_info(language, ex.compile)
+                if failure is not None:
+                    return self._compile_failed(req, compile_info, failure)
+                return self._single_result(language, ex, compile_info)
             if language.compile_argv is not None:
                 compile_info, failure = self._compile(slot, language, job)
                 if failure is not None:
                     return self._compile_failed(req, compile_info, failure)
             if req.tests is None:
-                return self._single(slot, job, language, req, compile_info)
+                ex = self._run(slot, job, language, req.stdin, "setup.sql" if req.setup else None)
+                return self._single_result(language, ex, compile_info)
             return self._tests(slot, job, language, req, compile_info=compile_info, started=started)
         finally:
             # Every process of the slot is gone by now (Sandbox.run never returns before), so nothing can
@@ -186,6 +195,10 @@ class Judge:
         ex = self.sandbox.run(slot, spec)
         if ex.sandbox_error:
             raise InternalError(f"compile step: {ex.sandbox_error}")
+        return self._compile_info(language, ex)
+
+    def _compile_info(self, language: Language, ex: Execution) -> tuple[dict[str, Any], str | None]:
+        """The compile step's summary and, when it failed, the request's verdict."""
         output = (ex.stderr + (b"\n" + ex.stdout if ex.stdout.strip() else b"")).decode(errors="replace")
         output = output.replace(f"{BOX}/", "").strip()
         info: dict[str, Any] = {
@@ -224,26 +237,35 @@ class Judge:
         return result
 
     # ---- runs ------------------------------------------------------------------------------------------
-    def _run(self, slot: int, job: str, language: Language, stdin: str, setup_file: str | None) -> Execution:
+    def _run(self, slot: int, job: str, language: Language, stdin: str, setup_file: str | None, *,
+             staged: bool = False) -> Execution:
         setup = f"{PROG}/{setup_file}" if setup_file else None
         source_stdin = None
         if language.name == "sql":  # the query is the program's input
             with open(os.path.join(job, "main.sql"), "rb") as f:
                 source_stdin = f.read()
-        spec = Spec(
-            argv=language.run_argv(self.tools, PROG, setup),
-            stdin=source_stdin if source_stdin is not None else stdin.encode(),
-            program_dir=job, address_space_limit=language.run_address_space_limit,
-            limits=self.settings.limits,
-        )
+        if staged:  # compile into the job directory at /box, then run from there, in one sandbox
+            assert language.compile_argv is not None
+            spec = Spec(
+                argv=language.run_argv(self.tools, BOX, None), stdin=stdin.encode(), writable_dir=job,
+                compile_argv=language.compile_argv(self.tools, BOX),
+                address_space_limit=language.run_address_space_limit and language.compile_address_space_limit,
+                limits=self.settings.limits,
+            )
+        else:
+            spec = Spec(
+                argv=language.run_argv(self.tools, PROG, setup),
+                stdin=source_stdin if source_stdin is not None else stdin.encode(),
+                program_dir=job, address_space_limit=language.run_address_space_limit,
+                limits=self.settings.limits,
+            )
         ex = self.sandbox.run(slot, spec)
         if ex.sandbox_error:
             raise InternalError(ex.sandbox_error)
         return ex
 
-    def _single(self, slot: int, job: str, language: Language, req: RunRequest,
-                compile_info: dict[str, Any] | None) -> dict[str, Any]:
-        ex = self._run(slot, job, language, req.stdin, "setup.sql" if req.setup else None)
+    def _single_result(self, language: Language, ex: Execution, compile_info: dict[str, Any] | None,
+                       ) -> dict[str, Any]:
         verdict = classify(language, ex)
         result: dict[str, Any] = {
             "verdict": verdict,

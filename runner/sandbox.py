@@ -50,6 +50,8 @@ SANDBOX_PATH = "/usr/bin:/bin"
 # a fresh tmpfs during a run), /prog is the compiled program (read-only, during a run).
 BOX = "/box"
 PROG = "/prog"
+STAGE = "/opt/tools/runner-stage"
+COMPILE_OUTPUT_BYTES = 64 * 1024  # kept of a compile step's output (compilers can print megabytes of errors)
 
 
 class SandboxUnavailableError(Exception):
@@ -64,6 +66,9 @@ class Spec:
     program_dir: str | None = None  # host directory bound read-only at /prog (runs)
     address_space_limit: bool = True  # RLIMIT_AS, else RLIMIT_DATA
     limits: Limits = field(default_factory=Limits)
+    # Compile first in the same sandbox (runner-stage), with `writable_dir` at /box; `argv` runs only if the
+    # compile step exits with 0. Each step has its own wall-clock and CPU limits. Needs cgroups.
+    compile_argv: list[str] | None = None
 
 
 @dataclass
@@ -80,6 +85,8 @@ class Execution:
     cpu_ms: int = 0
     peak_memory_kb: int = 0
     sandbox_error: str | None = None  # the sandbox itself failed (never the program's fault)
+    compile: Execution | None = None  # the compile step of a Spec with compile_argv (its output in stderr)
+    ran: bool = True  # False when a compile step in the same sandbox failed or was stopped
 
 
 def _bind_root_entries() -> list[str]:
@@ -196,7 +203,8 @@ class SlotNotCleanError(Exception):
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, tools: Toolchains, cgroups: Cgroups) -> None:
+    def __init__(self, settings: Settings, tools: Toolchains, cgroups: Cgroups, stage_host: str | None = None,
+                 ) -> None:
         self.settings = settings
         self.tools = tools
         self.cgroups = cgroups
@@ -206,10 +214,17 @@ class Sandbox:
             raise SandboxUnavailableError("the runner must run as root: each slot's programs run as their own uid")
         if not self.bwrap:
             raise SandboxUnavailableError("bubblewrap is missing: run runner/setup.sh (apt-get install bubblewrap)")
-        for path, what in ((settings.seccomp_bpf, "the seccomp filter"), (settings.launcher, "the launcher")):
+        for path, what in ((settings.seccomp_bpf, "the seccomp filter"), (settings.launcher, "the launcher"),
+                           (settings.stage, "the stage helper")):
             if not os.path.isfile(path):
                 raise SandboxUnavailableError(f"{what} ({os.path.basename(path)}) is not built: run runner/setup.sh")
+        self.stage_host = stage_host or settings.stage
         self._static = self._static_args()
+
+    @property
+    def can_stage(self) -> bool:
+        """Whether a compile step and its run can share one sandbox (the group's counters split them)."""
+        return self.cgroups.mode != "none"
 
     # ---- bwrap command line ----------------------------------------------------------------------------
     def _static_args(self) -> list[str]:
@@ -229,6 +244,7 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for src, dst in self.tools.binds():
             args += ["--ro-bind", src, dst]
+        args += ["--ro-bind", self.stage_host, STAGE]
         if os.path.isdir("/usr/local"):
             args += ["--remount-ro", "/usr/local"]
         tmpfs = str(self.settings.limits.tmpfs_bytes)
@@ -262,7 +278,8 @@ class Sandbox:
         return [f"cpu={cpu}:{cpu + 1}", memory, f"nproc={lim.processes}", f"fsize={lim.file_bytes}",
                 f"nofile={lim.open_files}", f"stack={stack}", "core=0"]
 
-    def _argv(self, slot: int, spec: Spec, seccomp_fd: int, report_fd: int, group: Group | None) -> list[str]:
+    def _argv(self, slot: int, spec: Spec, seccomp_fd: int, report_fd: int, *, group: Group | None,
+              stage_fds: tuple[int, int] | None = None) -> list[str]:
         lim = spec.limits
         uid = str(self.uid(slot))
         argv = [self.launcher, "-u", uid, "-f", str(report_fd)]
@@ -277,7 +294,11 @@ class Sandbox:
             argv += ["--size", str(lim.tmpfs_bytes), "--tmpfs", BOX]
         if spec.program_dir:
             argv += ["--ro-bind", spec.program_dir, PROG]
-        argv += ["--chdir", BOX, "--remount-ro", "/", "--seccomp", str(seccomp_fd), "--", *spec.argv]
+        program = spec.argv
+        if spec.compile_argv is not None and stage_fds is not None:
+            program = [STAGE, str(stage_fds[0]), str(stage_fds[1]), str(len(spec.compile_argv)), *spec.compile_argv,
+                       *spec.argv]
+        argv += ["--chdir", BOX, "--remount-ro", "/", "--seccomp", str(seccomp_fd), "--", *program]
         return argv
 
     # ---- one run ---------------------------------------------------------------------------------------
@@ -329,25 +350,35 @@ class Sandbox:
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
         out_r, out_w = _output_pipe()
         err_r, err_w = _output_pipe()
+        staged = spec.compile_argv is not None
+        if staged and group is None:
+            raise RuntimeError("a compile step and its run share a sandbox only with cgroups")
+        cout_r, cout_w = _output_pipe() if staged else (-1, -1)
+        srep_r, srep_w = os.pipe2(os.O_CLOEXEC) if staged else (-1, -1)
+        stage_fds = (cout_w, srep_w) if staged else None
         try:
-            argv = self._argv(slot, spec, seccomp_fd, report_w, group)
+            argv = self._argv(slot, spec, seccomp_fd, report_w, group=group, stage_fds=stage_fds)
             start = time.monotonic()
             try:
                 proc = subprocess.Popen(
                     # No user=/group= here: the launcher drops to the slot's uid itself, which lets Python
                     # use vfork instead of copying the service's address space for every run.
                     argv, stdin=subprocess.PIPE, stdout=out_w, stderr=err_w, env={}, cwd="/",
-                    process_group=0, close_fds=True, pass_fds=(seccomp_fd, report_w),
+                    process_group=0, close_fds=True,
+                    pass_fds=(seccomp_fd, report_w, *((cout_w, srep_w) if staged else ())),
                 )
             except OSError as e:
-                for fd in (report_r, out_r, err_r):
-                    os.close(fd)
+                for fd in (report_r, out_r, err_r, cout_r, srep_r):
+                    if fd >= 0:
+                        os.close(fd)
                 return Execution(sandbox_error=f"could not start the sandbox: {e}")
         finally:
-            for fd in (seccomp_fd, report_w, out_w, err_w):
-                os.close(fd)
+            for fd in (seccomp_fd, report_w, out_w, err_w, cout_w, srep_w):
+                if fd >= 0:
+                    os.close(fd)
         try:
-            result = self._supervise(proc, uid, spec, start, fds=(out_r, err_r, report_r), group=group)
+            result = self._supervise(proc, uid, spec, start, fds=(out_r, err_r, report_r), group=group,
+                                     stage_fds=(cout_r, srep_r) if staged else None)
         except BaseException:
             # Fail closed: the watchdog itself failed, so nothing of this run may go on without it.
             self.kill_all(uid, group)
@@ -356,17 +387,27 @@ class Sandbox:
             proc.returncode = -9
             raise
         finally:
-            for fd in (report_r, out_r, err_r):
-                os.close(fd)
+            for fd in (report_r, out_r, err_r, cout_r, srep_r):
+                if fd >= 0:
+                    os.close(fd)
             if proc.stdin is not None:
                 with contextlib.suppress(OSError):
                     proc.stdin.close()
         return result
 
     def _supervise(self, proc: subprocess.Popen[bytes], uid: int, spec: Spec, start: float, *,
-                   fds: tuple[int, int, int], group: Group | None) -> Execution:
+                   fds: tuple[int, int, int], group: Group | None,
+                   stage_fds: tuple[int, int] | None = None) -> Execution:
         lim = spec.limits
         res = Execution()
+        # With a compile step in the same sandbox: its output, the stage's report line, and where the run's
+        # own limits start (wall clock, CPU and OOM counters of the group at the moment the compile ended).
+        compiling = stage_fds is not None
+        compile_out = bytearray()
+        stage_line = bytearray()
+        run_start = start
+        cpu_base = 0.0
+        oom_base = 0
         assert proc.stdin
         out_fd, err_fd, report_fd = fds
         in_fd = proc.stdin.fileno()
@@ -377,16 +418,19 @@ class Sandbox:
         err_total = 0
         stdin = memoryview(spec.stdin)
         try:
-            for fd in (out_fd, err_fd, in_fd):
+            for fd in (out_fd, err_fd, in_fd, *(stage_fds or ())):
                 os.set_blocking(fd, False)
             sel.register(out_fd, selectors.EVENT_READ)
             sel.register(err_fd, selectors.EVENT_READ)
             sel.register(pidfd, selectors.EVENT_READ)
+            for fd in stage_fds or ():
+                sel.register(fd, selectors.EVENT_READ)
             if stdin:
                 sel.register(in_fd, selectors.EVENT_WRITE)
             else:
                 proc.stdin.close()
-            open_pipes = {out_fd, err_fd}
+            open_pipes = {out_fd, err_fd, *(stage_fds or ())}
+            cout_fd, srep_fd = stage_fds or (-1, -1)
             exited = False
             deadline = start + lim.wall_s
             next_watch = start + WATCH_INTERVAL_S
@@ -404,6 +448,38 @@ class Sandbox:
                 if drain_until is None:
                     drain_until = time.monotonic() + 2.0
 
+            def end_compile(line: bytes) -> None:
+                # The compile step ended (the stage's line): record it, and start the run's own limits.
+                nonlocal compiling, run_start, cpu_base, oom_base, deadline, cpu_seen
+                assert group is not None
+                now = time.monotonic()
+                usage = group.usage()
+                ex = Execution(wall_ms=round((now - start) * 1000), peak_memory_kb=usage.peak_bytes // 1024)
+                try:
+                    status, utime, stime, _maxrss = (int(x) for x in line.split())
+                except ValueError:
+                    status, utime, stime = 0x7F00, 0, 0  # unreadable: treat as a failed compile (exit 127)
+                ex.cpu_ms = round(max((utime + stime) / 1000, usage.cpu_s * 1000))
+                if os.WIFSIGNALED(status):
+                    ex.signal = os.WTERMSIG(status)
+                else:
+                    ex.exit_code = os.WEXITSTATUS(status)
+                if ex.exit_code != 0 and usage.oom_kills > 0:
+                    ex.killed = "memory"
+                if ex.signal in (signal.SIGXCPU, signal.SIGKILL) and ex.cpu_ms >= lim.cpu_s * 1000 * 0.95:
+                    ex.cpu_limit_signal = True
+                res.compile = ex
+                compiling = False
+                if ex.exit_code == 0:
+                    run_start = now
+                    deadline = now + lim.wall_s
+                    cpu_base = usage.cpu_s
+                    oom_base = usage.oom_kills
+                    cpu_seen = 0.0
+                    group.reset_peak()
+                else:
+                    res.ran = False  # the stage exits without running anything
+
             while not exited or open_pipes:
                 now = time.monotonic()
                 if drain_until is not None and now > drain_until:
@@ -412,8 +488,8 @@ class Sandbox:
                     stop("time")
                 if not exited and res.killed is None and now >= next_watch:
                     if group is not None:
-                        cpu = group.cpu_s()
-                        if group.usage_oom_kills() > 0:
+                        cpu = group.cpu_s() - cpu_base
+                        if group.usage_oom_kills() > oom_base:
                             stop("memory")
                     else:
                         cpu, anon = _weak_usage(_tree(proc.pid))
@@ -453,7 +529,13 @@ class Sandbox:
                             sel.unregister(fd)
                             open_pipes.discard(fd)
                             continue
-                        if fd == out_fd:
+                        if fd == cout_fd:
+                            compile_out += chunk[: max(COMPILE_OUTPUT_BYTES - len(compile_out), 0)]
+                        elif fd == srep_fd:
+                            stage_line += chunk[:256]
+                            if compiling and b"\n" in stage_line and res.killed is None:
+                                end_compile(bytes(stage_line))
+                        elif fd == out_fd:
                             room = lim.stdout_bytes - len(out)
                             out += chunk[: max(room, 0)]
                             if len(chunk) > room:
@@ -472,7 +554,7 @@ class Sandbox:
                 self.kill_all(uid, group)
             _pid, launcher_status, _rusage = os.wait4(proc.pid, 0)
             proc.returncode = launcher_status  # reaped here; keep Popen from waiting again
-            res.wall_ms = round((time.monotonic() - start) * 1000)
+            res.wall_ms = round((time.monotonic() - run_start) * 1000)
         finally:
             sel.close()
             os.close(pidfd)
@@ -484,10 +566,24 @@ class Sandbox:
             # Anything the launcher left (it cannot, but fail closed) is killed before the group is read.
             self.ensure_clean(uid, group)
             usage = group.usage()
-            cpu_group_s = usage.cpu_s
+            cpu_group_s = usage.cpu_s - cpu_base
             res.peak_memory_kb = usage.peak_bytes // 1024
-            if usage.oom_kills > 0 and res.killed is None:
+            if usage.oom_kills > oom_base and res.killed is None:
                 res.killed = "memory"  # the kernel killed a process of the run for memory
+        if stage_fds is not None:
+            if res.compile is None:  # stopped (or the sandbox failed) while compiling: that is the compile's end
+                res.compile = Execution(killed=res.killed, sandbox_error=None, wall_ms=res.wall_ms,
+                                        cpu_ms=round(cpu_group_s * 1000), peak_memory_kb=res.peak_memory_kb,
+                                        signal=signal.SIGKILL if res.killed else None)
+                res.ran = False
+                if res.killed is None:
+                    res.sandbox_error = (res.stderr.decode(errors="replace").strip()
+                                         or "the sandbox ended before its compile step reported")
+                    return res
+            res.compile.stderr = bytes(compile_out)
+            if not res.ran:
+                return res
+            report = None if report is None else (report[0], 0, report[2])  # its CPU figure counts the compile
         if report is None:  # the launcher was killed: only the watchdog's figures are known
             res.cpu_ms = round(max(cpu_seen, cpu_group_s) * 1000)
             res.peak_memory_kb = max(res.peak_memory_kb, peak_anon // 1024)

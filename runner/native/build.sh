@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the runner's two native pieces into OUT_DIR (default runner/.build):
 #   seccomp.bpf     the sandbox's seccomp filter (raw BPF for bwrap --seccomp), made by seccomp-filter
-#   runner-launch   sets rlimits, starts bwrap, reports exit status, CPU time and peak memory
+#   runner-launch   joins the run's cgroup, sets rlimits, starts bwrap, reports exit status, CPU time and peak memory
+#   runner-stage    inside the sandbox: compile, report, then exec the run (one sandbox per request)
 # Needs a C compiler and libseccomp's headers (Debian: gcc, libseccomp-dev).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,3 +18,7 @@ mv "$OUT/seccomp.bpf.tmp" "$OUT/seccomp.bpf"
   || "$CC" -O2 -Wall -Wextra -o "$OUT/runner-launch.tmp" "$HERE/launch.c"
 chmod 0755 "$OUT/runner-launch.tmp"
 mv "$OUT/runner-launch.tmp" "$OUT/runner-launch"
+"$CC" -O2 -Wall -Wextra -static -o "$OUT/runner-stage.tmp" "$HERE/stage.c" 2>/dev/null \
+  || "$CC" -O2 -Wall -Wextra -o "$OUT/runner-stage.tmp" "$HERE/stage.c"
+chmod 0755 "$OUT/runner-stage.tmp"
+mv "$OUT/runner-stage.tmp" "$OUT/runner-stage"

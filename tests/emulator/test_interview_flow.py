@@ -419,3 +419,15 @@ def test_an_unreadable_or_foreign_feedback_document_is_skipped(pair: tuple[AuthU
     assert session(admin, sid)["feedbackSubmitted"] == sorted([a.uid, b.uid])  # the intruder is not counted
     assert stats_when(admin, a, lambda st: st["totalRatings"] == 1)["averageRating"] == 4.0
     assert stats_when(admin, b, lambda st: True)["totalRatings"] == 0  # the unreadable one is skipped
+
+
+def test_a_broken_bank_entry_is_skipped_and_the_interview_still_starts(pair: tuple[AuthUser, AuthUser, str],
+                                                                       admin: FirestoreClient) -> None:
+    a, b, sid = pair
+    admin.set("questionBank/broken", {"id": "broken", "title": 42})  # not a question the loader would write
+    meta = admin.get("config/questionBank")
+    admin.set("config/questionBank", {**meta, "version": f"{meta['version']}-{sid}"})  # no cached bank reused
+    call("joinSession", {"sessionId": sid}, user=a)
+    assert call("joinSession", {"sessionId": sid}, user=b)["status"] == "active"
+    first = session(admin, sid)["questionSet"]["1"]
+    assert first and first[0]["id"] != "broken"

@@ -285,3 +285,14 @@ def test_java_compile_error_keeps_the_candidates_line_numbers(runner: Runner) ->
     result = runner.run("java", source, driver=driver)
     assert result["verdict"] == "compile_error"
     assert "Main.java:5" in result["message"], result["message"]
+
+
+@pytest.mark.parametrize("language", ["cpp", "java", "typescript"])
+def test_a_compiled_single_run_has_its_own_figures(runner: Runner, language: str) -> None:
+    """Without test cases the compile step and the run share one sandbox; each still has its own limits and
+    figures: the run's CPU time is not the compiler's."""
+    result = runner.run(language, ADD[language], stdin="20 22\n")
+    assert result["verdict"] == "accepted" and result["stdout"] == "42\n", result
+    assert result["compile"]["ok"] is True
+    if language != "typescript":  # esbuild is quicker than node's start; javac and g++ are not
+        assert result["cpuMs"] < result["compile"]["cpuMs"], result

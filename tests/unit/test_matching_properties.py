@@ -72,3 +72,20 @@ def test_the_join_budget_reads_any_stored_value(joins: Any, at: int) -> None:
     decision = matching.admit_join(joins, at)
     assert len(decision.joins) <= matching.QUEUE_JOINS_PER_HOUR
     assert decision.allowed or decision.retry_at_ms is not None
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_the_strategies_draw_every_client_written_document(data: st.DataObject) -> None:
+    """The harness other readers reuse: a document of any client-written collection, each field within its spec."""
+    from salamin import vocabulary as vocab
+
+    path = data.draw(st.sampled_from(sorted(vocab.CLIENT_WRITTEN)))
+    specs = vocab.CLIENT_WRITTEN[path]
+    doc = data.draw(strategies.document(specs, "me"))
+    assert set(doc) == {name for name in specs if "." not in name}
+    for name, spec in specs.items():
+        if isinstance(spec, vocab.Str) and name in doc:
+            assert spec.min_len <= len(doc[name]) <= spec.max_len
+        if isinstance(spec, vocab.SizeOf):
+            assert doc[name] == len(doc[spec.field])

@@ -150,6 +150,9 @@ USER: dict[str, Spec] = {
     "blockedUserIds": StrList(BLOCKED_USER_IDS_MAX, 1, 128, UID_PATTERN),
 }
 
+# users/{uid}/notifications/{id}: the owner only marks one read (the rules allow `read == true` alone).
+NOTIFICATION: dict[str, Spec] = {"read": Bool()}
+
 # communityProfiles/{uid}: the owner's public face.
 COMMUNITY_PROFILE: dict[str, Spec] = {
     "displayName": Str(1, 60),
@@ -214,6 +217,7 @@ CODE_PRESENCE: dict[str, Spec] = {"uid": Own(), "state": Bytes(1, 8192), "update
 CLIENT_WRITTEN: dict[str, dict[str, Spec]] = {
     "/matchingQueue/{uid}": QUEUE_ENTRY,
     "/users/{uid}": USER,
+    "/notifications/{notificationId}": NOTIFICATION,
     "/communityProfiles/{uid}": COMMUNITY_PROFILE,
     "/feedback/{fromUid}": FEEDBACK,
     "/notes/{uid}": NOTES,

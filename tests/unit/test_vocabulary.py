@@ -108,6 +108,8 @@ def rules_specs(path: str) -> dict[str, Any]:
         put(name, vocab.SizeOf(of))
     for name in re.findall(rf"{FIELD} is bool", text):
         put(name, vocab.Bool())
+    for name in re.findall(rf"{FIELD} == true", text):
+        put(name, vocab.Bool())
     for name in re.findall(rf"{FIELD} is int\)", text):
         out.setdefault(name, vocab.AnyInt())
     for name in re.findall(rf"{FIELD} == request\.time", text):
@@ -139,6 +141,12 @@ def test_rules_check_each_field_as_the_vocabulary_says(path: str) -> None:
 @pytest.mark.parametrize("path", list(vocab.CLIENT_WRITTEN))
 def test_every_field_a_client_may_write_is_in_the_vocabulary(path: str) -> None:
     assert rules_writable_fields(path) == set(vocab.CLIENT_WRITTEN[path])
+
+
+def test_every_collection_a_client_may_write_is_in_the_vocabulary() -> None:
+    writable = {path for path in re.findall(r"match (/\w+/\{\w+\})\s*\{", RULES)
+                if re.search(r"allow [\w, ]*\b(create|update|write)\b", rules_block(path))}
+    assert writable == set(vocab.CLIENT_WRITTEN)
 
 
 def test_rules_enum_lists_equal_the_vocabulary() -> None:

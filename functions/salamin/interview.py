@@ -125,9 +125,7 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
             if index == lc.ROLE_SWITCH_INDEX:
                 _reveal_second_half(db, session_id, after)
         elif event == "completed":
-            deadline = after.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S
-            tasks.enqueue(FEEDBACK_DEADLINE_FN, {"sessionId": session_id}, max(0.0, deadline - time.time()),
-                          f"feedback-deadline-{session_id}")
+            _schedule_feedback_deadline(session_id, after.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S)
             for uid in after.participants:
                 stats.recompute(db, uid)
             # Every way a session completes (both agree at wrap-up, the wrap-up timer, the hard stop) comes
@@ -143,6 +141,12 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
                 "type": "partner_left", "title": "Your partner left",
                 "message": "Your partner ended the session early. You can still leave them feedback.",
                 "sessionId": session_id})
+
+
+def _schedule_feedback_deadline(session_id: str, deadline: float) -> None:
+    """The reveal at the deadline (a deterministic task id: scheduling it twice is a no-op)."""
+    tasks.enqueue(FEEDBACK_DEADLINE_FN, {"sessionId": session_id}, max(0.0, deadline - time.time()),
+                  f"feedback-deadline-{session_id}")
 
 
 def _schedule_phase(session_id: str, index: int) -> None:
@@ -304,6 +308,9 @@ def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
 
 def on_hard_stop(db: firestore.Client, payload: dict[str, Any]) -> str:
     doc = _session_doc(db, str(payload["sessionId"]))
+    if doc and doc.get("status") == "completed" and _secs(doc.get("feedbackDeadline")) is not None:
+        # The completing call may have died between its transaction and scheduling the reveal: make sure.
+        _schedule_feedback_deadline(str(payload["sessionId"]), _secs(doc.get("feedbackDeadline")) or 0.0)
     if not doc or doc.get("status") in ("completed", "cancelled"):
         return "already"
     tasks.check_due(payload)

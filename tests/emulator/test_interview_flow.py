@@ -431,3 +431,21 @@ def test_a_broken_bank_entry_is_skipped_and_the_interview_still_starts(pair: tup
     assert call("joinSession", {"sessionId": sid}, user=b)["status"] == "active"
     first = session(admin, sid)["questionSet"]["1"]
     assert first and first[0]["id"] != "broken"
+
+
+def test_the_hard_stop_schedules_a_reveal_the_completing_call_never_scheduled(admin: FirestoreClient,
+                                                                             bank: None) -> None:
+    """A session completed (deadline set in that transaction) by a call that died before scheduling the
+    reveal: the session's hard-stop timer, which comes anyway, schedules it."""
+    import datetime as dt
+
+    a, b = sign_up(), sign_up()
+    sid = make_session(admin, a, b, status="completed")
+    ended = dt.datetime.now(dt.UTC) - dt.timedelta(hours=49)
+    admin.update(f"peerSessions/{sid}", {"startedAt": ended - dt.timedelta(hours=1), "endedAt": ended,
+                                         "phaseIndex": 5, "joinedIds": [a.uid, b.uid],
+                                         "feedbackDeadline": ended + dt.timedelta(hours=48)})
+    admin.create(f"peerSessions/{sid}/feedback/{a.uid}", {**feedback(a, b, overall=2), "createdAt": ended})
+    _enqueue("sessionHardStop", {"sessionId": sid}, f"test-hardstop-late-{sid}")
+    wait_for(lambda: session(admin, sid).get("feedbackRevealed"))
+    assert stats_when(admin, b, lambda st: st["totalRatings"] == 1)["averageRating"] == 2.0

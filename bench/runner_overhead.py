@@ -15,8 +15,8 @@ Then throughput: concurrent requests of a trivial Python program for ~10 s with 
 creating and removing one run's cgroup costs (the layout the service uses: v2, or v1 memory+pids+cpuacct),
 with its limits written, as the service does for every compile step and run.
 It stops the service and ends with one line of JSON: per language the request figures
-{"bare_p50_ms", "sandbox_p50_ms", "overhead_p50_ms"}, "runs_per_s", "cgroups" (the layout) and
-"cgroup_create_remove_p50_ms".
+{"bare_p50_ms", "sandbox_p50_ms", "overhead_p50_ms"}, "runs_per_s", "cgroups" (the layout),
+"cgroup_create_remove_p50_ms" and "cgroup_join_p50_ms".
 """
 
 from __future__ import annotations
@@ -204,22 +204,39 @@ def throughput(service: Service, seconds: float, workers: int) -> float:
     return sum(counts) / (time.monotonic() - start)
 
 
-def cgroup_cost(runs: int) -> tuple[str, float | None]:
-    """p50 ms of creating one run's cgroup (limits written), reading its counters and removing it."""
+def cgroup_cost(runs: int) -> tuple[str, float | None, float | None]:
+    """p50 ms of (1) creating one run's cgroup with its limits written, reading its counters and removing it,
+    and (2) what joining it adds to starting a process: the launcher running /bin/true into a fresh group,
+    minus the same without a group (in v1 a move between groups waits for an RCU grace period)."""
     groups = Cgroups.detect("bench", allow_none=True)
     if groups.mode == "none":
-        return "none", None
+        return "none", None, None
     lim = Limits()
-    times = []
+    launcher = str(ROOT / "runner" / ".build" / "runner-launch")
+    create: list[float] = []
+    joined: list[float] = []
+    plain: list[float] = []
     for _ in range(runs):
         start = time.perf_counter()
         group = groups.create("bench", lim.memory_bytes, lim.tcp_bytes, lim.processes)
         group.usage()
         group.remove()
-        times.append((time.perf_counter() - start) * 1000)
+        create.append((time.perf_counter() - start) * 1000)
+        group = groups.create("bench", lim.memory_bytes, lim.tcp_bytes, lim.processes)
+        joins = [arg for path in group.procs_files() for arg in ("-c", path)]
+        start = time.perf_counter()
+        subprocess.run([launcher, "-u", str(UID_BASE + 99), "-f", "1", *joins, "--", "/bin/true"],
+                       stdout=subprocess.DEVNULL, check=True)
+        joined.append((time.perf_counter() - start) * 1000)
+        group.remove()
+        start = time.perf_counter()
+        subprocess.run([launcher, "-u", str(UID_BASE + 99), "-f", "1", "--", "/bin/true"],
+                       stdout=subprocess.DEVNULL, check=True)
+        plain.append((time.perf_counter() - start) * 1000)
     for parent in groups.parents.values():
         os.rmdir(parent)
-    return groups.mode, round(statistics.median(times), 2)
+    attach = statistics.median(joined) - statistics.median(plain)
+    return groups.mode, round(statistics.median(create), 2), round(attach, 2)
 
 
 def main() -> int:
@@ -251,7 +268,7 @@ def main() -> int:
         runs_per_s = throughput(service, args.seconds, workers)
     finally:
         service.stop()
-    cgroup_mode, cgroup_ms = cgroup_cost(max(args.runs, 50))
+    cgroup_mode, cgroup_ms, attach_ms = cgroup_cost(max(args.runs, 50))
 
     print(f"\nrunner overhead, p50 of {args.runs} runs after warm-up ({os.cpu_count()} cores, "
           f"load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after)")
@@ -265,10 +282,12 @@ def main() -> int:
         print(f"{language:<11} {b_req:>10.1f} ms {s_req:>7.1f} ms {over:>+6.1f} ms   "
               f"{b_run:>6.1f} ms {s_run:>7.1f} ms {s_run - b_run:>+6.1f} ms")
     print(f"\nthroughput: {runs_per_s:.1f} trivial Python runs per second ({workers} concurrent clients)")
-    print(f"cgroup per run ({cgroup_mode}): create with limits + read counters + remove, p50 {cgroup_ms} ms")
+    print(f"cgroup per run ({cgroup_mode}): create with limits + read counters + remove, p50 {cgroup_ms} ms; "
+          f"joining it adds {attach_ms} ms to a process start (p50)")
     summary["runs_per_s"] = round(runs_per_s, 1)
     summary["cgroups"] = cgroup_mode
     summary["cgroup_create_remove_p50_ms"] = cgroup_ms
+    summary["cgroup_join_p50_ms"] = attach_ms
     print(json.dumps(summary))
     return 0
 

@@ -350,7 +350,8 @@ def call_runner(url: str, secret: str, body: dict[str, Any], mode: str, *, on_at
         except requests.RequestException as err:
             log.warning("execution: runner unreachable at %s: %s", endpoint, err)
             return Outcome("error", None, UNREACHABLE)
-        if r.status_code == 503 and time.monotonic() + delay < min(busy_until, deadline):
+        # 503: the runner's own "busy"; 429: Cloud Run's, when every instance is taken
+        if r.status_code in (429, 503) and time.monotonic() + delay < min(busy_until, deadline):
             on_busy(busy_info(_json(r)))
             sleep(delay)
             delay = min(delay * 2, 4.0)
@@ -370,7 +371,7 @@ def outcome_from_response(status: int, payload: dict[str, Any], mode: str, body:
     """The run's end from the runner's HTTP status and JSON (pure)."""
     if status == 200 or (status == 500 and payload.get("verdict")):
         return Outcome("done", shape_result(mode, payload, body), None)
-    if status == 503:
+    if status in (429, 503):
         return Outcome("error", None, BUSY, busy_info(payload))
     if status in (401, 403):
         log.error("execution: the runner refused our secret (%s)", status)

@@ -291,3 +291,31 @@ def test_ten_runs_a_minute_per_session(live: tuple[AuthUser, AuthUser, str], run
     assert err.value.status == "RESOURCE_EXHAUSTED"
     assert err.value.message.startswith("This session has used its 10 runs for this minute; try again in ")
     assert len(FirestoreClient.as_user(a).query("runs", parent=f"peerSessions/{sid}")) == 10
+
+
+def test_a_busy_runner_is_said_with_the_place_in_line(live: tuple[AuthUser, AuthUser, str], runner: None) -> None:
+    """Every slot of the real runner is taken by slow requests (sent to it directly); a run through runCode
+    waits its bounded time in the runner's queue, hears 503 with its place in line, shows `queued` with that
+    `busy` information on the runs document, and is done once a slot frees."""
+    a, _, sid = live
+    secret = next(line.split("=", 1)[1].strip() for line in (ROOT / "functions" / ".secret.local").read_text()
+                  .splitlines() if line.startswith("RUNNER_SECRET="))
+    slots = requests.get(RUNNER_HEALTH, timeout=5).json()["slots"]
+    slow = {"language": "python", "source": "import time\ntime.sleep(7)\n",
+            "tests": [{"id": "1", "expected": ""}, {"id": "2", "expected": ""}]}  # ~14 s per request
+    run_url = RUNNER_HEALTH.replace("/healthz", "/run")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=slots + 1) as pool:
+        hogs = [pool.submit(requests.post, run_url, json=slow, headers={"X-Runner-Secret": secret}, timeout=120)
+                for _ in range(slots)]
+        wait_for(lambda: requests.get(RUNNER_HEALTH, timeout=5).json()["busy"] == slots, timeout=30, every=0.05)
+        out = pool.submit(call, "runCode", run_req(sid, source="print('after the wait')", stdin=""), a, 150)
+        reader = FirestoreClient.as_user(a)
+        queued = wait_for(lambda: next((d for d in reader.query("runs", parent=f"peerSessions/{sid}")
+                                        if d.get("busy")), None), timeout=40, every=0.2)
+        # queued between attempts, running while the next attempt waits in the runner's queue
+        assert queued["status"] in ("queued", "running")
+        assert queued["busy"]["position"] >= 1 and queued["busy"]["waitS"] >= 1
+        assert out.result()["verdict"] == "accepted"
+        assert all(h.result().status_code == 200 for h in hogs)
+    done = run_doc(a, sid, out.result()["runId"])
+    assert done["status"] == "done" and done["busy"] is None and done["result"]["stdout"] == "after the wait\n"

@@ -202,6 +202,7 @@ def test_runner_answers_become_outcomes() -> None:
     out = ex.outcome_from_response(500, internal, "run", {})
     assert out.status == "done" and out.result and out.result["message"].startswith("The code runner failed")
     assert ex.outcome_from_response(503, {}, "run", {}).status == "error"
+    assert ex.outcome_from_response(429, {}, "run", {}).error == ex.BUSY  # Cloud Run: every instance busy
     assert ex.outcome_from_response(403, {}, "run", {}).error == ex.REFUSED
     bad = ex.outcome_from_response(400, {"error": "source is larger than 64 KB"}, "run", {})
     assert bad.status == "error" and "source is larger than 64 KB" in (bad.error or "")

@@ -122,6 +122,7 @@ class Runtime:
         for path in self.mounts:
             subprocess.run(["umount", "-l", path], capture_output=True, check=False)
         shutil.rmtree(self.work_dir, ignore_errors=True)
+        self.cgroups.close()
         with contextlib.suppress(OSError):
             os.close(self.lock_fd)
 

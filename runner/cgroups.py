@@ -183,6 +183,13 @@ class Cgroups:
         self.parents = parents
         self._counter = 0
 
+    def close(self) -> None:
+        """Remove the runner's parent group(s) when the service stops (every run's group is gone by then)."""
+        for parent in self.parents.values():
+            _clean_parent(parent)
+            with contextlib.suppress(OSError):
+                os.rmdir(parent)
+
     def describe(self) -> str:
         return {"v2": "cgroup v2", "v1": "cgroup v1 (memory, pids, cpuacct)"}.get(self.mode, self.mode)
 

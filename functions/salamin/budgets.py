@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from google.api_core.exceptions import NotFound
+from google.api_core.exceptions import Aborted, NotFound
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
@@ -115,11 +115,23 @@ def freeze(db: firestore.Client, session_id: str, uid: str, budget: str, now_s: 
     now_s = time.time() if now_s is None else now_s
     log.warning("budgets: session %s: %s went over %s (%d a minute); frozen for %d s",
                 session_id, uid, budget, BUDGETS[budget], FREEZE_S)
-    try:
-        db.collection(SESSIONS).document(session_id).update(
-            {FieldPath("budgetHolds", uid).to_api_repr(): hold_for(budget, now_s)})
-    except NotFound:
-        log.info("budgets: session %s is gone; nothing to freeze", session_id)
+    update_session(db, session_id, {FieldPath("budgetHolds", uid).to_api_repr(): hold_for(budget, now_s)})
+
+
+def update_session(db: firestore.Client, session_id: str, fields: dict[str, Any]) -> None:
+    """One plain update of the session, retried while a transaction elsewhere holds it (ABORTED: the
+    emulator refuses at once where production waits); a session that is gone is left alone."""
+    for attempt in range(6):
+        try:
+            db.collection(SESSIONS).document(session_id).update(fields)
+            return
+        except NotFound:
+            log.info("budgets: session %s is gone; not updated", session_id)
+            return
+        except Aborted:
+            if attempt == 5:
+                raise
+            time.sleep(0.1 * 2 ** attempt)
 
 
 def count_and_check(db: firestore.Client, session_id: str, kind: str, uid: str, *, key: str,

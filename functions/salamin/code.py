@@ -219,7 +219,7 @@ def _nested(counts: dict[tuple[str, str, int], int]) -> dict[str, Any]:
 def mark_full(db: firestore.Client, session_id: str) -> None:
     """The snapshot cannot grow: the rules refuse further code updates in this session."""
     log.warning("code: session %s reached the snapshot size limit; code updates are now refused", session_id)
-    _session(db, session_id).update({"codeFull": True})
+    budgets.update_session(db, session_id, {"codeFull": True})
 
 
 def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> dict[str, Any]:

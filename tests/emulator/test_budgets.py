@@ -173,3 +173,30 @@ def test_the_session_is_never_locked_while_compaction_and_presence_mirroring_run
         parts = admin.get(f"peerSessions/{sid}")["participants"]
         return all(p["connectionStatus"] == "connected" and p["audioEnabled"] is True for p in parts)
     wait_for(mirrored, timeout=60)
+
+
+def test_compaction_never_grows_the_snapshot_past_its_limit(admin: FirestoreClient) -> None:
+    """Over a megabyte of code that is really there (no deleted text to drop): compaction writes nothing,
+    keeps every update, and the session takes no more code updates."""
+    from salamin import code, firebase
+
+    a, b = sign_up(), sign_up()
+    sid = make_session(admin, a, b, status="active")
+    written: list[bytes] = []
+    for user, cid in ((a, 31), (b, 32)):  # two authors, each within their bytes budget
+        doc = pycrdt.Doc(client_id=cid)
+        text = doc.get("code", type=pycrdt.Text)
+        blobs: list[bytes] = []
+        doc.observe(lambda e, blobs=blobs: blobs.append(e.update))
+        for i in range(5):
+            text.insert(len(text), f"{cid}-{i}" * 27_000)  # 108 KB each, 1.08 MB in all
+            FirestoreClient.as_user(user).add(f"peerSessions/{sid}/codeUpdates", update_of(user, blobs[-1]))
+        written += blobs
+    assert sum(map(len, written)) > code.SNAPSHOT_MAX_BYTES
+    result = code.compact(firebase.db(), sid)
+    assert result["full"] and result["folded"] == 0
+    assert admin.get(f"peerSessions/{sid}")["codeFull"] is True
+    assert admin.get(f"peerSessions/{sid}/code/snapshot") is None
+    assert len(admin.query("codeUpdates", parent=f"peerSessions/{sid}")) == len(written)  # nothing lost
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).add(f"peerSessions/{sid}/codeUpdates", update_of(a, written[0]))

@@ -275,8 +275,15 @@ class FirestoreClient:
         return r.json()
 
     def _commit(self, write: dict[str, Any]) -> None:
-        r = requests.post(f"http://{firestore_host()}/v1/projects/{PROJECT}/databases/(default)/documents:commit",
-                          json={"writes": [write]}, headers=self._headers(), timeout=30)
+        # The Firestore emulator answers a write to a document that a transaction holds with 409 ABORTED
+        # ("Transaction lock timeout") at once, where production waits for the lock; the SDKs retry
+        # ABORTED, so this client does too (a function's short transaction may hold a session briefly).
+        for attempt in range(6):
+            r = requests.post(f"http://{firestore_host()}/v1/projects/{PROJECT}/databases/(default)/documents:commit",
+                              json={"writes": [write]}, headers=self._headers(), timeout=30)
+            if r.status_code != 409 or "ABORTED" not in r.text[:500] or attempt == 5:
+                break
+            time.sleep(0.1 * 2 ** attempt)
         self._check(r)
 
     def _write(self, path: str, data: dict[str, Any], *, mask: list[str] | None,

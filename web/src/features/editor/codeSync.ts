@@ -12,6 +12,9 @@
  *   updates (a compaction in flight) never double anything.
  * - Cursors: Yjs awareness over the channel; without it each participant writes only their own
  *   codePresence/{uid} document (never one shared array).
+ * - Budgets: each update states its size (`bytes`) so the server can sum a minute's volume; while the
+ *   server holds this person for going over a budget (or the code is full), nothing is written and the
+ *   edits wait (setHold).
  */
 import {
   Bytes,

@@ -113,8 +113,9 @@ def _candidate(uid: str, entry: dict[str, Any], ctx: _Context) -> matching.Candi
 
 
 def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | None = None) -> str | None:
-    """A person joined the queue: count the join, start their timeout, try to match now, re-try later if
-    nobody fits. `created` is the entry as the trigger's event carries it (counted even if already gone)."""
+    """A person joined the queue: count the join (and remember the preferences), try to match now, and
+    if nobody fits start the timeout and re-try later. `created` is the entry as the trigger's event
+    carries it (counted even if already gone). Nothing that fails after the attempt stops the timers."""
     ref = db.collection(QUEUE).document(uid)
     if created is not None and created.get("status") == "waiting" and not _admit(db, uid, created):
         return None
@@ -131,10 +132,6 @@ def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | N
         # the timeout takes the entry out of the queue at the latest after its max wait.
         log.exception("matching: attempt for %s failed", uid)
         session = None
-    prefs = {k: entry[k] for k in matching.PREFERENCE_FIELDS if k in entry}
-    if not matching.validate_preferences(prefs):
-        # Only readable preferences are remembered: they become the form's defaults and a re-queue.
-        db.collection("users").document(uid).set({"lastPreferences": prefs}, merge=True)
     if session:
         return session
     # Timers only for those still waiting: most people are matched on arrival, and each timer costs a
@@ -143,11 +140,14 @@ def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | N
     tasks.enqueue(TIMEOUT_FN, {"uid": uid, "joinedMs": jm}, max_wait, f"timeout-{uid}-{jm}")
     tasks.enqueue(RETRY_FN, {"uid": uid, "joinedMs": jm, "attempt": 1},
                   matching.retry_delay_s(0), f"retry-{uid}-{jm}-1")
-    user = db.collection("users").document(uid).get().to_dict() or {}
     # Server-derived, for the record: whom this person must not meet again right away. NotFound means
-    # cancelled meanwhile; the timers will then find nothing to do.
-    with contextlib.suppress(NotFound):
-        ref.update({"lastMatchedWith": _ordered_uids(user.get("recentPartners"))[:RECENT_PARTNERS_KEPT]})
+    # cancelled meanwhile; the timers will then find nothing to do. Only a record: a failure is logged.
+    try:
+        user = db.collection("users").document(uid).get().to_dict() or {}
+        with contextlib.suppress(NotFound):
+            ref.update({"lastMatchedWith": _ordered_uids(user.get("recentPartners"))[:RECENT_PARTNERS_KEPT]})
+    except Exception:
+        log.exception("matching: could not record lastMatchedWith for %s", uid)
     return None
 
 
@@ -155,10 +155,15 @@ def _admit(db: firestore.Client, uid: str, created: dict[str, Any]) -> bool:
     """The hourly join budget (rules cannot count). Every created entry counts, even one deleted at once,
     so creating and deleting in a loop is stopped too. Over the budget, the entry (if still waiting) is
     marked refused with the moment another join fits. A server re-queue after a partner's no-show is not
-    the person's join. False means: do nothing more for this entry."""
+    the person's join. False means: do nothing more for this entry. An admitted join's preferences, when
+    readable, are stored as `lastPreferences` in the same write (one write to users/{uid}, inside the
+    transaction, so it never waits behind another transaction's lock as a plain write would)."""
     if created.get("requeuedFrom"):
         return True
     jm = joined_ms(created)
+    prefs = {k: created[k] for k in matching.PREFERENCE_FIELDS if k in created}
+    # Only readable preferences are remembered: they become the form's defaults and a re-queue.
+    remembered = {"lastPreferences": prefs} if not matching.validate_preferences(prefs) else {}
     entry_ref, user_ref = db.collection(QUEUE).document(uid), db.collection("users").document(uid)
 
     @firestore.transactional
@@ -167,8 +172,7 @@ def _admit(db: firestore.Client, uid: str, created: dict[str, Any]) -> bool:
         joins = (user_snap.to_dict() or {}).get("queueJoins") if user_snap.exists else None
         decision = matching.admit_join(joins, jm)
         if decision.allowed:
-            if list(decision.joins) != joins:
-                tx.set(user_ref, {"queueJoins": list(decision.joins)}, merge=True)
+            tx.set(user_ref, {"queueJoins": list(decision.joins), **remembered}, merge=True)
             return True
         current = entry_ref.get(transaction=tx)
         data = current.to_dict() if current.exists else None

@@ -116,7 +116,7 @@ def test_bad_entries_at_the_head_of_the_queue_do_not_stop_two_good_people(admin:
 def test_every_entry_and_block_list_the_rules_accept_is_read_without_raising(data: strategies.st.DataObject,
                                                                                admin: FirestoreClient) -> None:
     """Generated from salamin.vocabulary, written as a real member through the rules (which must accept
-    them), then read by the matcher, the retry and the status callable's code: nothing raises."""
+    them), then read by the matcher, the trigger, the re-try and the status callable's code: nothing raises."""
     member = with_user_doc(admin, sign_up())
     me = FirestoreClient.as_user(member)
     entry = data.draw(strategies.queue_entry(member.uid), label="entry")
@@ -136,6 +136,10 @@ def test_every_entry_and_block_list_the_rules_accept_is_read_without_raising(dat
     assert matchmaking._candidate(member.uid, snap.to_dict() or {}, ctx[member.uid]) is not None
     matchmaking.attempt_match(db, member.uid)
     matchmaking.status(db, member.uid)
+    # The trigger's and the re-try task's handlers themselves (a repeated delivery, as far as they know).
+    matchmaking.on_entry_created(db, member.uid, stored)
+    jm = matchmaking.joined_ms(stored)
+    matchmaking.handle_retry(db, {"uid": member.uid, "joinedMs": jm, "attempt": 1, "dueAtMs": 0})
 
 
 def test_a_flood_of_joins_is_stopped_at_the_hourly_budget(admin: FirestoreClient) -> None:

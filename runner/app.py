@@ -65,7 +65,8 @@ class Runtime:
     @staticmethod
     def start(settings: Settings) -> Runtime:
         tools = find_toolchains()
-        cgroups = Cgroups.detect(str(settings.uid_base), allow_none=settings.cgroups == "none")
+        cgroups = (Cgroups("none", {}) if settings.cgroups == "none"
+                   else Cgroups.detect(str(settings.uid_base), allow_none=False))
         if cgroups.mode == "none":
             log.warning("runner: RUNNER_CGROUPS=none: runs are limited by rlimits and a watchdog only; kernel "
                         "memory, socket buffers and tmpfs are not counted")

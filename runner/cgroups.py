@@ -13,8 +13,8 @@ Two layouts are supported and detected at start:
   development machines). Kernel memory is part of ``memory.usage_in_bytes`` on current kernels; TCP
   buffers are charged only once ``memory.kmem.tcp.limit_in_bytes`` is set, so every group sets it.
 
-Where neither is usable the runner refuses to start unless ``RUNNER_CGROUPS=none`` accepts the weaker
-mode (rlimits and a watchdog only), which `/healthz` then reports.
+Where neither is usable the runner refuses to start; ``RUNNER_CGROUPS=none`` runs without cgroups on
+purpose, the weaker mode (rlimits and a watchdog only), which `/healthz` then reports.
 """
 
 from __future__ import annotations

@@ -105,3 +105,36 @@ def test_internal_error_says_the_problem_is_ours(runner_without_sqlite: Runner) 
     assert "on our side" in body["message"] and "not a problem with the submitted code" in body["message"]
     ok = runner_without_sqlite.post({"language": "python", "source": "print('still fine')"})
     assert ok.status_code == 200 and ok.json()["stdout"] == "still fine\n"
+
+
+def test_healthz_says_which_cgroup_layout_counts_the_runs(runner: Runner) -> None:
+    body = requests.get(f"{runner.url}/healthz", timeout=5).json()
+    assert body["cgroups"] in ("v1", "v2")  # this machine has cgroups: the runner must use them
+    assert body["busy"] == 0 and body["queued"] == 0 and body["outOfService"] == 0
+
+
+def test_an_unknown_cgroup_setting_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(pytest.fail.Exception, match="RUNNER_CGROUPS must be auto or none"):
+        start_runner(tmp_path, 23550, 1, {"RUNNER_CGROUPS": "maybe"})
+
+
+@pytest.fixture(scope="module")
+def weak_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    """A second real service that was told to accept the weaker mode (no cgroups)."""
+    service = start_runner(tmp_path_factory.mktemp("runner-weak"), 23560, 1, {"RUNNER_CGROUPS": "none"})
+    yield service
+    stop_runner(service)
+
+
+def test_the_weaker_mode_is_said_and_still_fails_closed(weak_runner: Runner) -> None:
+    assert requests.get(f"{weak_runner.url}/healthz", timeout=5).json()["cgroups"] == "none"
+    assert "RUNNER_CGROUPS=none" in weak_runner.log()
+    # A child named like a status field neither breaks the watchdog nor outlives the run.
+    source = ("import ctypes, os, time\nlibc = ctypes.CDLL(None)\n"
+              "if os.fork() == 0:\n    libc.prctl(15, b'RssAnon:', 0, 0, 0)\n    os.setsid()\n"
+              "    time.sleep(60)\n    os._exit(0)\n"
+              "libc.prctl(15, b'RssAnon:0 kB', 0, 0, 0)\nb = bytearray(300 << 20)\n"
+              "for i in range(0, len(b), 4096):\n    b[i] = 1\ntime.sleep(0.5)\nprint('ok')\n")
+    result = weak_runner.run("python", source)
+    assert result["verdict"] == "accepted" and result["stdout"] == "ok\n", result
+    assert weak_runner.leftovers(wait_s=0) == []

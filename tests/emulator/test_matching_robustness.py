@@ -103,6 +103,14 @@ def test_bad_entries_at_the_head_of_the_queue_do_not_stop_two_good_people(admin:
     # the entries leave the queue once their 30 s are up.
     for uid in legacy_uids.values():
         wait_for(lambda u=uid: admin.get(f"matchingQueue/{u}") is None, timeout=120, every=1)
+    # The people with the old block lists were read too (their malformed items dropped, the rest honoured):
+    # the two odd interviewers are matched with them, one each.
+    def odd_matched() -> list[str] | None:
+        entries = [admin.get(f"matchingQueue/{u.uid}") for u in (odd_zone, full_list)]
+        return [e["matchedWith"] for e in entries if e and e.get("status") == "matched"] or None
+
+    partners = wait_for(lambda: (m := odd_matched()) and len(m) == 2 and m, timeout=90, every=1)
+    assert sorted(partners) == sorted([map_blocker, huge_blocker])
     # No unreadable entry was ever put in a session.
     seated = {uid for s in admin.query("peerSessions") for uid in s["participantIds"]}
     assert not seated & set(legacy_uids.values())

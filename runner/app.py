@@ -113,7 +113,7 @@ class Runtime:
         if missing:
             log.warning("runner: toolchains not found: %s (their languages answer internal_error)", ", ".join(missing))
         pool = SlotPool(settings.slots, settings.max_queue, settings.queue_wait_s)
-        log.info("runner: %s, %d slot(s)", cgroups.describe(), settings.slots)
+        log.info("runner: %s, %d slot(s), job directories under %s", cgroups.describe(), settings.slots, work_dir)
         return Runtime(settings, judge, pool, work_dir, lock_fd, cgroups, mounts)
 
     def stop(self) -> None:

@@ -104,7 +104,8 @@ int main(int argc, char **argv) {
                                        38 /* F_OFD_SETLKW */, 1024 /* F_SETLEASE */, 1025 /* F_GETLEASE */,
                                        1026 /* F_NOTIFY */};
     for (size_t i = 0; i < sizeof lock_cmds / sizeof lock_cmds[0]; i++) {
-        struct scmp_arg_cmp cmp = SCMP_A1(SCMP_CMP_EQ, lock_cmds[i]);
+        /* The kernel reads cmd as 32 bits: compare only those, or a set high bit would slip past. */
+        struct scmp_arg_cmp cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, lock_cmds[i]);
         rc |= add(ctx, SCMP_ACT_ERRNO(ENOLCK), "fcntl", 1, &cmp);
     }
     /* No faking keystrokes into a terminal. */

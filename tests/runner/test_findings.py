@@ -263,6 +263,18 @@ def test_6_two_runs_cannot_talk_through_locks_on_a_shared_file(healthy_after: Ru
     assert result_b["wallMs"] >= 1_500 and result_a["wallMs"] >= 4_000  # they did overlap
 
 
+def test_6_a_lock_command_with_high_bits_set_is_refused_too(healthy_after: Runner) -> None:
+    """fcntl's command is 32 bits to the kernel: a filter comparing all 64 would let (1 << 32) | F_SETLK by."""
+    source = ("#include <cerrno>\n#include <cstdio>\n#include <fcntl.h>\n#include <unistd.h>\n"
+              "#include <sys/syscall.h>\nint main() { int fd = open(\"/usr/bin/env\", O_RDONLY);\n"
+              "  struct flock fl = {}; fl.l_type = F_RDLCK; fl.l_whence = SEEK_SET; fl.l_len = 1;\n"
+              "  errno = 0; long r = syscall(SYS_fcntl, fd, (1L << 32) | F_SETLK, &fl);"
+              " printf(\"%ld %d\\n\", r, errno); }\n")
+    result = healthy_after.run("cpp", source)
+    assert result["verdict"] == "accepted", result
+    assert result["stdout"] == "-1 37\n", result["stdout"]  # ENOLCK
+
+
 def test_6_each_request_gets_a_fresh_job_directory(healthy_after: Runner) -> None:
     """A run sees only its own program at /prog, never a directory another request used."""
     first = healthy_after.run("python", "import os\nprint(os.listdir('/prog'))\n")

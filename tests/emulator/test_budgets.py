@@ -115,6 +115,29 @@ def test_a_flood_of_signaling_messages_is_stopped_within_the_budget(admin: Fires
     FirestoreClient.as_user(b).add(f"peerSessions/{sid}/signaling", {**candidate, "from": b.uid, "to": a.uid})
 
 
+def test_a_flood_of_presence_rewrites_is_stopped_within_the_budget(admin: FirestoreClient) -> None:
+    from salamin import budgets
+
+    a, b = sign_up(), sign_up()
+    sid = make_session(admin, a, b, status="active")
+    me = FirestoreClient.as_user(a)
+    toggles = iter(range(10_000))
+
+    def write() -> None:
+        me.set(f"peerSessions/{sid}/presence/{a.uid}", {
+            "uid": a.uid, "peerId": "peer-aaaaaaaa", "state": "connected", "audioEnabled": next(toggles) % 2 == 0,
+            "videoEnabled": True, "screenSharing": False, "updatedAt": SERVER_TIMESTAMP})
+
+    fresh_minute(45)
+    started = time.monotonic()
+    accepted = flood(write, most=400)
+    took = time.monotonic() - started
+    hold = wait_for(lambda: hold_of(admin, sid, a.uid), timeout=30)
+    print(f"\npresence flood: {accepted} writes accepted in {took:.1f} s; budget {budgets.BUDGETS['presence']}/min")
+    assert hold["budget"] == "presence"
+    assert budgets.BUDGETS["presence"] < accepted <= 3 * budgets.BUDGETS["presence"]
+
+
 def test_the_session_is_never_locked_while_compaction_and_presence_mirroring_run(admin: FirestoreClient) -> None:
     """Finding 6: an ordinary write to the session document (here the test's own, as a function or the
     console would write) and the participants' writes all go through promptly while a compaction folds

@@ -183,6 +183,7 @@ class Settings:
     cgroups: str = "auto"  # auto (v2, else v1, else refuse to start) or none (accept the weaker mode)
     work_root: str = field(default_factory=_default_work_dir)
     seccomp_bpf: str = str(RUNNER_DIR / ".build" / "seccomp.bpf")
+    seccomp_allow: str = str(RUNNER_DIR / ".build" / "seccomp-allow.bpf")
     launcher: str = str(RUNNER_DIR / ".build" / "runner-launch")
     stage: str = str(RUNNER_DIR / ".build" / "runner-stage")
     limits: Limits = field(default_factory=Limits)
@@ -214,6 +215,7 @@ class Settings:
             cgroups=cgroups,
             work_root=os.environ.get("RUNNER_WORK_ROOT", "").strip() or _default_work_dir(),
             seccomp_bpf=str(build / "seccomp.bpf"),
+            seccomp_allow=str(build / "seccomp-allow.bpf"),
             launcher=str(build / "runner-launch"),
             stage=str(build / "runner-stage"),
             limits=limits,

@@ -15,7 +15,8 @@ Layers, outermost first (see README.md for the reasons):
    namespaces, a fresh tmpfs root made read-only after set-up, /usr and a few /etc entries read-only,
    /usr/local hidden, fresh /proc and minimal /dev (no ptys), size-capped tmpfs for /box, /tmp and
    /dev/shm, cleared environment, new session, SIGKILL to the whole tree if the service dies.
-4. seccomp: a BPF filter (native/filter.c, built by setup.sh) that refuses dangerous calls.
+4. seccomp: two stacked BPF filters (native/filter.c, built by setup.sh): an allowlist (any other call is
+   ENOSYS) and a denylist with argument checks for dangerous calls.
 5. The watchdog in this process: wall-clock deadline, CPU time and OOM kills from the group's counters
    (never text a program can write), output size. On any breach, and on any failure of the watchdog
    itself, every process of the run is SIGKILLed (kill(-1) as the slot's uid, cgroup.kill in v2), and a
@@ -214,7 +215,8 @@ class Sandbox:
             raise SandboxUnavailableError("the runner must run as root: each slot's programs run as their own uid")
         if not self.bwrap:
             raise SandboxUnavailableError("bubblewrap is missing: run runner/setup.sh (apt-get install bubblewrap)")
-        for path, what in ((settings.seccomp_bpf, "the seccomp filter"), (settings.launcher, "the launcher"),
+        for path, what in ((settings.seccomp_bpf, "the seccomp filter"), (settings.seccomp_allow, "the allowlist"),
+                           (settings.launcher, "the launcher"),
                            (settings.stage, "the stage helper")):
             if not os.path.isfile(path):
                 raise SandboxUnavailableError(f"{what} ({os.path.basename(path)}) is not built: run runner/setup.sh")
@@ -278,7 +280,7 @@ class Sandbox:
         return [f"cpu={cpu}:{cpu + 1}", memory, f"nproc={lim.processes}", f"fsize={lim.file_bytes}",
                 f"nofile={lim.open_files}", f"stack={stack}", "core=0"]
 
-    def _argv(self, slot: int, spec: Spec, seccomp_fd: int, report_fd: int, *, group: Group | None,
+    def _argv(self, slot: int, spec: Spec, seccomp_fds: tuple[int, int], report_fd: int, *, group: Group | None,
               stage_fds: tuple[int, int] | None = None) -> list[str]:
         lim = spec.limits
         uid = str(self.uid(slot))
@@ -298,7 +300,10 @@ class Sandbox:
         if spec.compile_argv is not None and stage_fds is not None:
             program = [STAGE, str(stage_fds[0]), str(stage_fds[1]), str(len(spec.compile_argv)), *spec.compile_argv,
                        *spec.argv]
-        argv += ["--chdir", BOX, "--remount-ro", "/", "--seccomp", str(seccomp_fd), "--", *program]
+        # Two stacked filters: the allowlist (anything unlisted is ENOSYS), then the denylist with its
+        # argument checks; the one installed last gives its errno when both refuse a call.
+        argv += ["--chdir", BOX, "--remount-ro", "/", "--add-seccomp-fd", str(seccomp_fds[0]),
+                 "--add-seccomp-fd", str(seccomp_fds[1]), "--", *program]
         return argv
 
     # ---- one run ---------------------------------------------------------------------------------------
@@ -347,6 +352,7 @@ class Sandbox:
 
     def _run(self, slot: int, uid: int, spec: Spec, group: Group | None) -> Execution:
         seccomp_fd = os.open(self.settings.seccomp_bpf, os.O_RDONLY | os.O_CLOEXEC)
+        allow_fd = os.open(self.settings.seccomp_allow, os.O_RDONLY | os.O_CLOEXEC)
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
         out_r, out_w = _output_pipe()
         err_r, err_w = _output_pipe()
@@ -357,7 +363,7 @@ class Sandbox:
         srep_r, srep_w = os.pipe2(os.O_CLOEXEC) if staged else (-1, -1)
         stage_fds = (cout_w, srep_w) if staged else None
         try:
-            argv = self._argv(slot, spec, seccomp_fd, report_w, group=group, stage_fds=stage_fds)
+            argv = self._argv(slot, spec, (allow_fd, seccomp_fd), report_w, group=group, stage_fds=stage_fds)
             start = time.monotonic()
             try:
                 proc = subprocess.Popen(
@@ -365,7 +371,7 @@ class Sandbox:
                     # use vfork instead of copying the service's address space for every run.
                     argv, stdin=subprocess.PIPE, stdout=out_w, stderr=err_w, env={}, cwd="/",
                     process_group=0, close_fds=True,
-                    pass_fds=(seccomp_fd, report_w, *((cout_w, srep_w) if staged else ())),
+                    pass_fds=(seccomp_fd, allow_fd, report_w, *((cout_w, srep_w) if staged else ())),
                 )
             except OSError as e:
                 for fd in (report_r, out_r, err_r, cout_r, srep_r):
@@ -373,7 +379,7 @@ class Sandbox:
                         os.close(fd)
                 return Execution(sandbox_error=f"could not start the sandbox: {e}")
         finally:
-            for fd in (seccomp_fd, report_w, out_w, err_w, cout_w, srep_w):
+            for fd in (seccomp_fd, allow_fd, report_w, out_w, err_w, cout_w, srep_w):
                 if fd >= 0:
                     os.close(fd)
         try:

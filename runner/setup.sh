@@ -38,7 +38,7 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)'
   || die "Node.js 20 or newer is needed (found $(node --version))"
 
 # ---- native pieces: seccomp filter and launcher -------------------------------------------------------
-if [[ ! -x "$RUNNER/.build/runner-launch" || ! -x "$RUNNER/.build/runner-stage" || ! -f "$RUNNER/.build/seccomp.bpf" ]] \
+if [[ ! -x "$RUNNER/.build/runner-launch" || ! -x "$RUNNER/.build/runner-stage" || ! -f "$RUNNER/.build/seccomp.bpf" || ! -f "$RUNNER/.build/seccomp-allow.bpf" ]] \
     || ! fresh native "$RUNNER"/native/*; then
   say "building the seccomp filter, the launcher and the stage helper (runner/.build)"
   "$RUNNER/native/build.sh" "$RUNNER/.build"

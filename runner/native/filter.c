@@ -2,7 +2,7 @@
  * Writes the runner's seccomp filter as a raw BPF program (the format bwrap's --seccomp FD reads).
  *
  *   build:  cc -O2 -o seccomp-filter filter.c -lseccomp
- *   use:    ./seccomp-filter OUTPUT.bpf
+ *   use:    ./seccomp-filter DENYLIST.bpf ALLOWLIST.bpf
  *
  * The filter allows everything a compiler, a JVM, node or python needs and refuses the system calls a
  * program in an interview sandbox never needs but an attacker would: kernel and mount administration,
@@ -60,6 +60,46 @@ static const char *const refused[] = {
     "inotify_init", "inotify_init1", "inotify_add_watch",
 };
 
+/* The allowlist (a second filter, stacked under the one above): every call a program may make at all; any
+ * other call, including every call added to the kernel after this list was written, answers ENOSYS (which
+ * runtimes take as an old kernel). The calls refused above are left out; so are obsolete and unused ones.
+ * Both filters apply to every call and the stricter answer wins (the denylist's errno when both refuse). */
+static const char *const allowed[] = {
+    "read", "write", "open", "close", "stat", "fstat", "lstat", "poll", "lseek", "mmap", "mprotect", "munmap",
+    "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "ioctl", "pread64", "pwrite64", "readv", "writev",
+    "access", "pipe", "select", "sched_yield", "mremap", "msync", "mincore", "madvise", "dup", "dup2", "pause",
+    "nanosleep", "getitimer", "alarm", "setitimer", "getpid", "sendfile", "socket", "connect", "accept", "sendto",
+    "recvfrom", "sendmsg", "recvmsg", "shutdown", "bind", "listen", "getsockname", "getpeername", "socketpair",
+    "setsockopt", "getsockopt", "clone", "fork", "vfork", "execve", "exit", "wait4", "kill", "uname", "semget",
+    "semop", "semctl", "msgget", "msgsnd", "msgrcv", "msgctl", "fcntl", "flock", "fsync", "fdatasync", "truncate",
+    "ftruncate", "getdents", "getcwd", "chdir", "fchdir", "rename", "mkdir", "rmdir", "creat", "link", "unlink",
+    "symlink", "readlink", "chmod", "fchmod", "chown", "fchown", "lchown", "umask", "gettimeofday", "getrlimit",
+    "getrusage", "sysinfo", "times", "getuid", "getgid", "setuid", "setgid", "geteuid", "getegid", "setpgid",
+    "getppid", "getpgrp", "setsid", "setreuid", "setregid", "getgroups", "setgroups", "setresuid", "getresuid",
+    "setresgid", "getresgid", "getpgid", "setfsuid", "setfsgid", "getsid", "capget", "capset", "rt_sigpending",
+    "rt_sigtimedwait", "rt_sigqueueinfo", "rt_sigsuspend", "sigaltstack", "utime", "mknod", "statfs", "fstatfs",
+    "getpriority", "setpriority", "sched_setparam", "sched_getparam", "sched_setscheduler", "sched_getscheduler",
+    "sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval", "mlock", "munlock", "mlockall",
+    "munlockall", "prctl", "arch_prctl", "setrlimit", "sync", "gettid", "readahead", "setxattr", "lsetxattr",
+    "fsetxattr", "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr", "removexattr",
+    "lremovexattr", "fremovexattr", "tkill", "time", "futex", "sched_setaffinity", "sched_getaffinity",
+    "set_thread_area", "get_thread_area", "epoll_create", "remap_file_pages", "getdents64", "set_tid_address",
+    "restart_syscall", "semtimedop", "fadvise64", "timer_create", "timer_settime", "timer_gettime",
+    "timer_getoverrun", "timer_delete", "clock_gettime", "clock_getres", "clock_nanosleep", "exit_group",
+    "epoll_wait", "epoll_ctl", "tgkill", "utimes", "mbind", "set_mempolicy", "get_mempolicy", "waitid",
+    "ioprio_set", "ioprio_get", "openat", "mkdirat", "mknodat", "fchownat", "futimesat", "newfstatat", "unlinkat",
+    "renameat", "linkat", "symlinkat", "readlinkat", "fchmodat", "faccessat", "pselect6", "ppoll",
+    "set_robust_list", "get_robust_list", "splice", "tee", "sync_file_range", "vmsplice", "utimensat",
+    "epoll_pwait", "signalfd", "timerfd_create", "eventfd", "fallocate", "timerfd_settime", "timerfd_gettime",
+    "accept4", "signalfd4", "eventfd2", "epoll_create1", "dup3", "pipe2", "preadv", "pwritev", "rt_tgsigqueueinfo",
+    "recvmmsg", "prlimit64", "syncfs", "sendmmsg", "getcpu", "sched_setattr", "sched_getattr", "renameat2",
+    "seccomp", "getrandom", "execveat", "membarrier", "mlock2", "copy_file_range", "preadv2", "pwritev2",
+    "pkey_mprotect", "pkey_alloc", "pkey_free", "statx", "rseq", "pidfd_send_signal", "pidfd_open", "close_range",
+    "openat2", "faccessat2", "epoll_pwait2", "landlock_create_ruleset", "landlock_add_rule",
+    "landlock_restrict_self", "futex_waitv", "cachestat", "fchmodat2", "map_shadow_stack", "futex_wake",
+    "futex_wait", "futex_requeue",
+};
+
 static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned count, const struct scmp_arg_cmp *args) {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) {
@@ -71,9 +111,32 @@ static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned 
     return rc;
 }
 
+static int write_allowlist(const char *path) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+    if (!ctx) return 1;
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+        fprintf(stderr, "seccomp-filter: this libseccomp cannot build a binary tree; the filter stays linear\n");
+    int rc = 0;
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) rc |= add(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
+    int fd = rc < 0 ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        if (rc >= 0) perror(path);
+        seccomp_release(ctx);
+        return 1;
+    }
+    rc = seccomp_export_bpf(ctx, fd);
+    close(fd);
+    seccomp_release(ctx);
+    if (rc < 0) {
+        fprintf(stderr, "seccomp-filter: export failed: %s\n", strerror(-rc));
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s OUTPUT.bpf\n", argv[0]);
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s DENYLIST.bpf ALLOWLIST.bpf\n", argv[0]);
         return 2;
     }
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -140,5 +203,5 @@ int main(int argc, char **argv) {
         fprintf(stderr, "seccomp-filter: export failed: %s\n", strerror(-rc));
         return 1;
     }
-    return 0;
+    return write_allowlist(argv[2]);
 }

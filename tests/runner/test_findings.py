@@ -200,6 +200,21 @@ int main() {
     assert lines["ptys"] == "0" and lines["ptmx"] == "0", result["stdout"]
 
 
+def test_4_calls_outside_the_allowlist_answer_enosys(healthy_after: Runner) -> None:
+    """Deny by default: a call on neither list (here two the kernel has, with a bad descriptor that would
+    make them fail with EBADF) answers ENOSYS, as any call added to the kernel later will."""
+    source = ("#include <cerrno>\n#include <cstdio>\n#include <unistd.h>\n#include <sys/syscall.h>\n"
+              "int main() {\n"
+              "  errno = 0; long r = syscall(SYS_fanotify_mark, -1, 0, 0, -1, nullptr);"
+              " printf(\"fanotify_mark %ld %d\\n\", r, errno);\n"
+              "  errno = 0; r = syscall(SYS_inotify_rm_watch, -1, 1);"
+              " printf(\"inotify_rm_watch %ld %d\\n\", r, errno);\n"
+              "  errno = 0; r = syscall(SYS_getpid); printf(\"getpid %d\\n\", r > 0);\n}\n")
+    result = healthy_after.run("cpp", source)
+    assert result["verdict"] == "accepted", result
+    assert result["stdout"] == "fanotify_mark -1 38\ninotify_rm_watch -1 38\ngetpid 1\n", result["stdout"]
+
+
 # ---- 5: compile output is capped ------------------------------------------------------------------------------
 def _java_many_big_classes() -> str:
     """A small source whose class files would take about 77 MB: compile-time string constants doubled up to

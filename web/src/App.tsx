@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { Spinner } from './components/Spinner';
-import { useAuth } from './features/auth/authContext';
+import { useAuth } from './lib/authContext';
 import { RequireAuth } from './features/auth/RequireAuth';
 import { SignInPage } from './features/auth/SignInPage';
 import { CommunityPage } from './features/community/CommunityPage';

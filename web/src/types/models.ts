@@ -435,8 +435,6 @@ export interface PeerSession {
   sessionType: SessionType;
   difficulty: Difficulty;
   language: SpokenLanguage;
-  /** 0..1, how well the two fit. */
-  compatibility: number;
   /** Minutes. */
   estimatedDuration: number;
   /** Minutes: when the two swap roles. */

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { onAuthStateChanged, signOut as firebaseSignOut, type User } from 'firebase/auth';
 import { auth } from '../../lib/firebase';
-import { AuthContext, type AuthContextValue } from './authContext';
+import { AuthContext, type AuthContextValue } from '../../lib/authContext';
 import { profileBootstrapper } from './profileBootstrap';
 
 export function AuthProvider({ children }: { children: ReactNode }) {

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
 import { Spinner } from '../../components/Spinner';
-import { useAuth } from './authContext';
+import { useAuth } from '../../lib/authContext';
 
 /** Where a signed-out visitor wanted to go, carried to /signin in location state. */
 export interface RedirectState {

@@ -14,7 +14,7 @@ import { useDocumentTitle } from '../../lib/useDocumentTitle';
 import { Spinner } from '../../components/Spinner';
 import { Wordmark } from '../../components/Wordmark';
 import { PROFILE_LIMITS } from '../../types/models';
-import { useAuth } from './authContext';
+import { useAuth } from '../../lib/authContext';
 import { authErrorMessage } from './authErrors';
 import { GoogleIcon } from './GoogleIcon';
 import { redirectTarget } from './RequireAuth';

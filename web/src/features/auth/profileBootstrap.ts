@@ -2,18 +2,8 @@ import { FirebaseError } from 'firebase/app';
 import { httpsCallable } from 'firebase/functions';
 import { functions } from '../../lib/firebase';
 import type { BootstrapProfileRequest, BootstrapProfileResponse } from '../../types/models';
-import { browserTimeZone } from '../profile/communityProfile';
-
-export type BootstrapStatus = 'idle' | 'loading' | 'ready' | 'retrying';
-
-export interface BootstrapState {
-  status: BootstrapStatus;
-  /** The profile that the server returned, once it has. */
-  profile: BootstrapProfileResponse['profile'] | null;
-  created: boolean;
-  /** Number of failed attempts so far for the current user. */
-  failures: number;
-}
+import type { BootstrapState } from '../../lib/authContext';
+import { browserTimeZone } from '../../lib/timeZone';
 
 const IDLE: BootstrapState = { status: 'idle', profile: null, created: false, failures: 0 };
 

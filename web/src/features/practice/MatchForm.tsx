@@ -13,10 +13,10 @@ import {
   isExperienceLevel,
   type MatchingPreferences,
 } from '../../types/models';
-import { ChoiceChips } from '../profile/ChoiceChips';
-import { browserTimeZone } from '../profile/communityProfile';
-import { TARGET_ROLE_RULES } from '../profile/profileValidation';
-import { TagInput } from '../profile/TagInput';
+import { ChoiceChips } from '../../components/ChoiceChips';
+import { browserTimeZone } from '../../lib/timeZone';
+import { TARGET_ROLE_RULES } from '../../lib/tags';
+import { TagInput } from '../../components/TagInput';
 import {
   formatWait,
   isMatchingTimeZone,

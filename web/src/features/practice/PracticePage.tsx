@@ -4,8 +4,8 @@ import { Info, Lightbulb } from 'lucide-react';
 import { PageHeader } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
 import { LIVE_SESSION_STATUSES, type MatchingPreferences, type MatchingQueueEntry, type PeerSession } from '../../types/models';
-import { useAuth } from '../auth/authContext';
-import { useMyProfile } from '../profile/myProfileContext';
+import { useAuth } from '../../lib/authContext';
+import { useMyProfile } from '../../lib/myProfileContext';
 import { defaultPreferences, joinBudgetMessage, preferencesFrom } from './matchingDocs';
 import {
   cancelSearch,
@@ -20,7 +20,8 @@ import {
 import { MatchFoundPanel, matchRoles } from './MatchFoundPanel';
 import { MatchForm, type FormFocus } from './MatchForm';
 import { NoMatchPanel, type NoMatchInfo } from './NoMatchPanel';
-import { useNow, usePeerSession, useQueueEntry } from './useMatching';
+import { useNow } from '../../lib/useNow';
+import { usePeerSession, useQueueEntry } from './useMatching';
 import { WaitingPanel } from './WaitingPanel';
 
 /** The page: the form, or the state of the user's own matchingQueue entry. */

@@ -3,7 +3,8 @@ import { AlertCircle, X } from 'lucide-react';
 import type { MatchingQueueEntry } from '../../types/models';
 import { formatClock, formatWait, sessionTypesPhrase, withArticle } from './matchingDocs';
 import { PreferenceSummary } from './PreferenceSummary';
-import { useNow, useWaitingCount, type WaitingCountState } from './useMatching';
+import { useNow } from '../../lib/useNow';
+import { useWaitingCount, type WaitingCountState } from './useMatching';
 
 const RING_RADIUS = 52;
 const RING_CIRCUMFERENCE = 2 * Math.PI * RING_RADIUS;

@@ -33,8 +33,10 @@ import {
   type QuestionSet,
   type SessionType,
 } from '../../types/models';
-import { browserTimeZone, isTimestamp, stringArray } from '../profile/communityProfile';
-import { TARGET_ROLE_RULES, isValidTimeZone, tagProblem } from '../profile/profileValidation';
+import { isTimestamp, stringArray } from '../../lib/firestoreValues';
+import { TARGET_ROLE_RULES, tagProblem } from '../../lib/tags';
+import { listPhrase } from '../../lib/text';
+import { browserTimeZone, isValidTimeZone } from '../../lib/timeZone';
 
 // ---------------------------------------------------------------------------
 // Small readers
@@ -260,7 +262,6 @@ export function toPeerSession(id: string, data: DocumentData): PeerSession {
     sessionType: isSessionType(data.sessionType) ? data.sessionType : 'mixed',
     difficulty: isDifficulty(data.difficulty) ? data.difficulty : 'intermediate',
     language: isSpokenLanguage(data.language) ? data.language : 'english',
-    compatibility: numberOr(data.compatibility, 0),
     estimatedDuration,
     halfDuration: numberOr(data.halfDuration, Math.floor(estimatedDuration / 2)),
     currentPhase: typeof data.currentPhase === 'string' ? data.currentPhase : null,
@@ -370,11 +371,6 @@ export function sessionTypesPhrase(types: readonly SessionType[]): string {
 
 export function withArticle(phrase: string): string {
   return /^[aeiou]/i.test(phrase) ? `an ${phrase}` : `a ${phrase}`;
-}
-
-export function listPhrase(labels: readonly string[], conjunction = 'or'): string {
-  if (labels.length <= 1) return labels[0] ?? '';
-  return `${labels.slice(0, -1).join(', ')} ${conjunction} ${labels[labels.length - 1]}`;
 }
 
 export function difficultiesPhrase(p: MatchingPreferences): string {

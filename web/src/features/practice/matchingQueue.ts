@@ -21,7 +21,7 @@ import {
 import { httpsCallable } from 'firebase/functions';
 import { db, functions } from '../../lib/firebase';
 import type { MatchingPreferences, MatchingStatusResponse, Notification } from '../../types/models';
-import { firestoreErrorMessage } from '../profile/firestoreErrors';
+import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { normalisePreferences, toNotification } from './matchingDocs';
 
 export const queueEntryRef = (uid: string) => doc(db, 'matchingQueue', uid);

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { FirebaseError } from 'firebase/app';
 import { onSnapshot } from 'firebase/firestore';
 import type { MatchingQueueEntry, PeerSession } from '../../types/models';
-import { firestoreErrorMessage } from '../profile/firestoreErrors';
+import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { toPeerSession, toQueueEntry } from './matchingDocs';
 import { fetchMatchingStatus, peerSessionRef, queueEntryRef } from './matchingQueue';
 
@@ -165,20 +165,4 @@ export function useWaitingCount(active: boolean): WaitingCountState {
   }, [active]);
 
   return state;
-}
-
-// ---------------------------------------------------------------------------
-// A ticking clock
-// ---------------------------------------------------------------------------
-
-/** Date.now(), refreshed every `intervalMs` while `active`. */
-export function useNow(active: boolean, intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [active, intervalMs]);
-  return now;
 }

@@ -1,10 +1,10 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { doc, onSnapshot } from 'firebase/firestore';
 import { db } from '../../lib/firebase';
-import { useAuth } from '../auth/authContext';
+import { useAuth } from '../../lib/authContext';
 import { toCommunityProfile } from './communityProfile';
-import { firestoreErrorMessage } from './firestoreErrors';
-import { MyProfileContext, type MyProfileState } from './myProfileContext';
+import { firestoreErrorMessage } from '../../lib/firestoreErrors';
+import { MyProfileContext, type MyProfileState } from '../../lib/myProfileContext';
 
 const INITIAL: MyProfileState = { profile: null, loading: true, exists: false, error: null };
 

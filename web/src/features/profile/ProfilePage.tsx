@@ -14,21 +14,14 @@ import {
   type CommunityProfileEditable,
   type ExperienceLevel,
 } from '../../types/models';
-import { useAuth } from '../auth/authContext';
-import { ChoiceChips } from './ChoiceChips';
-import { browserTimeZone } from './communityProfile';
-import { firestoreErrorMessage } from './firestoreErrors';
-import { useMyProfile } from './myProfileContext';
-import {
-  SPECIALTY_RULES,
-  TARGET_ROLE_RULES,
-  normaliseProfile,
-  tagProblem,
-  validateProfile,
-  type ProfileErrors,
-  type TagRules,
-} from './profileValidation';
-import { TagInput } from './TagInput';
+import { useAuth } from '../../lib/authContext';
+import { ChoiceChips } from '../../components/ChoiceChips';
+import { browserTimeZone } from '../../lib/timeZone';
+import { firestoreErrorMessage } from '../../lib/firestoreErrors';
+import { useMyProfile } from '../../lib/myProfileContext';
+import { SPECIALTY_RULES, TARGET_ROLE_RULES, tagProblem, type TagRules } from '../../lib/tags';
+import { normaliseProfile, validateProfile, type ProfileErrors } from './profileValidation';
+import { TagInput } from '../../components/TagInput';
 
 function editableOf(p: CommunityProfile): CommunityProfileEditable {
   return {

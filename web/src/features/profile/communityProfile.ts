@@ -1,4 +1,4 @@
-import type { DocumentData, Timestamp } from 'firebase/firestore';
+import type { DocumentData } from 'firebase/firestore';
 import {
   isExperienceLevel,
   isIndustry,
@@ -6,30 +6,11 @@ import {
   type CommunityProfile,
   type PeerStats,
 } from '../../types/models';
-
-export function isTimestamp(value: unknown): value is Timestamp {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'toDate' in value &&
-    typeof (value as { toDate: unknown }).toDate === 'function'
-  );
-}
+import { isTimestamp, stringArray } from '../../lib/firestoreValues';
+import { browserTimeZone } from '../../lib/timeZone';
 
 function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
-}
-
-export function stringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-export function browserTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
 }
 
 /** Reads a communityProfiles document defensively, filling in defaults for missing fields. */

@@ -11,7 +11,7 @@ import {
   type RubricKey,
   type SessionFeedback,
 } from '../../types/models';
-import { firestoreErrorMessage } from '../profile/firestoreErrors';
+import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import {
   WINDOW_CLOSED_MESSAGE,
   buildFeedback,

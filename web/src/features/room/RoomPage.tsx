@@ -16,7 +16,7 @@ import {
   type IceServersResponse,
   type PeerSession,
 } from '../../types/models';
-import { useAuth } from '../auth/authContext';
+import { useAuth } from '../../lib/authContext';
 import { CallEngine, type EngineSnapshot } from './callEngine';
 import { CallView } from './CallView';
 import { openMedia } from './media';

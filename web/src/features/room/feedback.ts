@@ -19,9 +19,9 @@ import {
   type RubricKey,
   type SessionFeedback,
 } from '../../types/models';
-import { listPhrase } from '../practice/matchingDocs';
-import { isTimestamp } from '../profile/communityProfile';
-import { firestoreErrorMessage } from '../profile/firestoreErrors';
+import { isTimestamp } from '../../lib/firestoreValues';
+import { listPhrase } from '../../lib/text';
+import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 
 export function feedbackRef(sessionId: string, fromUid: string): DocumentReference {
   return doc(db, 'peerSessions', sessionId, 'feedback', fromUid);

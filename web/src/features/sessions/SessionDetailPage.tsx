@@ -13,7 +13,7 @@ import {
   type PeerSession,
   type PublicQuestion,
 } from '../../types/models';
-import { useAuth } from '../auth/authContext';
+import { useAuth } from '../../lib/authContext';
 import { usePeerSession } from '../practice/useMatching';
 import { FeedbackForm } from '../room/FeedbackForm';
 import { FeedbackSummary } from '../room/FeedbackSummary';

@@ -10,8 +10,8 @@ import {
   SESSION_TYPE_LABELS,
   type PeerSession,
 } from '../../types/models';
-import { useAuth } from '../auth/authContext';
-import { useNow } from '../practice/useMatching';
+import { useAuth } from '../../lib/authContext';
+import { useNow } from '../../lib/useNow';
 import { feedbackWindow, partnerOf } from '../room/feedback';
 import { firstRoleOf, formatDateTime, sessionOutcome, sessionTime } from './sessionDocs';
 import { StatsHeader } from './StatsHeader';

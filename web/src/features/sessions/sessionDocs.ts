@@ -16,7 +16,7 @@ import {
   type SessionType,
   type UserStats,
 } from '../../types/models';
-import { isTimestamp } from '../profile/communityProfile';
+import { isTimestamp } from '../../lib/firestoreValues';
 
 // ---------------------------------------------------------------------------
 // userStats/{uid}

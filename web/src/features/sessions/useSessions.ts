@@ -4,7 +4,7 @@ import { collection, doc, limit, onSnapshot, orderBy, query, where } from 'fireb
 import { db } from '../../lib/firebase';
 import type { PeerSession, SessionFeedback, UserStats } from '../../types/models';
 import { toPeerSession } from '../practice/matchingDocs';
-import { firestoreErrorMessage } from '../profile/firestoreErrors';
+import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { feedbackRef, toFeedback } from '../room/feedback';
 import { toUserStats } from './sessionDocs';
 

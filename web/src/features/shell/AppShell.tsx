@@ -2,9 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LogOut, RefreshCw } from 'lucide-react';
 import { Wordmark } from '../../components/Wordmark';
-import { useAuth } from '../auth/authContext';
+import { useAuth } from '../../lib/authContext';
 import { MyProfileProvider } from '../profile/MyProfileProvider';
-import { useMyProfile } from '../profile/myProfileContext';
+import { useMyProfile } from '../../lib/myProfileContext';
 
 const NAV_ITEMS = [
   { to: '/practice', label: 'Practice', testId: 'nav-practice' },

@@ -1,7 +1,7 @@
 import { Link } from 'react-router-dom';
 import { Wordmark } from '../../components/Wordmark';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
-import { useAuth } from '../auth/authContext';
+import { useAuth } from '../../lib/authContext';
 
 export function NotFoundPage() {
   const { user } = useAuth();

@@ -1,4 +1,4 @@
-import type { Option } from '../../types/models';
+import type { Option } from '../types/models';
 
 interface ChoiceChipsProps<T extends string> {
   id: string;

@@ -1,6 +1,6 @@
 import { useState, type KeyboardEvent } from 'react';
 import { Plus, X } from 'lucide-react';
-import { tagProblem, type TagRules } from './profileValidation';
+import { tagProblem, type TagRules } from '../lib/tags';
 
 interface TagInputProps {
   id: string;

@@ -1,6 +1,17 @@
 import { createContext, useContext } from 'react';
 import type { User } from 'firebase/auth';
-import type { BootstrapState } from './profileBootstrap';
+import type { BootstrapProfileResponse } from '../types/models';
+
+export type BootstrapStatus = 'idle' | 'loading' | 'ready' | 'retrying';
+
+export interface BootstrapState {
+  status: BootstrapStatus;
+  /** The profile that the server returned, once it has. */
+  profile: BootstrapProfileResponse['profile'] | null;
+  created: boolean;
+  /** Number of failed attempts so far for the current user. */
+  failures: number;
+}
 
 export interface AuthContextValue {
   /** The signed-in Firebase user, or null. */

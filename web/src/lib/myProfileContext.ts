@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { CommunityProfile } from '../../types/models';
+import type { CommunityProfile } from '../types/models';
 
 export interface MyProfileState {
   /** The signed-in user's community profile; null while loading or if it doesn't exist yet. */

@@ -292,7 +292,6 @@ def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candid
             "sessionType": session_type,
             "difficulty": difficulty,
             "language": language,
-            "compatibility": round(score, 4),
             "estimatedDuration": SESSION_MINUTES,
             "halfDuration": SESSION_MINUTES // 2,
             "currentPhase": None,
@@ -302,6 +301,9 @@ def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candid
             "createdAt": firestore.SERVER_TIMESTAMP,
             "matchedAt": firestore.SERVER_TIMESTAMP,
         })
+        # The pair's score mixes both people's preferences and reliability: a participant who knows
+        # their own could narrow down the partner's, so it stays where no client reads.
+        tx.set(session_ref.collection("server").document("match"), {"compatibility": round(score, 4)})
         for me, other, ref in ((a, b, a_ref), (b, a, b_ref)):
             tx.update(ref, {"status": "matched", "sessionId": session_ref.id, "matchedWith": other.uid,
                             "matchedAt": firestore.SERVER_TIMESTAMP})

@@ -159,7 +159,7 @@ COMMUNITY_PROFILE: dict[str, Spec] = {
     "headline": Str(0, 120),
     "bio": Str(0, 1000),
     "experienceLevel": Enum(EXPERIENCE_LEVELS),
-    "timeZone": Str(1, 64),
+    "timeZone": Str(1, 64, TIME_ZONE_PATTERN),
     "languages": EnumList(LANGUAGES, 1, 5),
     "industries": EnumList(INDUSTRIES, 0, 10),
     "targetRoles": StrList(10, 1, 40),

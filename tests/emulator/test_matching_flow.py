@@ -72,6 +72,11 @@ def test_two_fitting_people_make_one_session(admin: FirestoreClient) -> None:
     assert len(sessions(admin)) == 1
     # The participants can read their session; the preferences were remembered for next time.
     assert FirestoreClient.as_user(grace).get(f"peerSessions/{session['id']}")["id"] == session["id"]
+    # The pair's score mixes both people's preferences and reliability: only the server keeps it.
+    assert "compatibility" not in session
+    assert 0 < admin.get(f"peerSessions/{session['id']}/server/match")["compatibility"] <= 1
+    with pytest.raises(emulators.DeniedError):
+        FirestoreClient.as_user(grace).get(f"peerSessions/{session['id']}/server/match")
     assert admin.get(f"users/{ada.uid}")["lastPreferences"]["rolePreference"] == "interviewer"
     status = call("matchingStatus", {}, user=ada)
     assert status["status"] == "matched" and status["sessionId"] == session["id"]

@@ -135,6 +135,8 @@ def test_profile_owner_edits_valid_fields(owner: AuthUser, admin: FirestoreClien
     {"bio": "x" * 1001},
     {"experienceLevel": "wizard"},
     {"timeZone": ""},
+    {"timeZone": "UTC+05:30"},
+    {"timeZone": "Mars/Olympus Mons"},
     {"languages": []},
     {"languages": ["klingon"]},
     {"languages": ["english", "english"]},

@@ -336,7 +336,7 @@ def make_session(admin: FirestoreClient, a: AuthUser, b: AuthUser, status: str =
         "id": session_id, "participantIds": [a.uid, b.uid],
         "participants": [participant(a, "interviewer"), participant(b, "interviewee")],
         "roles": {a.uid: "interviewer", b.uid: "interviewee"}, "status": status, "source": "match",
-        "sessionType": session_type, "difficulty": "intermediate", "language": "english", "compatibility": 0.8,
+        "sessionType": session_type, "difficulty": "intermediate", "language": "english",
         "estimatedDuration": 60, "halfDuration": 30, "currentPhase": None,
         "requiresCodeEditor": session_type in ("technical", "mixed"), "requiresWhiteboard": True,
         "recordingEnabled": False, "createdAt": now, "matchedAt": now,

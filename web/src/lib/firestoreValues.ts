@@ -6,7 +6,7 @@ export function isTimestamp(value: unknown): value is Timestamp {
     typeof value === 'object' &&
     value !== null &&
     'toDate' in value &&
-    typeof (value as { toDate: unknown }).toDate === 'function'
+    typeof value.toDate === 'function'
   );
 }
 

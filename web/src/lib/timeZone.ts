@@ -15,3 +15,16 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+/** Every zone this browser knows, with the current one, the browser's and UTC, sorted. */
+export function timeZoneOptions(current: string): string[] {
+  let zones: string[];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    zones = [];
+  }
+  const set = new Set(zones);
+  for (const z of [current, browserTimeZone(), 'UTC']) if (z) set.add(z);
+  return [...set].sort((a, b) => a.localeCompare(b));
+}

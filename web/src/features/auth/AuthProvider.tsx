@@ -25,8 +25,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (uid) profileBootstrapper.ensure(uid, fallbackName);
     else if (!loading) profileBootstrapper.reset();
-    // Only a change of user (or the end of loading) triggers bootstrapping; the
-    // bootstrapper itself makes sure each user is bootstrapped once per page session.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- Only a change of user (or the end of loading) triggers bootstrapping; the bootstrapper itself makes sure each user is bootstrapped once per page session.
   }, [uid, loading]);
 
   const setSignUpDisplayName = useCallback((name: string | null) => {

@@ -64,7 +64,7 @@ export function CodeEditor({ sync, language, theme, fontSize, readOnly, label, o
       undoManager.destroy();
       view.current = null;
     };
-    // The view lives as long as the document; settings below are reconfigured in place.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- The view lives as long as the document; settings below are reconfigured in place.
   }, [sync]);
 
   useEffect(() => {

@@ -92,6 +92,7 @@ export function CodeWorkspace({ session, uid, engine }: { session: PeerSession; 
       setSync(null);
       void s.stop();
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one document per session and person: a name change does not restart it
   }, [session.id, uid, partnerUid]);
 
   useEffect(() => {

@@ -14,7 +14,7 @@ import {
   type MatchingPreferences,
 } from '../../types/models';
 import { ChoiceChips } from '../../components/ChoiceChips';
-import { browserTimeZone } from '../../lib/timeZone';
+import { timeZoneOptions } from '../../lib/timeZone';
 import { TARGET_ROLE_RULES } from '../../lib/tags';
 import { TagInput } from '../../components/TagInput';
 import {
@@ -46,18 +46,6 @@ const ROLE_HINTS: Readonly<Record<MatchingPreferences['rolePreference'], string>
   flexible: 'Whatever suits your partner: you’ll be matched sooner.',
 };
 
-function timeZoneOptions(current: string): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf('timeZone');
-  } catch {
-    zones = [];
-  }
-  const set = new Set(zones);
-  for (const z of [current, browserTimeZone(), 'UTC']) if (z) set.add(z);
-  return [...set].filter(isMatchingTimeZone).sort((a, b) => a.localeCompare(b));
-}
-
 /** Where the form puts keyboard focus when it appears after another state. */
 export type FormFocus = 'submit' | 'first-field' | null;
 
@@ -85,10 +73,10 @@ export function MatchForm({ value, onChange, onSubmit, submitting, error, notice
   useEffect(() => {
     if (focusOnMount === 'submit') submitRef.current?.focus();
     else if (focusOnMount === 'first-field') formRef.current?.querySelector<HTMLElement>('input, select')?.focus();
-    // Only when the form appears, not on every change of the prop.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- Only when the form appears, not on every change of the prop.
   }, []);
 
-  const zones = useMemo(() => timeZoneOptions(value.timeZone), [value.timeZone]);
+  const zones = useMemo(() => timeZoneOptions(value.timeZone).filter(isMatchingTimeZone), [value.timeZone]);
   const waitOptions = useMemo(() => {
     if (MAX_WAIT_OPTIONS.some((o) => o.seconds === value.maxWaitTime)) return MAX_WAIT_OPTIONS;
     return [...MAX_WAIT_OPTIONS, { seconds: value.maxWaitTime, label: formatWait(value.maxWaitTime) }].sort(

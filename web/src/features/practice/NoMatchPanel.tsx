@@ -24,7 +24,7 @@ export function NoMatchPanel({ info, prefs, onWiden, onRetry, retrying, error, f
 
   useEffect(() => {
     if (focusOnMount) headingRef.current?.focus();
-    // Only when the panel appears.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- Only when the panel appears.
   }, []);
 
   return (

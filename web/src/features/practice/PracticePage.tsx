@@ -233,7 +233,7 @@ function Practice({ uid }: { uid: string }) {
   function joinSession() {
     if (!matchedSessionId) return;
     void markNotificationRead(uid, `match-${matchedSessionId}`);
-    navigate(`/session/${encodeURIComponent(matchedSessionId)}`);
+    void navigate(`/session/${encodeURIComponent(matchedSessionId)}`);
   }
 
   function widen() {

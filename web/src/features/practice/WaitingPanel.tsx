@@ -54,7 +54,7 @@ export function WaitingPanel({ entry, pending, clockOffsetMs, onCancel, cancelli
 
   useEffect(() => {
     if (focusOnMount) headingRef.current?.focus();
-    // Only when the panel appears.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the panel appears
   }, []);
 
   const joinedMs = entry.joinedAt?.toMillis() ?? shownAt;

@@ -210,7 +210,7 @@ export function normalisePreferences(p: MatchingPreferences): MatchingPreference
 /** matchingQueue/{uid}, or null when it is missing or not in a state this client knows. */
 export function toQueueEntry(uid: string, data: DocumentData | undefined): MatchingQueueEntry | null {
   if (!data) return null;
-  const status = data.status;
+  const status: unknown = data.status;
   if (status !== 'waiting' && status !== 'matched' && status !== 'refused') return null;
   const prefs = preferencesFrom(data, defaultPreferences(null));
   const entry: MatchingQueueEntry = {

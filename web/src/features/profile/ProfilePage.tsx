@@ -16,7 +16,7 @@ import {
 } from '../../types/models';
 import { useAuth } from '../../lib/authContext';
 import { ChoiceChips } from '../../components/ChoiceChips';
-import { browserTimeZone } from '../../lib/timeZone';
+import { browserTimeZone, timeZoneOptions } from '../../lib/timeZone';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { useMyProfile } from '../../lib/myProfileContext';
 import { SPECIALTY_RULES, TARGET_ROLE_RULES, tagProblem, type TagRules } from '../../lib/tags';
@@ -43,18 +43,6 @@ const TAG_FIELDS: readonly { field: TagField; rules: TagRules }[] = [
   { field: 'specialties', rules: SPECIALTY_RULES },
 ];
 const NO_PENDING: Record<TagField, string> = { targetRoles: '', specialties: '' };
-
-function allTimeZones(current: string): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf('timeZone');
-  } catch {
-    zones = [];
-  }
-  const set = new Set(zones);
-  for (const z of [current, browserTimeZone(), 'UTC']) if (z) set.add(z);
-  return [...set].sort((a, b) => a.localeCompare(b));
-}
 
 function formatJoined(profile: CommunityProfile): string {
   const date = profile.joinedAt?.toDate();
@@ -100,7 +88,7 @@ export function ProfilePage() {
     return () => clearTimeout(timer);
   }, [saved]);
 
-  const timeZones = useMemo(() => allTimeZones(draft?.timeZone ?? ''), [draft?.timeZone]);
+  const timeZones = useMemo(() => timeZoneOptions(draft?.timeZone ?? ''), [draft?.timeZone]);
 
   function clearError(field: CommunityProfileClientField) {
     setErrors((prev) => {

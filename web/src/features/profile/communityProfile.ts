@@ -6,7 +6,7 @@ import {
   type CommunityProfile,
   type PeerStats,
 } from '../../types/models';
-import { isTimestamp, stringArray } from '../../lib/firestoreValues';
+import { isRecord, isTimestamp, stringArray } from '../../lib/firestoreValues';
 import { browserTimeZone } from '../../lib/timeZone';
 
 function stringOr(value: unknown, fallback: string): string {
@@ -29,7 +29,7 @@ export function toCommunityProfile(uid: string, data: DocumentData): CommunityPr
     reputation: typeof data.reputation === 'number' && Number.isFinite(data.reputation) ? data.reputation : 0,
     joinedAt: isTimestamp(data.joinedAt) ? data.joinedAt : null,
     updatedAt: isTimestamp(data.updatedAt) ? data.updatedAt : null,
-    ...(typeof data.peerStats === 'object' && data.peerStats !== null ? { peerStats: toPeerStats(data.peerStats) } : {}),
+    ...(isRecord(data.peerStats) ? { peerStats: toPeerStats(data.peerStats) } : {}),
   };
 }
 

@@ -251,7 +251,7 @@ function FeedbackFields({
     if (!autoFocus) return;
     formRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
     headingRef.current?.focus({ preventScroll: true });
-    // Only when the form appears.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- Only when the form appears.
   }, []);
 
   function update(next: Partial<FeedbackDraft>) {

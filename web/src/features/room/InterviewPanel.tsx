@@ -12,7 +12,6 @@ import {
 import { FeedbackForm } from './FeedbackForm';
 
 /** The session as the room reads it (every interview field lives on PeerSession). */
-export type InterviewSession = PeerSession;
 
 const advancePhase = httpsCallable<{ sessionId: string; fromIndex: number }, { result: string }>(functions, 'advancePhase');
 
@@ -25,7 +24,7 @@ function formatLeft(ms: number): string {
  * The phase bar (same phase and countdown for both, from server timestamps and the server's clock
  * offset), the question panel for the current role, and the interviewer's private notes.
  */
-export function InterviewPanel({ session, uid, clockOffsetMs }: { session: InterviewSession; uid: string; clockOffsetMs: number }) {
+export function InterviewPanel({ session, uid, clockOffsetMs }: { session: PeerSession; uid: string; clockOffsetMs: number }) {
   const [now, setNow] = useState(() => Date.now());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -42,7 +42,7 @@ export function RatingGroup({ label, description, value, onChange, testIdPrefix,
   }
 
   function handleKeyDown(event: KeyboardEvent<HTMLButtonElement>, point: number) {
-    let next: number | null = null;
+    let next: number;
     switch (event.key) {
       case 'ArrowRight':
       case 'ArrowUp':

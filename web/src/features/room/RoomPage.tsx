@@ -22,7 +22,7 @@ import { CallView } from './CallView';
 import { openMedia } from './media';
 import { PreJoin, type JoinChoice } from './PreJoin';
 import { FeedbackForm } from './FeedbackForm';
-import { InterviewPanel, type InterviewSession } from './InterviewPanel';
+import { InterviewPanel } from './InterviewPanel';
 
 // The editor (CodeMirror, Yjs) is a large part of the bundle: load it only in rooms that need it.
 const CodeWorkspace = lazy(() => import('../editor/CodeWorkspace').then((m) => ({ default: m.CodeWorkspace })));
@@ -211,6 +211,7 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
       }
       await join({ stream, audioEnabled: wantAudio, videoEnabled: wantVideo && stream.getVideoTracks().length > 0 });
     })();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once: the remembered choices are read once and join is the same action
   }, [skipCheck]);
 
   // Leaving the page (close, reload, navigate away) tells the partner at once.
@@ -228,7 +229,7 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
     await engine?.leave();
     // Leaving ends the session early for both; the partner is told and both can still give feedback.
     await leaveSession({ sessionId: session.id }).catch(() => undefined);
-    navigate('/sessions', { replace: true });
+    void navigate('/sessions', { replace: true });
   }
 
   const side = (
@@ -244,7 +245,7 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
         <dt>Length</dt>
         <dd>{session.estimatedDuration} minutes, you swap roles after {session.halfDuration}</dd>
       </dl>
-      <InterviewPanel session={session as InterviewSession} uid={uid} clockOffsetMs={clockOffsetMs} />
+      <InterviewPanel session={session} uid={uid} clockOffsetMs={clockOffsetMs} />
     </div>
   );
 

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { lazy, useEffect } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { Spinner } from './components/Spinner';
 import { useAuth } from './lib/authContext';
@@ -7,12 +7,22 @@ import { SignInPage } from './features/auth/SignInPage';
 import { CommunityPage } from './features/community/CommunityPage';
 import { LandingPage } from './features/landing/LandingPage';
 import { PracticePage } from './features/practice/PracticePage';
+import { MyProfileProvider } from './features/profile/MyProfileProvider';
 import { ProfilePage } from './features/profile/ProfilePage';
 import { RoomPage } from './features/room/RoomPage';
 import { SessionDetailPage } from './features/sessions/SessionDetailPage';
 import { SessionsPage } from './features/sessions/SessionsPage';
 import { AppShell } from './features/shell/AppShell';
 import { NotFoundPage } from './features/shell/NotFoundPage';
+import { FeedbackForm } from './features/room/FeedbackForm';
+import { SlotsContext, type Slots } from './lib/slots';
+
+// The editor (CodeMirror, Yjs) is a large part of the bundle: load it only where it is shown.
+const SLOTS: Slots = {
+  FeedbackForm,
+  CodeWorkspace: lazy(() => import('./features/editor/CodeWorkspace').then((m) => ({ default: m.CodeWorkspace }))),
+  FinalCode: lazy(() => import('./features/editor/FinalCode').then((m) => ({ default: m.FinalCode }))),
+};
 
 /** "/": the landing page for visitors, straight to Practice for members. */
 function HomeRoute() {
@@ -27,13 +37,16 @@ function HomeRoute() {
 
 export function App() {
   return (
-    <Routes>
+    <SlotsContext.Provider value={SLOTS}>
+      <Routes>
       <Route path="/" element={<HomeRoute />} />
       <Route path="/signin" element={<SignInPage />} />
       <Route
         element={
           <RequireAuth>
-            <AppShell />
+            <MyProfileProvider>
+              <AppShell />
+            </MyProfileProvider>
           </RequireAuth>
         }
       >
@@ -45,6 +58,7 @@ export function App() {
         <Route path="/session/:sessionId" element={<RoomPage />} />
       </Route>
       <Route path="*" element={<NotFoundPage />} />
-    </Routes>
+      </Routes>
+    </SlotsContext.Provider>
   );
 }

@@ -13,9 +13,9 @@ import {
   type PeerSession,
   type PublicQuestion,
 } from '../../types/models';
-import type { CallEngine } from '../room/callEngine';
+import type { CodeWorkspaceProps } from '../../lib/slots';
 import { CodeEditor } from './CodeEditor';
-import { CodeSync, type CodeSyncSnapshot, type PeerLink } from './codeSync';
+import { CodeSync, type CodeSyncSnapshot } from './codeSync';
 import { FONT_SIZES, useEditorPrefs } from './editorPrefs';
 import { RunPanel } from './RunPanel';
 
@@ -24,27 +24,6 @@ declare global {
     /** The shared code document, for the browser tests and benchmarks. */
     __salaminCode?: CodeSync;
   }
-}
-
-/** The call engine's data channel as a PeerLink (open/closed follows the engine's snapshots). */
-function linkFromEngine(engine: CallEngine): PeerLink & { dispose(): void } {
-  let open = false;
-  const fns = new Set<(open: boolean) => void>();
-  const unsub = engine.subscribe((s) => {
-    if (s.channelOpen === open) return;
-    open = s.channelOpen;
-    fns.forEach((fn) => fn(open));
-  });
-  return {
-    isOpen: () => open,
-    send: (data) => engine.send(data),
-    onData: (fn) => engine.onData(fn),
-    onOpenChange: (fn) => {
-      fns.add(fn);
-      return () => fns.delete(fn);
-    },
-    dispose: unsub,
-  };
 }
 
 const COLORS = [
@@ -75,7 +54,7 @@ function starterFor(q: PublicQuestion | null, lang: CodeLanguage): string | null
 }
 
 /** The editor, its toolbar (language, starter code, theme, font size, save state) and the run panel. */
-export function CodeWorkspace({ session, uid, engine }: { session: PeerSession; uid: string; engine: CallEngine | null }) {
+export function CodeWorkspace({ session, uid, link }: CodeWorkspaceProps) {
   const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
   const myName = session.participants.find((p) => p.userId === uid)?.displayName ?? 'You';
   const [sync, setSync] = useState<CodeSync | null>(null);
@@ -96,14 +75,10 @@ export function CodeWorkspace({ session, uid, engine }: { session: PeerSession; 
   }, [session.id, uid, partnerUid]);
 
   useEffect(() => {
-    if (!engine || !sync) return;
-    const link = linkFromEngine(engine);
+    if (!link || !sync) return;
     sync.setLink(link);
-    return () => {
-      sync.setLink(null);
-      link.dispose();
-    };
-  }, [engine, sync]);
+    return () => sync.setLink(null);
+  }, [link, sync]);
 
   if (!sync) return <div className="editor-frame"><div className="editor-loading" data-testid="code-loading">Loading the shared code…</div></div>;
   return <Workspace key={sync.doc.guid} session={session} uid={uid} sync={sync} />;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Bytes, collection, doc, getDoc, getDocs, orderBy, query } from 'firebase/firestore';
 import { db } from '../../lib/firebase';
+import type { FinalCodeProps } from '../../lib/slots';
 import { CODE_LANGUAGE_LABELS, type CodeLanguage } from '../../types/models';
 import { ReadOnlyCode } from './CodeEditor';
 import { textFromStored } from './codeSync';
@@ -9,7 +10,7 @@ import { useEditorPrefs } from './editorPrefs';
 type Load = { kind: 'loading' } | { kind: 'error' } | { kind: 'ok'; text: string; language: CodeLanguage | null };
 
 /** The session's shared code as it was left, read-only (the Sessions page). */
-export function FinalCode({ sessionId }: { sessionId: string }) {
+export function FinalCode({ sessionId }: FinalCodeProps) {
   const [load, setLoad] = useState<Load>({ kind: 'loading' });
   const [prefs] = useEditorPrefs();
 

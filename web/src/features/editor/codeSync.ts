@@ -33,15 +33,9 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { fromBase64, toBase64 } from 'lib0/buffer';
+import type { PeerLink } from '../../lib/peerLink';
 import { CODE_LIMITS, isCodeLanguage, type CodeLanguage } from '../../types/models';
 
-/** What the room's call engine offers: a message channel to the partner that may or may not be open. */
-export interface PeerLink {
-  isOpen(): boolean;
-  send(data: unknown): boolean;
-  onData(fn: (data: unknown) => void): () => void;
-  onOpenChange(fn: (open: boolean) => void): () => void;
-}
 
 export type SaveState = 'loading' | 'saved' | 'saving' | 'retrying' | 'closed';
 

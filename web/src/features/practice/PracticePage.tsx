@@ -21,7 +21,8 @@ import { MatchFoundPanel, matchRoles } from './MatchFoundPanel';
 import { MatchForm, type FormFocus } from './MatchForm';
 import { NoMatchPanel, type NoMatchInfo } from './NoMatchPanel';
 import { useNow } from '../../lib/useNow';
-import { usePeerSession, useQueueEntry } from './useMatching';
+import { usePeerSession } from '../../lib/data/peerSessions';
+import { useQueueEntry } from './useMatching';
 import { WaitingPanel } from './WaitingPanel';
 
 /** The page: the form, or the state of the user's own matchingQueue entry. */

@@ -25,7 +25,6 @@ import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { normalisePreferences, toNotification } from './matchingDocs';
 
 export const queueEntryRef = (uid: string) => doc(db, 'matchingQueue', uid);
-export const peerSessionRef = (sessionId: string) => doc(db, 'peerSessions', sessionId);
 const notificationsOf = (uid: string) => collection(db, 'users', uid, 'notifications');
 
 /** Exactly the fields the rules allow a client to create. */

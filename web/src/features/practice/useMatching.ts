@@ -1,10 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { FirebaseError } from 'firebase/app';
 import { onSnapshot } from 'firebase/firestore';
-import type { MatchingQueueEntry, PeerSession } from '../../types/models';
+import type { MatchingQueueEntry } from '../../types/models';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
-import { toPeerSession, toQueueEntry } from './matchingDocs';
-import { fetchMatchingStatus, peerSessionRef, queueEntryRef } from './matchingQueue';
+import { toQueueEntry } from './matchingDocs';
+import { fetchMatchingStatus, queueEntryRef } from './matchingQueue';
 
 // ---------------------------------------------------------------------------
 // matchingQueue/{uid}
@@ -72,55 +71,6 @@ export function useQueueEntry(
   }, [uid, listenKey]);
 
   return state;
-}
-
-// ---------------------------------------------------------------------------
-// peerSessions/{sessionId}
-// ---------------------------------------------------------------------------
-
-export interface PeerSessionState {
-  loading: boolean;
-  session: PeerSession | null;
-  /** The session does not exist or is not ours (the rules answer both with permission-denied). */
-  missing: boolean;
-  /** Plain words for any other failure. */
-  error: string | null;
-}
-
-const IDLE_SESSION: PeerSessionState = { loading: false, session: null, missing: false, error: null };
-const LOADING_SESSION: PeerSessionState = { ...IDLE_SESSION, loading: true };
-
-export function usePeerSession(sessionId: string | null): PeerSessionState {
-  // Tagged with the session it describes, so a new id never shows the previous answer.
-  const [state, setState] = useState<{ sessionId: string | null; value: PeerSessionState }>({
-    sessionId: null,
-    value: IDLE_SESSION,
-  });
-
-  useEffect(() => {
-    if (!sessionId) return;
-    return onSnapshot(
-      peerSessionRef(sessionId),
-      (snapshot) => {
-        const data = snapshot.data({ serverTimestamps: 'estimate' });
-        setState({
-          sessionId,
-          value: { loading: false, session: data ? toPeerSession(snapshot.id, data) : null, missing: !data, error: null },
-        });
-      },
-      (error) => {
-        const missing =
-          error instanceof FirebaseError && (error.code === 'permission-denied' || error.code === 'not-found');
-        setState({
-          sessionId,
-          value: { loading: false, session: null, missing, error: missing ? null : firestoreErrorMessage(error) },
-        });
-      },
-    );
-  }, [sessionId]);
-
-  if (!sessionId) return IDLE_SESSION;
-  return state.sessionId === sessionId ? state.value : LOADING_SESSION;
 }
 
 // ---------------------------------------------------------------------------

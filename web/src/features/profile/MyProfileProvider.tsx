@@ -8,15 +8,18 @@ import { MyProfileContext, type MyProfileState } from '../../lib/myProfileContex
 
 const INITIAL: MyProfileState = { profile: null, loading: true, exists: false, error: null };
 
-/** Subscribes once to communityProfiles/{uid} for everything inside the signed-in shell. */
-export function MyProfileProvider({ uid, children }: { uid: string; children: ReactNode }) {
+/** Subscribes once to the signed-in user's communityProfiles/{uid} for everything inside the shell. */
+export function MyProfileProvider({ children }: { children: ReactNode }) {
+  const { user, bootstrap } = useAuth();
+  const uid = user?.uid ?? null;
   const [state, setState] = useState<MyProfileState>(INITIAL);
   // Subscribe again once the server has bootstrapped the profile, in case the first
   // listener failed because the document did not exist yet.
-  const bootstrapped = useAuth().bootstrap.status === 'ready';
+  const bootstrapped = bootstrap.status === 'ready';
 
   useEffect(() => {
     setState(INITIAL);
+    if (!uid) return;
     return onSnapshot(
       doc(db, 'communityProfiles', uid),
       (snapshot) => {

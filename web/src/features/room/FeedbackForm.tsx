@@ -1,6 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { FirebaseError } from 'firebase/app';
-import { getDoc, setDoc } from 'firebase/firestore';
 import { AlertCircle, CheckCircle2, Clock, Send } from 'lucide-react';
 import { Spinner } from '../../components/Spinner';
 import {
@@ -19,19 +18,17 @@ import {
   errorSummary,
   feedbackErrorMessage,
   feedbackFromWrite,
-  feedbackRef,
-  feedbackWindow,
   hasErrors,
   loadDraft,
-  partnerOf,
-  rubricFor,
   saveDraft,
-  toFeedback,
   validateFeedback,
   type FeedbackDraft,
   type FeedbackErrors,
 } from './feedback';
-import { FeedbackSummary } from './FeedbackSummary';
+import { readFeedback, writeFeedback } from '../../lib/data/feedback';
+import type { FeedbackFormProps } from '../../lib/slots';
+import { feedbackWindow, partnerOf, rubricFor } from '../../lib/sessionRules';
+import { FeedbackSummary } from '../../components/FeedbackSummary';
 import { RatingGroup } from './RatingGroup';
 
 type Own =
@@ -40,16 +37,6 @@ type Own =
   | { kind: 'sent'; feedback: SessionFeedback | null; justNow: boolean }
   | { kind: 'error'; message: string };
 
-interface FeedbackFormProps {
-  session: PeerSession;
-  uid: string;
-  /** The narrow side panel of the room. */
-  compact?: boolean;
-  /** 3 inside the room panel, 2 on the session page. */
-  headingLevel?: 2 | 3;
-  /** Put the keyboard on the form when it appears (arriving from "Give feedback"). */
-  autoFocus?: boolean;
-}
 
 function formatDeadline(ms: number): string {
   return new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }).format(ms);
@@ -72,10 +59,10 @@ export function FeedbackForm({ session, uid, compact = false, headingLevel = 3, 
     if (!mayHaveFeedback) return;
     let active = true;
     setOwn({ kind: 'loading' });
-    getDoc(feedbackRef(session.id, uid)).then(
-      (snap) => {
+    readFeedback(session.id, uid).then(
+      (own) => {
         if (!active) return;
-        setOwn(snap.exists() ? { kind: 'sent', feedback: toFeedback(snap.data()), justNow: false } : { kind: 'none' });
+        setOwn(own.exists ? { kind: 'sent', feedback: own.feedback, justNow: false } : { kind: 'none' });
       },
       (err: unknown) => {
         if (!active) return;
@@ -306,18 +293,18 @@ function FeedbackFields({
     onAnnounce('Sending your feedback…');
     const write = buildFeedback(draft, items, uid, partnerUid);
     try {
-      await setDoc(feedbackRef(session.id, uid), write);
+      await writeFeedback(session.id, uid, write);
       clearDraft(session.id, uid);
       onAnnounce('Thank you. Your feedback is sent.');
       onSent(feedbackFromWrite(write));
     } catch (err) {
       if (err instanceof FirebaseError && err.code === 'permission-denied') {
         // Sent already (another tab, a retried request)? Then show it; else the window has closed.
-        const existing = await getDoc(feedbackRef(session.id, uid)).catch(() => null);
-        if (existing?.exists()) {
+        const existing = await readFeedback(session.id, uid).catch(() => null);
+        if (existing?.exists) {
           clearDraft(session.id, uid);
           onAnnounce('You’ve already sent your feedback.');
-          onAlreadySent(toFeedback(existing.data()));
+          onAlreadySent(existing.feedback);
           return;
         }
         setSubmitError(WINDOW_CLOSED_MESSAGE);

@@ -1,6 +1,6 @@
-import { Suspense, lazy, useEffect, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { doc, onSnapshot } from 'firebase/firestore';
+import { onSnapshot } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
 import { Ban, DoorClosed } from 'lucide-react';
 import { EmptyState } from '../../components/PageHeader';
@@ -23,9 +23,11 @@ import { openMedia } from './media';
 import { PreJoin, type JoinChoice } from './PreJoin';
 import { FeedbackForm } from './FeedbackForm';
 import { InterviewPanel } from './InterviewPanel';
+import { peerLinkOf } from './enginePeerLink';
+import type { PeerLink } from '../../lib/peerLink';
+import { useSlots } from '../../lib/slots';
+import { peerSessionRef } from '../../lib/data/peerSessions';
 
-// The editor (CodeMirror, Yjs) is a large part of the bundle: load it only in rooms that need it.
-const CodeWorkspace = lazy(() => import('../editor/CodeWorkspace').then((m) => ({ default: m.CodeWorkspace })));
 
 /** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
 async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
@@ -77,10 +79,12 @@ export function RoomPage() {
 
   useEffect(() => {
     return onSnapshot(
-      doc(db, 'peerSessions', sessionId),
+      peerSessionRef(sessionId),
       (snap) => {
-        if (!snap.exists()) setLoad({ kind: 'denied' });
-        else setLoad({ kind: 'ok', session: { ...(snap.data() as PeerSession), id: snap.id } });
+        // Read through the same careful reader as every other page (toPeerSession).
+        const session = snap.data();
+        if (!session) setLoad({ kind: 'denied' });
+        else setLoad({ kind: 'ok', session: { ...session, id: snap.id } });
       },
       (err) => {
         // The rules answer "permission denied" for a session that is not yours or does not exist.
@@ -150,6 +154,18 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   const [joining, setJoining] = useState(false);
   const engineRef = useRef<CallEngine | null>(null);
   const [clockOffsetMs, setClockOffsetMs] = useState(0);
+  const { CodeWorkspace } = useSlots();
+  // The editor's channel to the partner: the call's data channel, for as long as the call lasts.
+  const [link, setLink] = useState<PeerLink | null>(null);
+  useEffect(() => {
+    if (!engine || !codeOverChannel) return;
+    const l = peerLinkOf(engine);
+    setLink(l);
+    return () => {
+      setLink(null);
+      l.dispose();
+    };
+  }, [engine, codeOverChannel]);
 
   async function join(choice: JoinChoice) {
     setJoining(true);
@@ -259,7 +275,7 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   // Technical and mixed sessions get the shared editor; the others keep the calmer two-column room.
   const workspace = session.requiresCodeEditor ? (
     <Suspense fallback={<Spinner label="Loading the code editor…" />}>
-      <CodeWorkspace session={session} uid={uid} engine={codeOverChannel ? engine : null} />
+      <CodeWorkspace session={session} uid={uid} link={link} />
     </Suspense>
   ) : undefined;
   return (

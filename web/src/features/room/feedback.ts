@@ -1,71 +1,22 @@
 /**
- * Feedback after a session: peerSessions/{sessionId}/feedback/{fromUid}. The author creates it once
- * (the rules refuse an update), about the partner, once the interview phases are over; the partner may
- * read it only when session.feedbackRevealed is true.
+ * The feedback form's values, validation and the document it writes (written and read through
+ * lib/data/feedback.ts), and the draft kept in this tab.
  */
 import { FirebaseError } from 'firebase/app';
-import { doc, serverTimestamp, type DocumentData, type DocumentReference, type FieldValue } from 'firebase/firestore';
-import { db } from '../../lib/firebase';
+import { serverTimestamp } from 'firebase/firestore';
+import type { FeedbackWrite } from '../../lib/data/feedback';
+import { isRating } from '../../lib/sessionRules';
 import {
   FEEDBACK_LIMITS as L,
-  FEEDBACK_PHASE_INDEX,
-  RUBRIC_BY_SESSION_TYPE,
   RUBRIC_LABELS,
   isFeedbackTag,
-  isSessionType,
   type FeedbackTag,
-  type PeerSession,
   type RubricItem,
   type RubricKey,
   type SessionFeedback,
 } from '../../types/models';
-import { isTimestamp } from '../../lib/firestoreValues';
 import { listPhrase } from '../../lib/text';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
-
-export function feedbackRef(sessionId: string, fromUid: string): DocumentReference {
-  return doc(db, 'peerSessions', sessionId, 'feedback', fromUid);
-}
-
-/** The rubric for the session's type (the mixed one for a type this client doesn't know). */
-export function rubricFor(session: Pick<PeerSession, 'sessionType'>): readonly RubricItem[] {
-  return isSessionType(session.sessionType) ? RUBRIC_BY_SESSION_TYPE[session.sessionType] : RUBRIC_BY_SESSION_TYPE.mixed;
-}
-
-export interface Partner {
-  uid: string;
-  name: string;
-}
-
-export function partnerOf(session: PeerSession, uid: string): Partner {
-  const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
-  const name = session.participants.find((p) => p.userId === partnerUid)?.displayName?.trim();
-  return { uid: partnerUid, name: name || 'your partner' };
-}
-
-/** The interview phases are over: feedback may be given (if the session took place at all). */
-export function interviewOver(session: PeerSession): boolean {
-  if (session.status === 'cancelled') return false;
-  return (session.phaseIndex ?? -1) >= FEEDBACK_PHASE_INDEX || session.status === 'ending' || session.status === 'completed';
-}
-
-/**
- * Where this participant's feedback stands, as far as the session document says:
- * 'none' (a cancelled session: nothing to rate), 'not-yet' (the interview is still on), 'sent'
- * (the server has recorded it), 'closed' (the 48 hours are over) or 'open'.
- */
-export type FeedbackWindow = 'none' | 'not-yet' | 'open' | 'sent' | 'closed';
-
-export function feedbackWindow(session: PeerSession, uid: string, now: number): FeedbackWindow {
-  if (session.status === 'cancelled') return 'none';
-  if (!interviewOver(session)) return 'not-yet';
-  if (session.feedbackSubmitted?.includes(uid)) return 'sent';
-  const deadline = session.feedbackDeadline;
-  if (deadline && isTimestamp(deadline) && now > deadline.toMillis()) return 'closed';
-  // Revealed without our feedback means the deadline has passed.
-  if (session.feedbackRevealed === true) return 'closed';
-  return 'open';
-}
 
 // ---------------------------------------------------------------------------
 // The form's values, validation and the document written
@@ -86,10 +37,6 @@ export interface FeedbackErrors {
   rubric?: Partial<Record<RubricKey, string>>;
   tags?: string;
   text?: string;
-}
-
-function isRating(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= L.ratingMin && value <= L.ratingMax;
 }
 
 export function validateFeedback(draft: FeedbackDraft, items: readonly RubricItem[]): FeedbackErrors {
@@ -121,9 +68,6 @@ export function errorSummary(errors: FeedbackErrors, items: readonly RubricItem[
   return parts.join(' ');
 }
 
-/** Exactly the fields the rules accept, nothing else. */
-export type FeedbackWrite = Omit<SessionFeedback, 'createdAt'> & { createdAt: FieldValue };
-
 export function buildFeedback(draft: FeedbackDraft, items: readonly RubricItem[], from: string, to: string): FeedbackWrite {
   const rubric: Partial<Record<RubricKey, number>> = {};
   for (const item of items) rubric[item.key] = Math.round(draft.rubric[item.key] ?? 0);
@@ -136,27 +80,6 @@ export function buildFeedback(draft: FeedbackDraft, items: readonly RubricItem[]
     text: draft.text.slice(0, L.textMax),
     wouldPracticeAgain: draft.wouldPracticeAgain,
     createdAt: serverTimestamp(),
-  };
-}
-
-/** A feedback document read defensively; null when it isn't one. */
-export function toFeedback(data: DocumentData | undefined): SessionFeedback | null {
-  if (!data || typeof data.from !== 'string' || !isRating(data.overall)) return null;
-  const rubric: Partial<Record<RubricKey, number>> = {};
-  if (typeof data.rubric === 'object' && data.rubric !== null) {
-    for (const [key, value] of Object.entries(data.rubric as Record<string, unknown>)) {
-      if (key in RUBRIC_LABELS && isRating(value)) rubric[key as RubricKey] = value;
-    }
-  }
-  return {
-    from: data.from,
-    to: typeof data.to === 'string' ? data.to : '',
-    overall: data.overall,
-    rubric,
-    tags: Array.isArray(data.tags) ? data.tags.filter(isFeedbackTag) : [],
-    text: typeof data.text === 'string' ? data.text : '',
-    wouldPracticeAgain: data.wouldPracticeAgain === true,
-    createdAt: isTimestamp(data.createdAt) ? data.createdAt : null,
   };
 }
 

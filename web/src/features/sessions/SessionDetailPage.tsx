@@ -1,4 +1,4 @@
-import { Suspense, lazy } from 'react';
+import { Suspense } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { AlertCircle, ArrowLeft, Ban, Check, EyeOff, Inbox, Minus, Scissors, Video } from 'lucide-react';
 import { EmptyState, PageHeader } from '../../components/PageHeader';
@@ -14,10 +14,10 @@ import {
   type PublicQuestion,
 } from '../../types/models';
 import { useAuth } from '../../lib/authContext';
-import { usePeerSession } from '../practice/useMatching';
-import { FeedbackForm } from '../room/FeedbackForm';
-import { FeedbackSummary } from '../room/FeedbackSummary';
-import { interviewOver, partnerOf, rubricFor, type Partner } from '../room/feedback';
+import { usePeerSession } from '../../lib/data/peerSessions';
+import { useSlots } from '../../lib/slots';
+import { FeedbackSummary } from '../../components/FeedbackSummary';
+import { interviewOver, partnerOf, rubricFor, type Partner } from '../../lib/sessionRules';
 import {
   firstRoleOf,
   formatDateTime,
@@ -30,7 +30,6 @@ import {
 } from './sessionDocs';
 import { useReceivedFeedback } from './useSessions';
 
-const FinalCode = lazy(() => import('../editor/FinalCode').then((m) => ({ default: m.FinalCode })));
 
 /** /sessions/:sessionId — the summary of one session, its questions and both sides' feedback. */
 export function SessionDetailPage() {
@@ -81,6 +80,7 @@ function BackLink() {
 const OTHER_ROLE: Readonly<Record<ParticipantRole, ParticipantRole>> = { interviewer: 'interviewee', interviewee: 'interviewer' };
 
 function SessionDetail({ session, uid }: { session: PeerSession; uid: string }) {
+  const { FeedbackForm, FinalCode } = useSlots();
   const location = useLocation();
   const arrivedToGiveFeedback = (location.state as { focus?: unknown } | null)?.focus === 'feedback';
   const partner = partnerOf(session, uid);

@@ -12,7 +12,7 @@ import {
 } from '../../types/models';
 import { useAuth } from '../../lib/authContext';
 import { useNow } from '../../lib/useNow';
-import { feedbackWindow, partnerOf } from '../room/feedback';
+import { feedbackWindow, partnerOf } from '../../lib/sessionRules';
 import { firstRoleOf, formatDateTime, sessionOutcome, sessionTime } from './sessionDocs';
 import { StatsHeader } from './StatsHeader';
 import { SESSIONS_PAGE_SIZE, useMySessions, useUserStats } from './useSessions';

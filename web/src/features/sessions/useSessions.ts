@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'react';
 import { FirebaseError } from 'firebase/app';
-import { collection, doc, limit, onSnapshot, orderBy, query, where } from 'firebase/firestore';
-import { db } from '../../lib/firebase';
+import { onSnapshot } from 'firebase/firestore';
 import type { PeerSession, SessionFeedback, UserStats } from '../../types/models';
-import { toPeerSession } from '../practice/matchingDocs';
+import { feedbackRef } from '../../lib/data/feedback';
+import { mySessionsQuery } from '../../lib/data/peerSessions';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
-import { feedbackRef, toFeedback } from '../room/feedback';
-import { toUserStats } from './sessionDocs';
+import { userStatsRef } from './sessionsData';
 
 export const SESSIONS_PAGE_SIZE = 50;
 
@@ -23,16 +22,12 @@ export function useMySessions(uid: string, retryKey: number): SessionsState {
 
   useEffect(() => {
     setState((prev) => ({ ...prev, loading: true, error: null }));
-    const q = query(
-      collection(db, 'peerSessions'),
-      where('participantIds', 'array-contains', uid),
-      orderBy('createdAt', 'desc'),
-      limit(SESSIONS_PAGE_SIZE),
-    );
     return onSnapshot(
-      q,
+      mySessionsQuery(uid, SESSIONS_PAGE_SIZE),
       (snapshot) => {
-        const sessions = snapshot.docs.map((d) => toPeerSession(d.id, d.data({ serverTimestamps: 'estimate' })));
+        const sessions = snapshot.docs
+          .map((d) => d.data({ serverTimestamps: 'estimate' }))
+          .filter((s): s is PeerSession => s !== null);
         setState({ loading: false, sessions, error: null });
       },
       (error) => setState((prev) => ({ ...prev, loading: false, error: firestoreErrorMessage(error) })),
@@ -56,10 +51,9 @@ export function useUserStats(uid: string): UserStatsState {
   useEffect(() => {
     setState({ loading: true, stats: null, error: null });
     return onSnapshot(
-      doc(db, 'userStats', uid),
+      userStatsRef(uid),
       (snapshot) => {
-        const data = snapshot.data({ serverTimestamps: 'estimate' });
-        setState({ loading: false, stats: data ? toUserStats(data) : null, error: null });
+        setState({ loading: false, stats: snapshot.data({ serverTimestamps: 'estimate' }) ?? null, error: null });
       },
       (error) => setState({ loading: false, stats: null, error: firestoreErrorMessage(error) }),
     );
@@ -95,7 +89,7 @@ export function useReceivedFeedback(
     return onSnapshot(
       feedbackRef(sessionId, partnerUid),
       (snapshot) => {
-        const feedback = snapshot.exists() ? toFeedback(snapshot.data({ serverTimestamps: 'estimate' })) : null;
+        const feedback = snapshot.data({ serverTimestamps: 'estimate' }) ?? null;
         setState({ key, value: feedback ? { kind: 'ok', feedback } : { kind: 'none' } });
       },
       (error) => {

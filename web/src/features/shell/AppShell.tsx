@@ -3,7 +3,6 @@ import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LogOut, RefreshCw } from 'lucide-react';
 import { Wordmark } from '../../components/Wordmark';
 import { useAuth } from '../../lib/authContext';
-import { MyProfileProvider } from '../profile/MyProfileProvider';
 import { useMyProfile } from '../../lib/myProfileContext';
 
 const NAV_ITEMS = [
@@ -95,35 +94,33 @@ export function AppShell() {
   if (!user) return null; // RequireAuth guards this; keeps the types honest.
 
   return (
-    <MyProfileProvider uid={user.uid}>
-      <div className="shell" data-testid="shell">
-        <a className="skip-link" href="#main">
-          Skip to content
-        </a>
-        <header className="topbar">
-          <div className="container topbar-inner">
-            <Wordmark to="/practice" />
-            <nav aria-label="Main" className="main-nav">
-              <ul role="list">
-                {NAV_ITEMS.map((item) => (
-                  <li key={item.to}>
-                    <NavLink to={item.to} className="nav-link" data-testid={item.testId}>
-                      {item.label}
-                    </NavLink>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-            <UserMenu />
-          </div>
-        </header>
-        <BootstrapBanner />
-        <main id="main" className="shell-main" ref={mainRef} tabIndex={-1}>
-          <div className="container">
-            <Outlet />
-          </div>
-        </main>
-      </div>
-    </MyProfileProvider>
+    <div className="shell" data-testid="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="container topbar-inner">
+          <Wordmark to="/practice" />
+          <nav aria-label="Main" className="main-nav">
+            <ul role="list">
+              {NAV_ITEMS.map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} className="nav-link" data-testid={item.testId}>
+                    {item.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <UserMenu />
+        </div>
+      </header>
+      <BootstrapBanner />
+      <main id="main" className="shell-main" ref={mainRef} tabIndex={-1}>
+        <div className="container">
+          <Outlet />
+        </div>
+      </main>
+    </div>
   );
 }

@@ -7,7 +7,7 @@ import {
   type RubricItem,
   type RubricKey,
   type SessionFeedback,
-} from '../../types/models';
+} from '../types/models';
 
 /** Five stars, the first `value` filled, read out as "4 out of 5". */
 export function StarsShown({ value, size = 16 }: { value: number; size?: number }) {

@@ -1,0 +1,25 @@
+/**
+ * The one place that spells Firestore collection names (docs/architecture.md lists who writes each).
+ * Only data modules import it: components and hooks get typed documents from them.
+ */
+export const COLLECTIONS = {
+  users: 'users',
+  notifications: 'notifications',
+  communityProfiles: 'communityProfiles',
+  matchingQueue: 'matchingQueue',
+  userStats: 'userStats',
+  peerSessions: 'peerSessions',
+} as const;
+
+/** Subcollections of peerSessions/{sessionId}. */
+export const SESSION_SUBCOLLECTIONS = {
+  private: 'private',
+  notes: 'notes',
+  feedback: 'feedback',
+  signaling: 'signaling',
+  presence: 'presence',
+  code: 'code',
+  codeUpdates: 'codeUpdates',
+  codePresence: 'codePresence',
+  runs: 'runs',
+} as const;

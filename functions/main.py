@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from firebase_functions import firestore_fn, https_fn, options, params, tasks_fn
 
-from salamin import budgets, code, execution, firebase, interview, matchmaking, profiles, sessions, signaling, tasks
+from salamin import (
+    budgets,
+    code,
+    execution,
+    firebase,
+    interview,
+    matchmaking,
+    names,
+    profiles,
+    sessions,
+    signaling,
+    tasks,
+)
+from salamin.errors import DomainError
 
 options.set_global_options(region="us-central1", max_instances=20)
 
@@ -34,6 +49,27 @@ def _require_uid(req: https_fn.CallableRequest[Any]) -> str:
     return req.auth.uid
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _edge(fn: Callable[P, R]) -> Callable[P, R]:
+    """The one place a module's DomainError becomes the HttpsError the caller sees (same code, same words).
+
+    Callables answer with it; task handlers answer with its status, which the queue's retry policy reads
+    (a task that is not due yet answers UNAVAILABLE and comes back).
+    """
+
+    @functools.wraps(fn)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as err:
+            raise https_fn.HttpsError(https_fn.FunctionsErrorCode(err.code), err.message) from err
+
+    return wrapped
+
+
 def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
 
@@ -52,6 +88,7 @@ def _retried(fn: Any) -> Any:
 # ---- profiles ----------------------------------------------------------------------------------------
 
 @https_fn.on_call()
+@_edge
 def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     uid = _require_uid(req)
     data = req.data if isinstance(req.data, dict) else {}
@@ -65,23 +102,26 @@ def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 # ---- matching ----------------------------------------------------------------------------------------
 
 @_retried
-@firestore_fn.on_document_created(document="matchingQueue/{uid}")
+@firestore_fn.on_document_created(document=f"{names.MATCHING_QUEUE}/{{uid}}")
 def onQueueEntryCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     created = event.data.to_dict() if event.data is not None else None
     matchmaking.on_entry_created(firebase.db(), event.params["uid"], created)
 
 
 @tasks_fn.on_task_dispatched(retry_config=tasks.RETRY, rate_limits=tasks.RATE)
+@_edge
 def matchRetry(req: tasks_fn.CallableRequest[Any]) -> None:
     matchmaking.handle_retry(firebase.db(), req.data)
 
 
 @tasks_fn.on_task_dispatched(retry_config=tasks.TIMEOUT_RETRY, rate_limits=tasks.RATE)
+@_edge
 def matchTimeout(req: tasks_fn.CallableRequest[Any]) -> None:
     matchmaking.handle_timeout(firebase.db(), req.data)
 
 
 @https_fn.on_call()
+@_edge
 def matchingStatus(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return matchmaking.status(firebase.db(), _require_uid(req))
 
@@ -89,6 +129,7 @@ def matchingStatus(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 # ---- session room ------------------------------------------------------------------------------------
 
 @https_fn.on_call(secrets=[TURN_SECRET])
+@_edge
 def getIceServers(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     uid = _require_uid(req)
     data = req.data if isinstance(req.data, dict) else {}
@@ -98,7 +139,7 @@ def getIceServers(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 
 
 @_retried
-@firestore_fn.on_document_written(document="peerSessions/{sessionId}/presence/{uid}")
+@firestore_fn.on_document_written(document=f"{names.SESSIONS}/{{sessionId}}/{names.PRESENCE}/{{uid}}")
 def onPresenceWritten(event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
     after = event.data.after if event.data else None
     presence = after.to_dict() if after is not None and after.exists else None
@@ -110,7 +151,7 @@ def onPresenceWritten(event: firestore_fn.Event[firestore_fn.Change[firestore_fn
 
 # Counts each person's signaling messages against their budget (a call opens with a few dozen).
 @_retried
-@firestore_fn.on_document_created(document="peerSessions/{sessionId}/signaling/{messageId}")
+@firestore_fn.on_document_created(document=f"{names.SESSIONS}/{{sessionId}}/{names.SIGNALING}/{{messageId}}")
 def onSignalCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     message = event.data.to_dict() if event.data is not None else None
     sender = (message or {}).get("from")
@@ -127,43 +168,50 @@ def _session_id(req: https_fn.CallableRequest[Any]) -> str:
 
 
 @https_fn.on_call()
+@_edge
 def joinSession(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return interview.join(firebase.db(), _session_id(req), _require_uid(req))
 
 
 @https_fn.on_call()
+@_edge
 def advancePhase(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     data = req.data if isinstance(req.data, dict) else {}
     return interview.advance(firebase.db(), _session_id(req), _require_uid(req), data.get("fromIndex"))
 
 
 @https_fn.on_call()
+@_edge
 def leaveSession(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return interview.leave(firebase.db(), _session_id(req), _require_uid(req))
 
 
 @tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@_edge
 def sessionNoShow(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_no_show(firebase.db(), req.data)
 
 
 @tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@_edge
 def sessionPhaseTimer(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_phase_timer(firebase.db(), req.data)
 
 
 @tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@_edge
 def sessionHardStop(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_hard_stop(firebase.db(), req.data)
 
 
 @tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@_edge
 def sessionFeedbackDeadline(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_feedback_deadline(firebase.db(), req.data)
 
 
 @_retried
-@firestore_fn.on_document_created(document="peerSessions/{sessionId}/feedback/{fromUid}")
+@firestore_fn.on_document_created(document=f"{names.SESSIONS}/{{sessionId}}/{names.FEEDBACK}/{{fromUid}}")
 def onFeedbackCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     interview.on_feedback(firebase.db(), event.params["sessionId"], event.params["fromUid"])
 
@@ -171,7 +219,7 @@ def onFeedbackCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | 
 # ---- shared code editor --------------------------------------------------------------------------------
 
 @_retried
-@firestore_fn.on_document_created(document="peerSessions/{sessionId}/codeUpdates/{updateId}")
+@firestore_fn.on_document_created(document=f"{names.SESSIONS}/{{sessionId}}/{names.CODE_UPDATES}/{{updateId}}")
 def onCodeUpdateCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     update = event.data.to_dict() if event.data is not None else None
     code.on_update_created(firebase.db(), event.params["sessionId"], (update or {}).get("author"))
@@ -179,5 +227,6 @@ def onCodeUpdateCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot 
 
 # A run has execution.TOTAL_BUDGET_S (110 s) in all, up to 30 s of waiting for a busy runner included.
 @https_fn.on_call(secrets=[RUNNER_SECRET], timeout_sec=120)
+@_edge
 def runCode(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return execution.run_code(firebase.db(), _require_uid(req), req.data, RUNNER_URL.value, RUNNER_SECRET.value)

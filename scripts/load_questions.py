@@ -24,7 +24,7 @@ from salamin import questions as qb  # noqa: E402
 
 def load(force: bool = False) -> tuple[str, int, bool]:
     db = firebase.db()
-    bank = qb.load_bank(qb.DEFAULT_ROOT)
+    bank = qb.load_bank_files(qb.DEFAULT_ROOT)
     version = qb.bank_version(qb.DEFAULT_ROOT)
     meta_ref = db.collection("config").document("questionBank")
     meta = meta_ref.get().to_dict() or {}

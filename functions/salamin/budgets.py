@@ -29,9 +29,10 @@ from google.api_core.exceptions import Aborted, NotFound
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
+from salamin import names
+
 log = logging.getLogger(__name__)
 
-SESSIONS = "peerSessions"
 WINDOW_S = 60  # budgets are per calendar minute
 FREEZE_S = 300  # how long a person who went over stays frozen in that session
 
@@ -93,7 +94,7 @@ def budget_ref(db: firestore.Client, session_id: str) -> firestore.DocumentRefer
     `signaling` and `presence` → uid → minute → {write key: true}: one key per write, so a trigger
     delivered twice counts its write once.
     """
-    return db.collection(SESSIONS).document(session_id).collection("server").document("budget")
+    return db.collection(names.SESSIONS).document(session_id).collection(names.SERVER).document("budget")
 
 
 def counted(doc: Mapping[str, Any] | None, kind: str, uid: str, minute: int) -> int:
@@ -123,7 +124,7 @@ def update_session(db: firestore.Client, session_id: str, fields: dict[str, Any]
     emulator refuses at once where production waits); a session that is gone is left alone."""
     for attempt in range(6):
         try:
-            db.collection(SESSIONS).document(session_id).update(fields)
+            db.collection(names.SESSIONS).document(session_id).update(fields)
             return
         except NotFound:
             log.info("budgets: session %s is gone; not updated", session_id)
@@ -142,7 +143,7 @@ def count_and_check(db: firestore.Client, session_id: str, kind: str, uid: str, 
     n = add(db, session_id, kind, uid, minute_of(now_s), key=key)
     over = over_budget({kind: n})
     if over:
-        snap = db.collection(SESSIONS).document(session_id).get()
+        snap = db.collection(names.SESSIONS).document(session_id).get()
         if snap.exists and not held(snap.to_dict(), uid, now_s):
             freeze(db, session_id, uid, over, now_s)
     return over

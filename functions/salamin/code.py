@@ -36,13 +36,11 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from salamin import budgets
+from salamin import budgets, names
 from salamin import questions as qb
 
 log = logging.getLogger(__name__)
 
-SESSIONS = "peerSessions"
-UPDATES = "codeUpdates"
 COMPACT_AT = 200  # the trigger compacts once a session holds this many update documents
 MAX_TEXT = 200_000  # the snapshot's `text` is kept only below this many characters
 FOLD_PAGE = 449  # update documents folded (and deleted) per transaction: with the snapshot, ≤ 450 writes
@@ -156,16 +154,16 @@ def tally(docs: list[Mapping[str, Any]]) -> dict[tuple[str, str, int], int]:
 # ---- Firestore -------------------------------------------------------------------------------------------
 
 def _session(db: firestore.Client, session_id: str) -> firestore.DocumentReference:
-    return db.collection(SESSIONS).document(session_id)
+    return db.collection(names.SESSIONS).document(session_id)
 
 
 def snapshot_ref(db: firestore.Client, session_id: str) -> firestore.DocumentReference:
-    return _session(db, session_id).collection("code").document("snapshot")
+    return _session(db, session_id).collection(names.CODE).document("snapshot")
 
 
 def pending_count(db: firestore.Client, session_id: str) -> int:
     """How many update documents wait to be folded: an aggregation count, no documents read."""
-    result = _session(db, session_id).collection(UPDATES).count().get()
+    result = _session(db, session_id).collection(names.CODE_UPDATES).count().get()
     return int(result[0][0].value)
 
 
@@ -229,7 +227,7 @@ def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> d
     `folded` (update documents folded in by this call), `updateCount` (cumulative), `textLength`,
     `stateBytes`.
     """
-    updates = _session(db, session_id).collection(UPDATES)
+    updates = _session(db, session_id).collection(names.CODE_UPDATES)
     if min_updates and pending_count(db, session_id) < min_updates:
         return {"folded": 0, "skipped": True}
     folded = 0
@@ -255,7 +253,7 @@ def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> d
 
 
 def _take_lease(db: firestore.Client, session_id: str, now: float) -> bool:
-    ref = _session(db, session_id).collection("server").document("codeCompaction")
+    ref = _session(db, session_id).collection(names.SERVER).document("codeCompaction")
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> bool:
@@ -270,7 +268,7 @@ def _take_lease(db: firestore.Client, session_id: str, now: float) -> bool:
 
 
 def _release_lease(db: firestore.Client, session_id: str) -> None:
-    _session(db, session_id).collection("server").document("codeCompaction").set({"leaseUntil": 0})
+    _session(db, session_id).collection(names.SERVER).document("codeCompaction").set({"leaseUntil": 0})
 
 
 def minute_counts(db: firestore.Client, session_id: str, author: str, now_s: float) -> dict[str, int]:
@@ -278,7 +276,7 @@ def minute_counts(db: firestore.Client, session_id: str, author: str, now_s: flo
     document read) plus those a compaction already folded (its counters in server/budget)."""
     minute = budgets.minute_of(now_s)
     start = dt.datetime.fromtimestamp(minute * budgets.WINDOW_S, dt.UTC)
-    mine = (_session(db, session_id).collection(UPDATES)
+    mine = (_session(db, session_id).collection(names.CODE_UPDATES)
             .where(filter=FieldFilter("author", "==", author))
             .where(filter=FieldFilter("createdAt", ">=", start)))
     result = mine.count(alias="n").sum("bytes", alias="bytes").get()

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from firebase_functions import https_fn
 from google.cloud import firestore
 
-from salamin import interview, sessions
+from salamin import interview, names, sessions
 from salamin import questions as qb
+from salamin.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,6 @@ UNREACHABLE = "The code runner can't be reached right now. This is on our side; 
 BUSY = "The runner is busy, try again in a moment."
 TOO_SLOW = "The code runner took too long to answer. This is on our side; please try again in a moment."
 REFUSED = "The code runner refused the request because of a set-up problem on our side; please tell the team."
-
-
-Code = https_fn.FunctionsErrorCode
-
-
-def _error(code: https_fn.FunctionsErrorCode, message: str) -> https_fn.HttpsError:
-    return https_fn.HttpsError(code, message)
 
 
 # ---- pure: the rate limit -----------------------------------------------------------------------------------
@@ -205,62 +198,64 @@ def parse_request(data: object) -> RunRequest:
     session_id = sessions.require_session_id(d.get("sessionId"))
     mode = d.get("mode")
     if mode not in MODES:
-        raise _error(Code.INVALID_ARGUMENT, "Run the code, the visible tests or the hidden tests: the mode is unknown.")
+        raise DomainError("invalid-argument",
+                          "Run the code, the visible tests or the hidden tests: the mode is unknown.")
     language = d.get("language")
     if language not in qb.LANGUAGES:
-        raise _error(Code.INVALID_ARGUMENT, f"Code runs in {', '.join(qb.LANGUAGES)}; this language is unknown.")
+        raise DomainError("invalid-argument", f"Code runs in {', '.join(qb.LANGUAGES)}; this language is unknown.")
     source = d.get("source")
     if not isinstance(source, str):
-        raise _error(Code.INVALID_ARGUMENT, "There is no code to run.")
+        raise DomainError("invalid-argument", "There is no code to run.")
     if len(source) > SOURCE_MAX:
-        raise _error(Code.INVALID_ARGUMENT, f"The code is longer than {SOURCE_MAX:,} characters; shorten it to run it.")
+        raise DomainError("invalid-argument",
+                          f"The code is longer than {SOURCE_MAX:,} characters; shorten it to run it.")
     stdin = d.get("stdin")
     if stdin is not None:
         if mode != "run":
-            raise _error(Code.INVALID_ARGUMENT, "Input goes with a plain run; tests bring their own input.")
+            raise DomainError("invalid-argument", "Input goes with a plain run; tests bring their own input.")
         if not isinstance(stdin, str):
-            raise _error(Code.INVALID_ARGUMENT, "The input must be text.")
+            raise DomainError("invalid-argument", "The input must be text.")
         if len(stdin) > STDIN_MAX:
-            raise _error(Code.INVALID_ARGUMENT, f"The input is longer than {STDIN_MAX:,} characters.")
+            raise DomainError("invalid-argument", f"The input is longer than {STDIN_MAX:,} characters.")
     question_id = d.get("questionId")
     if question_id is not None and (not isinstance(question_id, str) or not question_id or len(question_id) > 128):
-        raise _error(Code.INVALID_ARGUMENT, "The question id is not valid.")
+        raise DomainError("invalid-argument", "The question id is not valid.")
     if mode != "run" and question_id is None:
-        raise _error(Code.INVALID_ARGUMENT, "Which question? Tests need the question id.")
+        raise DomainError("invalid-argument", "Which question? Tests need the question id.")
     return RunRequest(session_id, mode, language, source, stdin, question_id)
 
 
 def check_run(req: RunRequest, uid: str, session: dict[str, Any], bank: Sequence[qb.Question]) -> qb.Question | None:
     """Whether `uid` may run `req` in `session` (pure): the question it runs against, or a clear error."""
     if session.get("status") not in RUN_STATUSES:
-        raise _error(Code.FAILED_PRECONDITION, "Code runs while the interview is on.")
+        raise DomainError("failed-precondition", "Code runs while the interview is on.")
     if req.question_id is None:
         return None
     if req.question_id not in (session.get("questionIds") or []):
-        raise _error(Code.INVALID_ARGUMENT, "That question is not part of this session.")
+        raise DomainError("invalid-argument", "That question is not part of this session.")
     question = next((q for q in bank if q.id == req.question_id), None)
     if question is None:
-        raise _error(Code.FAILED_PRECONDITION, "That question is no longer in the question bank.")
+        raise DomainError("failed-precondition", "That question is no longer in the question bank.")
     if req.mode == "run":
         return question  # a plain run only borrows an SQL question's schema, if there is one
     if question.code is None:
-        raise _error(Code.FAILED_PRECONDITION, "That question has no code to run against.")
+        raise DomainError("failed-precondition", "That question has no code to run against.")
     if req.language not in question.code.languages:
-        raise _error(Code.INVALID_ARGUMENT,
-                     f"This question has no {req.language} version; pick one of {', '.join(question.languages)}.")
+        raise DomainError("invalid-argument",
+                          f"This question has no {req.language} version; pick one of {', '.join(question.languages)}.")
     if req.mode == "hidden":
         if (session.get("roles") or {}).get(uid) != "interviewer":
-            raise _error(Code.PERMISSION_DENIED, "Only the interviewer can run the hidden tests.")
+            raise DomainError("permission-denied", "Only the interviewer can run the hidden tests.")
         if not question.code.hidden_tests:
-            raise _error(Code.FAILED_PRECONDITION, "This question has no hidden tests.")
+            raise DomainError("failed-precondition", "This question has no hidden tests.")
     return question
 
 
 # ---- Firestore and the runner -------------------------------------------------------------------------------
 
 def _refs(db: firestore.Client, session_id: str) -> tuple[firestore.DocumentReference, firestore.CollectionReference]:
-    session = db.collection(sessions.SESSIONS).document(session_id)
-    return session.collection("server").document("runLimiter"), session.collection("runs")
+    session = db.collection(names.SESSIONS).document(session_id)
+    return session.collection(names.SERVER).document("runLimiter"), session.collection(names.RUNS)
 
 
 def _start(db: firestore.Client, session_id: str, run_ref: firestore.DocumentReference, run_doc: dict[str, Any],
@@ -281,8 +276,8 @@ def _start(db: firestore.Client, session_id: str, run_ref: firestore.DocumentRef
 
     decision = run(db.transaction())
     if not decision.ok:
-        code = Code.RESOURCE_EXHAUSTED if decision.code == "resource-exhausted" else Code.FAILED_PRECONDITION
-        raise _error(code, decision.message or "Please wait a moment before running again.")
+        code: ErrorCode = "resource-exhausted" if decision.code == "resource-exhausted" else "failed-precondition"
+        raise DomainError(code, decision.message or "Please wait a moment before running again.")
 
 
 def _finish(db: firestore.Client, session_id: str, run_id: str) -> None:
@@ -387,7 +382,7 @@ def run_code(db: firestore.Client, uid: str, data: object, runner_url: str, runn
     """The runCode callable after sign-in: checks, rate limit, the run, its result. See the module docstring."""
     req = parse_request(data)
     session = sessions.session_for_participant(db, req.session_id, uid, live=False)
-    bank = interview.load_bank(db) if req.question_id is not None else []
+    bank = interview.load_stored_bank(db) if req.question_id is not None else []
     question = check_run(req, uid, session, bank)
     body = runner_request(req.mode, req.language, req.source, req.stdin, question)
 

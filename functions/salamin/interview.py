@@ -15,20 +15,14 @@ from typing import Any
 
 from google.cloud import firestore
 
-from salamin import code, stats, tasks
+from salamin import code, names, notifications, stats, tasks
 from salamin import lifecycle as lc
 from salamin import questions as qb
+from salamin.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-SESSIONS = "peerSessions"
-BANK = "questionBank"
-BANK_META = ("config", "questionBank")
 QUESTIONS_PER_HALF = {"behavioral": 2, "technical": 1, "case_study": 1, "mixed": 1}
-NO_SHOW_FN = "sessionNoShow"
-PHASE_FN = "sessionPhaseTimer"
-HARD_STOP_FN = "sessionHardStop"
-FEEDBACK_DEADLINE_FN = "sessionFeedbackDeadline"
 FEEDBACK_WINDOW_S = lc.FEEDBACK_WINDOW_S
 
 
@@ -80,27 +74,15 @@ def doc_from_state(s: lc.State) -> dict[str, Any]:
     }
 
 
-def _fail(err: lc.TransitionError) -> Exception:
-    from firebase_functions import https_fn  # noqa: PLC0415 - only the callable layer needs it
-
-    codes = {
-        "failed-precondition": https_fn.FunctionsErrorCode.FAILED_PRECONDITION,
-        "permission-denied": https_fn.FunctionsErrorCode.PERMISSION_DENIED,
-        "invalid-argument": https_fn.FunctionsErrorCode.INVALID_ARGUMENT,
-        "not-found": https_fn.FunctionsErrorCode.NOT_FOUND,
-    }
-    return https_fn.HttpsError(codes.get(err.code, https_fn.FunctionsErrorCode.FAILED_PRECONDITION), err.message)
-
-
 def _apply(db: firestore.Client, session_id: str, action: Any) -> tuple[lc.State, lc.State, Any, dict[str, Any]]:
     """Runs `action(state) -> (state, result)` in a transaction; returns before, after, result, doc."""
-    ref = db.collection(SESSIONS).document(session_id)
+    ref = db.collection(names.SESSIONS).document(session_id)
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> tuple[lc.State, lc.State, Any, dict[str, Any]]:
         snap = ref.get(transaction=tx)
         if not snap.exists:
-            raise lc.TransitionError("not-found", "This session does not exist or is not yours.")
+            raise DomainError("not-found", "This session does not exist or is not yours.")
         doc = snap.to_dict() or {}
         before = state_from_doc(doc)
         after, result = action(before)
@@ -117,7 +99,7 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
     for event in new:
         if event == "started":
             _assign_questions(db, session_id, doc, after)
-            tasks.enqueue(HARD_STOP_FN, {"sessionId": session_id},
+            tasks.enqueue(names.SESSION_HARD_STOP, {"sessionId": session_id},
                           (sum(lc.PHASE_MINUTES) + lc.HARD_STOP_GRACE_MINUTES) * 60, f"hardstop-{session_id}")
         elif event.startswith("phase:"):
             index = int(event.split(":", 1)[1])
@@ -137,30 +119,27 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
             code.compact_quietly(db, session_id)
         elif event.startswith("left_early:"):
             who = event.split(":", 1)[1]
-            _notify(db, after.partner(who), f"left-{session_id}", {
-                "type": "partner_left", "title": "Your partner left",
-                "message": "Your partner ended the session early. You can still leave them feedback.",
-                "sessionId": session_id})
+            _notify(db, after.partner(who), notifications.partner_left(session_id))
 
 
 def _schedule_feedback_deadline(session_id: str, deadline: float) -> None:
     """The reveal at the deadline (a deterministic task id: scheduling it twice is a no-op)."""
-    tasks.enqueue(FEEDBACK_DEADLINE_FN, {"sessionId": session_id}, max(0.0, deadline - time.time()),
+    tasks.enqueue(names.SESSION_FEEDBACK_DEADLINE, {"sessionId": session_id}, max(0.0, deadline - time.time()),
                   f"feedback-deadline-{session_id}")
 
 
 def _schedule_phase(session_id: str, index: int) -> None:
     length = lc.PHASE_MINUTES[index] * 60
     if length > lc.NUDGE_BEFORE_S * 2:
-        tasks.enqueue(PHASE_FN, {"sessionId": session_id, "phaseIndex": index, "kind": "nudge"},
+        tasks.enqueue(names.SESSION_PHASE_TIMER, {"sessionId": session_id, "phaseIndex": index, "kind": "nudge"},
                       length - lc.NUDGE_BEFORE_S, f"phase-{session_id}-{index}-nudge")
-    tasks.enqueue(PHASE_FN, {"sessionId": session_id, "phaseIndex": index, "kind": "timeup"},
+    tasks.enqueue(names.SESSION_PHASE_TIMER, {"sessionId": session_id, "phaseIndex": index, "kind": "timeup"},
                   length, f"phase-{session_id}-{index}-timeup")
 
 
-def _notify(db: firestore.Client, uid: str, note_id: str, body: dict[str, Any]) -> None:
-    db.collection("users").document(uid).collection("notifications").document(note_id).set(
-        {**body, "createdAt": firestore.SERVER_TIMESTAMP, "read": False})
+def _notify(db: firestore.Client, uid: str, note: notifications.Notification) -> None:
+    note_id, body = note
+    notifications.ref(db, uid, note_id).set(body)
 
 
 # ---- questions -----------------------------------------------------------------------------------------
@@ -168,14 +147,14 @@ def _notify(db: firestore.Client, uid: str, note_id: str, body: dict[str, Any]) 
 _BANK_CACHE: dict[str, list[qb.Question]] = {}
 
 
-def load_bank(db: firestore.Client) -> list[qb.Question]:
+def load_stored_bank(db: firestore.Client) -> list[qb.Question]:
     """The bank as loaded into Firestore by scripts/load_questions.py, cached per bank version."""
-    meta = db.collection(BANK_META[0]).document(BANK_META[1]).get().to_dict() or {}
+    meta = db.collection(names.CONFIG).document(names.QUESTION_BANK_META).get().to_dict() or {}
     version = str(meta.get("version", ""))
     if version and version in _BANK_CACHE:
         return _BANK_CACHE[version]
     bank = []
-    for snap in db.collection(BANK).stream():
+    for snap in db.collection(names.QUESTION_BANK).stream():
         try:
             bank.append(qb.question_from_dict(snap.to_dict() or {}))
         except (ValueError, KeyError, TypeError, AttributeError) as err:  # one bad entry never stops a start
@@ -193,13 +172,13 @@ def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any]
     second half's are recorded when that half is revealed, or its interviewee would learn her question
     during the first half.
     """
-    plan_ref = db.collection(SESSIONS).document(session_id).collection("server").document("plan")
+    plan_ref = db.collection(names.SESSIONS).document(session_id).collection(names.SERVER).document("plan")
     if plan_ref.get().exists:
         return
-    bank = load_bank(db)
+    bank = load_stored_bank(db)
     if not bank:
         return  # no bank loaded (a bare emulator): the room still works, with no question panel
-    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection("users").document(u)
+    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection(names.USERS).document(u)
                                                            for u in state.participants])}
     seen = {q for u in users.values() for q in _list(u.get("seenQuestions")) if isinstance(q, str)}
     session_type = doc.get("sessionType", "technical")
@@ -209,11 +188,11 @@ def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any]
     interviewer = state.interviewer()
     batch = db.batch()
     batch.set(plan_ref, {"half1": [q.id for q in first], "half2": [q.id for q in second]})
-    batch.update(db.collection(SESSIONS).document(session_id), {
+    batch.update(db.collection(names.SESSIONS).document(session_id), {
         "questionSet": {"1": [qb.public_part(q) for q in first]},
         "questionIds": [q.id for q in first],
     })
-    batch.set(db.collection(SESSIONS).document(session_id).collection("private").document(interviewer),
+    batch.set(db.collection(names.SESSIONS).document(session_id).collection(names.PRIVATE).document(interviewer),
               {"uid": interviewer, "half": 1, "questions": [qb.private_part(q) for q in first]})
     _mark_seen(db, batch, state, [q.id for q in first])
     batch.commit()
@@ -228,22 +207,22 @@ def _mark_seen(db: firestore.Client, batch: Any, state: lc.State, ids: list[str]
     if not ids:
         return
     for uid in state.participants:
-        batch.set(db.collection("users").document(uid), {"seenQuestions": firestore.ArrayUnion(ids)}, merge=True)
+        batch.set(db.collection(names.USERS).document(uid), {"seenQuestions": firestore.ArrayUnion(ids)}, merge=True)
 
 
 def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) -> None:
-    plan = db.collection(SESSIONS).document(session_id).collection("server").document("plan").get().to_dict()
+    plan = db.collection(names.SESSIONS).document(session_id).collection(names.SERVER).document("plan").get().to_dict()
     if not plan:
         return
-    by_id = {q.id: q for q in load_bank(db)}
+    by_id = {q.id: q for q in load_stored_bank(db)}
     second = [by_id[i] for i in plan.get("half2", []) if i in by_id]
     interviewer = state.interviewer()  # roles have swapped already
     batch = db.batch()
-    batch.update(db.collection(SESSIONS).document(session_id), {
+    batch.update(db.collection(names.SESSIONS).document(session_id), {
         "questionSet.2": [qb.public_part(q) for q in second],
         "questionIds": firestore.ArrayUnion([q.id for q in second]),
     })
-    batch.set(db.collection(SESSIONS).document(session_id).collection("private").document(interviewer),
+    batch.set(db.collection(names.SESSIONS).document(session_id).collection(names.PRIVATE).document(interviewer),
               {"uid": interviewer, "half": 2, "questions": [qb.private_part(q) for q in second]})
     _mark_seen(db, batch, state, [q.id for q in second])
     batch.commit()
@@ -253,38 +232,29 @@ def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) 
 
 def join(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
     now = time.time()
-    try:
-        before, after, _, doc = _apply(db, session_id, lambda s: (lc.join(s, uid, now), None))
-    except lc.TransitionError as err:
-        raise _fail(err) from err
+    before, after, _, doc = _apply(db, session_id, lambda s: (lc.join(s, uid, now), None))
     _effects(db, session_id, before, after, doc)
     return {"status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
 
 
 def advance(db: firestore.Client, session_id: str, uid: str, from_index: object) -> dict[str, Any]:
     if not isinstance(from_index, int) or isinstance(from_index, bool):
-        raise _fail(lc.TransitionError("invalid-argument", "Which phase are you moving on from?"))
+        raise DomainError("invalid-argument", "Which phase are you moving on from?")
     now = time.time()
-    try:
-        before, after, result, doc = _apply(db, session_id, lambda s: lc.advance(s, uid, from_index, now))
-    except lc.TransitionError as err:
-        raise _fail(err) from err
+    before, after, result, doc = _apply(db, session_id, lambda s: lc.advance(s, uid, from_index, now))
     _effects(db, session_id, before, after, doc)
     return {"result": result, "status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
 
 
 def leave(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
     now = time.time()
-    try:
-        before, after, _, doc = _apply(db, session_id, lambda s: (lc.leave_early(s, uid, now), None))
-    except lc.TransitionError as err:
-        raise _fail(err) from err
+    before, after, _, doc = _apply(db, session_id, lambda s: (lc.leave_early(s, uid, now), None))
     _effects(db, session_id, before, after, doc)
     return {"status": after.status, "phaseIndex": after.phase_index}
 
 
 def _session_doc(db: firestore.Client, session_id: str) -> dict[str, Any] | None:
-    snap = db.collection(SESSIONS).document(session_id).get()
+    snap = db.collection(names.SESSIONS).document(session_id).get()
     return snap.to_dict() if snap.exists else None
 
 
@@ -296,7 +266,7 @@ def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
         return "already"
     tasks.check_due(payload)
     if kind == "nudge":
-        db.collection(SESSIONS).document(session_id).update(
+        db.collection(names.SESSIONS).document(session_id).update(
             {"nudge": {"phaseIndex": index, "at": firestore.SERVER_TIMESTAMP,
                        "message": "Two minutes left in this part."}})
         return "nudged"
@@ -337,19 +307,16 @@ def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
         if uid in absent:
             continue
         _requeue_at_front(db, uid, session_id)
-        _notify(db, uid, f"noshow-{session_id}", {
-            "type": "partner_no_show", "title": "Your partner didn't show up",
-            "message": "Sorry about that. You're back at the front of the queue with the same preferences.",
-            "sessionId": session_id})
+        _notify(db, uid, notifications.partner_no_show(session_id))
     return absent
 
 
 def _requeue_at_front(db: firestore.Client, uid: str, session_id: str) -> None:
-    user = db.collection("users").document(uid).get().to_dict() or {}
+    user = db.collection(names.USERS).document(uid).get().to_dict() or {}
     prefs = user.get("lastPreferences")
     if not prefs:
         return
-    ref = db.collection("matchingQueue").document(uid)
+    ref = db.collection(names.MATCHING_QUEUE).document(uid)
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> None:
@@ -371,7 +338,7 @@ def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
     records the same and recomputes the same numbers. A document from someone who is not a participant
     (the rules refuse it; only the Admin SDK could write it) is logged and skipped, never retried.
     """
-    ref = db.collection(SESSIONS).document(session_id)
+    ref = db.collection(names.SESSIONS).document(session_id)
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> tuple[bool, list[str]]:
@@ -403,7 +370,7 @@ def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:
         return "gone"
     if doc.get("feedbackRevealed") is not True:
         tasks.check_due(payload)
-        db.collection(SESSIONS).document(session_id).update({"feedbackRevealed": True})
+        db.collection(names.SESSIONS).document(session_id).update({"feedbackRevealed": True})
     # Recomputed even when both had written (revealed already): a delivery that failed after the reveal
     # comes back here and still brings the stats in line.
     for uid in (p for p in _list(doc.get("participantIds")) if isinstance(p, str)):

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from salamin.errors import DomainError
+
 STATUSES = ("matched", "starting", "active", "ending", "completed", "cancelled")
 PHASES = ("introduction", "interview", "role_switch", "interview", "feedback", "wrap_up")
 # Minutes for a 60-minute session: two 24-minute halves, a short start, switch, feedback and close.
@@ -41,18 +43,9 @@ ALLOWED: dict[str, frozenset[str]] = {
 Role = Literal["interviewer", "interviewee"]
 
 
-class TransitionError(Exception):
-    """An action that is not allowed now, with a sentence for the person who tried it."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code  # a Functions error code: failed-precondition, permission-denied, ...
-        self.message = message
-
-
 def check_transition(current: str, target: str) -> None:
     if target not in ALLOWED.get(current, frozenset()):
-        raise TransitionError("failed-precondition", f"A session that is {current} cannot become {target}.")
+        raise DomainError("failed-precondition", f"A session that is {current} cannot become {target}.")
 
 
 @dataclass(frozen=True)
@@ -98,7 +91,7 @@ class State:
 
 def _require_participant(state: State, uid: str) -> None:
     if uid not in state.participants:
-        raise TransitionError("permission-denied", "Only the two participants can do that.")
+        raise DomainError("permission-denied", "Only the two participants can do that.")
 
 
 def _emit(state: State, *events: str) -> State:
@@ -109,7 +102,7 @@ def join(state: State, uid: str, now: float) -> State:
     """A participant enters the room. The first makes it `starting`, the second starts the interview."""
     _require_participant(state, uid)
     if state.status in ("completed", "cancelled"):
-        raise TransitionError("failed-precondition",
+        raise DomainError("failed-precondition",
                               f"This session has {'been cancelled' if state.status == 'cancelled' else 'ended'}.")
     if uid in state.joined:
         return state  # rejoining (reload, second tab) changes nothing
@@ -154,11 +147,11 @@ def advance(state: State, uid: str, from_index: int, now: float) -> tuple[State,
     if state.status not in ("active", "ending") or state.phase_index is None:
         if state.status == "completed" and from_index >= LAST_INDEX:
             return state, "already"
-        raise TransitionError("failed-precondition", "The interview hasn't started yet.")
+        raise DomainError("failed-precondition", "The interview hasn't started yet.")
     if from_index != state.phase_index:
         if from_index < state.phase_index:
             return state, "already"
-        raise TransitionError("invalid-argument", "That phase hasn't started yet.")
+        raise DomainError("invalid-argument", "That phase hasn't started yet.")
     index = state.phase_index
     alone = index in INTERVIEW_PHASES and uid == state.interviewer()
     agreed = state.pending_advance is not None and state.pending_advance == (state.partner(uid), index)

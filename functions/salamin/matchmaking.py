@@ -20,18 +20,13 @@ from google.api_core.exceptions import Aborted, NotFound
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from salamin import lifecycle, matching, tasks
+from salamin import lifecycle, matching, names, notifications, tasks
 
-QUEUE = "matchingQueue"
-SESSIONS = "peerSessions"
 RECENT_PARTNERS_KEPT = 5
 CANDIDATE_LIMIT = 200
 SHORTLIST = 12
 SESSION_MINUTES = 60
 MATCH_ATTEMPTS = 4
-TIMEOUT_FN = "matchTimeout"
-RETRY_FN = "matchRetry"
-NO_SHOW_FN = "sessionNoShow"
 REFUSED = "refused"  # an entry over the join budget: the page shows why and when to come back
 log = logging.getLogger(__name__)
 LABELS = {"behavioral": "behavioral", "technical": "technical coding", "case_study": "case study / system design",
@@ -55,10 +50,10 @@ class _Context:
 
 
 def _contexts(db: firestore.Client, uids: list[str]) -> dict[str, _Context]:
-    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection("users").document(u) for u in uids])}
-    stats = {s.id: s.to_dict() or {} for s in db.get_all([db.collection("userStats").document(u) for u in uids])}
+    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection(names.USERS).document(u) for u in uids])}
+    stats = {s.id: s.to_dict() or {} for s in db.get_all([db.collection(names.USER_STATS).document(u) for u in uids])}
     profiles = {s.id: s.to_dict() or {}
-                for s in db.get_all([db.collection("communityProfiles").document(u) for u in uids])}
+                for s in db.get_all([db.collection(names.COMMUNITY_PROFILES).document(u) for u in uids])}
     out = {}
     for uid in uids:
         try:
@@ -116,7 +111,7 @@ def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | N
     """A person joined the queue: count the join (and remember the preferences), try to match now, and
     if nobody fits start the timeout and re-try later. `created` is the entry as the trigger's event
     carries it (counted even if already gone). Nothing that fails after the attempt stops the timers."""
-    ref = db.collection(QUEUE).document(uid)
+    ref = db.collection(names.MATCHING_QUEUE).document(uid)
     if created is not None and created.get("status") == "waiting" and not _admit(db, uid, created):
         return None
     snap = ref.get()
@@ -137,13 +132,13 @@ def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | N
     # Timers only for those still waiting: most people are matched on arrival, and each timer costs a
     # task. Should this run die right here, the waiting screen still gives up by itself after
     # maxWaitTime and deletes the entry, so nobody waits forever.
-    tasks.enqueue(TIMEOUT_FN, {"uid": uid, "joinedMs": jm}, max_wait, f"timeout-{uid}-{jm}")
-    tasks.enqueue(RETRY_FN, {"uid": uid, "joinedMs": jm, "attempt": 1},
+    tasks.enqueue(names.MATCH_TIMEOUT, {"uid": uid, "joinedMs": jm}, max_wait, f"timeout-{uid}-{jm}")
+    tasks.enqueue(names.MATCH_RETRY, {"uid": uid, "joinedMs": jm, "attempt": 1},
                   matching.retry_delay_s(0), f"retry-{uid}-{jm}-1")
     # Server-derived, for the record: whom this person must not meet again right away. NotFound means
     # cancelled meanwhile; the timers will then find nothing to do. Only a record: a failure is logged.
     try:
-        user = db.collection("users").document(uid).get().to_dict() or {}
+        user = db.collection(names.USERS).document(uid).get().to_dict() or {}
         with contextlib.suppress(NotFound):
             ref.update({"lastMatchedWith": _ordered_uids(user.get("recentPartners"))[:RECENT_PARTNERS_KEPT]})
     except Exception:
@@ -164,7 +159,7 @@ def _admit(db: firestore.Client, uid: str, created: dict[str, Any]) -> bool:
     prefs = {k: created[k] for k in matching.PREFERENCE_FIELDS if k in created}
     # Only readable preferences are remembered: they become the form's defaults and a re-queue.
     remembered = {"lastPreferences": prefs} if not matching.validate_preferences(prefs) else {}
-    entry_ref, user_ref = db.collection(QUEUE).document(uid), db.collection("users").document(uid)
+    entry_ref, user_ref = db.collection(names.MATCHING_QUEUE).document(uid), db.collection(names.USERS).document(uid)
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> bool:
@@ -206,7 +201,7 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
         if attempt == 0 and entry is not None:
             me_entry: dict[str, Any] | None = entry
         else:
-            me_snap = db.collection(QUEUE).document(uid).get()
+            me_snap = db.collection(names.MATCHING_QUEUE).document(uid).get()
             me_entry = me_snap.to_dict() if me_snap.exists else None
         if not me_entry or me_entry.get("status") != "waiting":
             return None
@@ -214,7 +209,7 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
         me_bare = _candidate(uid, me_entry, bare)
         if me_bare is None:
             return None  # our own entry is unreadable: its timeout will take it out of the queue
-        query = (db.collection(QUEUE)
+        query = (db.collection(names.MATCHING_QUEUE)
                  .where(filter=FieldFilter("status", "==", "waiting"))
                  .where(filter=FieldFilter("sessionTypes", "array_contains_any", list(me_bare.prefs.session_types)))
                  .order_by("joinedAt")
@@ -252,15 +247,17 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
             time.sleep(random.uniform(0.05, 0.25))
             continue
         # The no-show timer: a session nobody comes to is cancelled and the one who came re-queued.
-        tasks.enqueue(NO_SHOW_FN, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60, f"noshow-{session_id}")
+        tasks.enqueue(names.SESSION_NO_SHOW, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60,
+                      f"noshow-{session_id}")
         return session_id
     return None
 
 
 def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candidate, score: float,
                  ctx: dict[str, _Context]) -> str:
-    a_ref, b_ref = db.collection(QUEUE).document(a.uid), db.collection(QUEUE).document(b.uid)
-    session_ref = db.collection(SESSIONS).document()
+    queue = db.collection(names.MATCHING_QUEUE)
+    a_ref, b_ref = queue.document(a.uid), queue.document(b.uid)
+    session_ref = db.collection(names.SESSIONS).document()
     role_a, role_b = matching.assign_roles(a, b)
     session_type = matching.common_session_type(a, b)
     difficulty = matching.common_difficulty(a, b)
@@ -275,7 +272,7 @@ def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candid
             data = snap.to_dict() if snap is not None and snap.exists else None
             if not data or data.get("status") != "waiting" or joined_ms(data) != round(cand.joined_at * 1000):
                 raise _GoneError(cand.uid)
-        user_refs = [db.collection("users").document(u) for u in sorted((a.uid, b.uid))]
+        user_refs = [db.collection(names.USERS).document(u) for u in sorted((a.uid, b.uid))]
         users = {s.id: (s.to_dict() or {}) for s in db.get_all(user_refs, transaction=tx)}
 
         participants = [
@@ -303,26 +300,18 @@ def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candid
         })
         # The pair's score mixes both people's preferences and reliability: a participant who knows
         # their own could narrow down the partner's, so it stays where no client reads.
-        tx.set(session_ref.collection("server").document("match"), {"compatibility": round(score, 4)})
+        tx.set(session_ref.collection(names.SERVER).document("match"), {"compatibility": round(score, 4)})
         for me, other, ref in ((a, b, a_ref), (b, a, b_ref)):
             tx.update(ref, {"status": "matched", "sessionId": session_ref.id, "matchedWith": other.uid,
                             "matchedAt": firestore.SERVER_TIMESTAMP})
             previous = _ordered_uids(users.get(me.uid, {}).get("recentPartners"))
             recent = [other.uid, *[u for u in previous if u != other.uid]]
-            tx.set(db.collection("users").document(me.uid),
+            tx.set(db.collection(names.USERS).document(me.uid),
                    {"recentPartners": recent[:RECENT_PARTNERS_KEPT]}, merge=True)
             my_role = role_a if me is a else role_b
-            tx.set(db.collection("users").document(me.uid).collection("notifications")
-                   .document(f"match-{session_ref.id}"), {
-                "type": "peer_match_found",
-                "title": "Match found!",
-                "message": f"You'll practise a {LABELS.get(session_type, session_type)} interview with "
-                           f"{ctx[other.uid].name}. You start as the {my_role}.",
-                "sessionId": session_ref.id,
-                "partnerName": ctx[other.uid].name,
-                "createdAt": firestore.SERVER_TIMESTAMP,
-                "read": False,
-            })
+            note_id, note = notifications.match_found(session_ref.id, LABELS.get(session_type, session_type),
+                                                      ctx[other.uid].name, my_role)
+            tx.set(notifications.ref(db, me.uid, note_id), note)
         return session_ref.id
 
     return run(db.transaction(max_attempts=10))
@@ -336,7 +325,7 @@ def _participant(uid: str, name: str, role: str) -> dict[str, Any]:
 
 def _current(db: firestore.Client, payload: dict[str, Any]) -> tuple[firestore.DocumentReference,
                                                                    dict[str, Any] | None]:
-    ref = db.collection(QUEUE).document(str(payload["uid"]))
+    ref = db.collection(names.MATCHING_QUEUE).document(str(payload["uid"]))
     snap = ref.get()
     entry = snap.to_dict() if snap.exists else None
     # A task belongs to one stay in the queue: a later re-join has another joinedAt.
@@ -367,7 +356,7 @@ def handle_retry(db: firestore.Client, payload: dict[str, Any]) -> str | None:
     delay = matching.retry_delay_s(waited)
     if waited + delay < matching.safe_max_wait_s(entry):
         attempt = int(payload.get("attempt", 1)) + 1
-        tasks.enqueue(RETRY_FN, {"uid": uid, "joinedMs": payload["joinedMs"], "attempt": attempt}, delay,
+        tasks.enqueue(names.MATCH_RETRY, {"uid": uid, "joinedMs": payload["joinedMs"], "attempt": attempt}, delay,
                       f"retry-{uid}-{payload['joinedMs']}-{attempt}")
     return None
 
@@ -379,7 +368,8 @@ def handle_timeout(db: firestore.Client, payload: dict[str, Any]) -> bool:
         return False  # matched, cancelled or re-joined: this timer has nothing left to do
     tasks.check_due(payload)
     uid, jm = str(payload["uid"]), int(payload["joinedMs"])
-    note_ref = db.collection("users").document(uid).collection("notifications").document(f"timeout-{jm}")
+    note_id, note = notifications.match_timeout(jm)
+    note_ref = notifications.ref(db, uid, note_id)
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> bool:
@@ -388,15 +378,7 @@ def handle_timeout(db: firestore.Client, payload: dict[str, Any]) -> bool:
         if not entry or entry.get("status") != "waiting" or joined_ms(entry) != jm:
             return False
         tx.delete(ref)
-        tx.set(note_ref, {
-            "type": "match_timeout",
-            "title": "No match found",
-            "message": "Nobody with fitting preferences was free just now. Try widening your session types, "
-                       "difficulty or role, or book a slot for later.",
-            "suggestions": ["widen_preferences", "book_slot"],
-            "createdAt": firestore.SERVER_TIMESTAMP,
-            "read": False,
-        })
+        tx.set(note_ref, note)
         return True
 
     return run(db.transaction())
@@ -405,14 +387,14 @@ def handle_timeout(db: firestore.Client, payload: dict[str, Any]) -> bool:
 def status(db: firestore.Client, uid: str) -> dict[str, Any]:
     """The waiting screen's honest numbers: this person's entry and how many others wait for a session
     type they share."""
-    snap = db.collection(QUEUE).document(uid).get()
+    snap = db.collection(names.MATCHING_QUEUE).document(uid).get()
     entry = snap.to_dict() if snap.exists else None
     if not entry:
         return {"status": "none", "waitingCompatible": 0}
     types = entry.get("sessionTypes")
     if not isinstance(types, list) or not types or not set(types) <= set(matching.SESSION_TYPES):
         types = list(matching.SESSION_TYPES)
-    query = (db.collection(QUEUE)
+    query = (db.collection(names.MATCHING_QUEUE)
              .where(filter=FieldFilter("status", "==", "waiting"))
              .where(filter=FieldFilter("sessionTypes", "array_contains_any", types)))
     count = int(query.count().get()[0][0].value)

@@ -12,6 +12,8 @@ from zoneinfo import available_timezones
 from google.api_core.exceptions import Conflict, FailedPrecondition
 from google.cloud import firestore
 
+from salamin import names
+
 DISPLAY_NAME_MAX = 60
 SPOKEN_LANGUAGES_DEFAULT = ("english",)
 
@@ -88,8 +90,8 @@ def bootstrap(db: firestore.Client, uid: str, email: str | None, name_hint: obje
     batch writes nothing and it returns the winner's profile. No transaction: concurrent transactions
     on a document that does not exist yet contend for its lock and can all run out of attempts.
     """
-    profile_ref = db.collection("communityProfiles").document(uid)
-    user_ref = db.collection("users").document(uid)
+    profile_ref = db.collection(names.COMMUNITY_PROFILES).document(uid)
+    user_ref = db.collection(names.USERS).document(uid)
     snap = profile_ref.get()
     if snap.exists:
         return snap.to_dict() or {}, False

@@ -1,7 +1,7 @@
 """The interview question bank: loading, validation, the public/private split and per-half selection.
 
 Pure: nothing here touches Firestore or the clock. The bank lives in the repository under questions/
-(one JSON file per question, see questions/README.md); `load_bank` reads and validates all of it.
+(one JSON file per question, see questions/README.md); `load_bank_files` reads and validates all of it.
 
 The interviewee may only ever see `public_part(q)` (prompt, starters, visible tests); the interviewer
 also gets `private_part(q)` (hints, solution, rubric, hidden tests, reference solutions, drivers). The
@@ -359,7 +359,7 @@ def question_files(root: Path) -> list[Path]:
     return sorted(p for category in SESSION_TYPES for p in (root / category).glob("*.json"))
 
 
-def load_bank(root: Path = DEFAULT_ROOT) -> list[Question]:
+def load_bank_files(root: Path = DEFAULT_ROOT) -> list[Question]:
     """Read and validate every question file under root.
 
     Raises QuestionBankError naming the file and its problems on the first malformed file, when an id

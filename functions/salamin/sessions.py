@@ -7,24 +7,21 @@ import random
 import time
 from typing import Any
 
-from firebase_functions import https_fn
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-SESSIONS = "peerSessions"
+from salamin import names
+from salamin.errors import DomainError
+
 LIVE_STATUSES = ("matched", "starting", "active", "ending")
 PRESENCE_STATES = ("connecting", "connected", "reconnecting", "failed", "left")
 MIRROR_ATTEMPTS = 8
 
 
-def _error(code: https_fn.FunctionsErrorCode, message: str) -> https_fn.HttpsError:
-    return https_fn.HttpsError(code, message)
-
-
 def require_session_id(value: object) -> str:
     """A session id from a caller, or a clear error (ids are never paths)."""
     if not isinstance(value, str) or not value or len(value) > 128 or "/" in value:
-        raise _error(https_fn.FunctionsErrorCode.INVALID_ARGUMENT, "Which session? The session id is missing.")
+        raise DomainError("invalid-argument", "Which session? The session id is missing.")
     return value
 
 
@@ -32,14 +29,14 @@ def session_for_participant(db: firestore.Client, session_id: object, uid: str,
                             live: bool = True) -> dict[str, Any]:
     """The session if `uid` takes part in it (and, with `live`, it has not ended); else a clear error."""
     session_id = require_session_id(session_id)
-    snap = db.collection(SESSIONS).document(session_id).get()
+    snap = db.collection(names.SESSIONS).document(session_id).get()
     session = snap.to_dict() if snap.exists else None
     if not session or uid not in session.get("participantIds", []):
         # Same answer for "no such session" and "not yours": ids are not for probing.
-        raise _error(https_fn.FunctionsErrorCode.NOT_FOUND, "This session does not exist or is not yours.")
+        raise DomainError("not-found", "This session does not exist or is not yours.")
     if live and session.get("status") not in LIVE_STATUSES:
-        raise _error(https_fn.FunctionsErrorCode.FAILED_PRECONDITION,
-                     f"This session has {'been cancelled' if session.get('status') == 'cancelled' else 'ended'}.")
+        raise DomainError("failed-precondition",
+                          f"This session has {'been cancelled' if session.get('status') == 'cancelled' else 'ended'}.")
     return session
 
 
@@ -93,7 +90,7 @@ def mirror_presence(db: firestore.Client, session_id: str, uid: str, presence: d
     """
     if not presence or presence.get("state") not in PRESENCE_STATES:
         return False
-    ref = db.collection(SESSIONS).document(session_id)
+    ref = db.collection(names.SESSIONS).document(session_id)
     for attempt in range(MIRROR_ATTEMPTS):
         snap = ref.get()
         session = snap.to_dict() if snap.exists else None

@@ -16,6 +16,7 @@ from typing import Any
 from google.cloud import firestore
 
 from salamin import lifecycle as lc
+from salamin import names
 
 log = logging.getLogger(__name__)
 
@@ -158,21 +159,21 @@ def recompute(db: firestore.Client, uid: str) -> dict[str, Any]:
     from google.cloud.firestore_v1.base_query import FieldFilter  # noqa: PLC0415
 
     now = time.time()
-    snaps = db.collection("peerSessions").where(filter=FieldFilter("participantIds", "array_contains", uid)).stream()
+    snaps = db.collection(names.SESSIONS).where(filter=FieldFilter("participantIds", "array_contains", uid)).stream()
     sessions = [{**(s.to_dict() or {}), "id": s.id} for s in snaps]
     refs = []
     for s in sessions:
         partner = next((p for p in (s.get("participantIds") or []) if isinstance(p, str) and p != uid), None)
         # Feedback not yet revealed is not even read: nothing of it can reach what this function writes.
         if partner and s.get("startedAt") is not None and feedback_revealed(s, now):
-            refs.append(db.collection("peerSessions").document(s["id"]).collection("feedback").document(partner))
+            refs.append(db.collection(names.SESSIONS).document(s["id"]).collection(names.FEEDBACK).document(partner))
     feedback = {}
     for snap in db.get_all(refs) if refs else []:
         if snap.exists:
             feedback[snap.reference.parent.parent.id] = snap.to_dict() or {}
     stats = compute(uid, sessions, feedback, now)
-    db.collection("userStats").document(uid).set({**stats, "updatedAt": firestore.SERVER_TIMESTAMP})
-    profile = db.collection("communityProfiles").document(uid)
+    db.collection(names.USER_STATS).document(uid).set({**stats, "updatedAt": firestore.SERVER_TIMESTAMP})
+    profile = db.collection(names.COMMUNITY_PROFILES).document(uid)
     if profile.get().exists:  # the public part; a profile is only ever created by bootstrapProfile
         profile.update({
             "reputation": stats["reputation"],

@@ -4,7 +4,7 @@ Two quirks are handled here, once:
 * The Python Admin SDK's `task_queue(...).enqueue(x)` posts `x` as the request body, while the Python
   `on_task_dispatched` handler reads `body["data"]`; so the payload is wrapped as {"data": payload}.
 * The Cloud Tasks emulator ignores schedule times and dispatches at once. Each payload carries `dueAtMs`;
-  a handler called before it raises NotDueYet, which the queue's retry policy turns into a short
+  a handler called before it raises NotDueError, which the queue's retry policy turns into a short
   backoff. In production tasks arrive on time and this path is idle.
 """
 
@@ -15,9 +15,10 @@ import time
 from typing import Any
 
 from firebase_admin import functions as admin_functions
-from firebase_functions import https_fn, options
+from firebase_functions import options
 
 from salamin import firebase
+from salamin.errors import DomainError
 
 # Retries are frequent and short so an early (emulated) or failed task comes back within seconds;
 # max_retry_seconds keeps them coming for as long as the longest timer we schedule.
@@ -43,9 +44,9 @@ RATE = (options.RateLimits(max_concurrent_dispatches=4, max_dispatches_per_secon
         else options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200))
 
 
-class NotDueYet(https_fn.HttpsError):
+class NotDueError(DomainError):
     def __init__(self, seconds_left: float) -> None:
-        super().__init__(https_fn.FunctionsErrorCode.UNAVAILABLE, f"not due for {seconds_left:.1f} s")
+        super().__init__("unavailable", f"not due for {seconds_left:.1f} s")
 
 
 def now_ms() -> int:
@@ -56,7 +57,7 @@ def check_due(payload: dict[str, Any], slack_ms: int = 250) -> None:
     due = int(payload.get("dueAtMs", 0))
     left = due - now_ms()
     if left > slack_ms:
-        raise NotDueYet(left / 1000)
+        raise NotDueError(left / 1000)
 
 
 def enqueue(function_name: str, payload: dict[str, Any], delay_s: float, task_id: str) -> bool:

@@ -145,7 +145,7 @@ QID = "two-sum-indices"
 def question() -> Any:
     from salamin import questions as qb
 
-    return next(q for q in qb.load_bank() if q.id == QID)
+    return next(q for q in qb.load_bank_files() if q.id == QID)
 
 
 @pytest.fixture

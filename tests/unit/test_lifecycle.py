@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from salamin import lifecycle as lc
+from salamin.errors import DomainError
 
 A, B, EVE = "alice", "bob", "eve"
 
@@ -26,7 +27,7 @@ def test_status_graph_allows_exactly_the_lifecycle() -> None:
         if (a, b) in legal:
             lc.check_transition(a, b)
         else:
-            with pytest.raises(lc.TransitionError):
+            with pytest.raises(DomainError):
                 lc.check_transition(a, b)
 
 
@@ -41,14 +42,14 @@ def test_first_join_starts_and_second_activates() -> None:
 def test_rejoin_is_idempotent_and_strangers_are_refused() -> None:
     s = lc.join(fresh(), A, 100.0)
     assert lc.join(s, A, 200.0) == s
-    with pytest.raises(lc.TransitionError) as err:
+    with pytest.raises(DomainError) as err:
         lc.join(s, EVE, 200.0)
     assert err.value.code == "permission-denied"
 
 
 def test_joining_an_ended_session_is_refused() -> None:
     for status in ("completed", "cancelled"):
-        with pytest.raises(lc.TransitionError):
+        with pytest.raises(DomainError):
             lc.join(lc.State((A, B), status, {A: "interviewer", B: "interviewee"}), A, 1.0)
 
 
@@ -97,14 +98,14 @@ def test_repeated_or_late_advance_is_a_no_op() -> None:
     before = s
     s, r = lc.advance(s, B, 0, 2)  # a second click on the old phase
     assert r == "already" and s == before
-    with pytest.raises(lc.TransitionError):
+    with pytest.raises(DomainError):
         lc.advance(s, A, 3, 2)  # a phase that hasn't started
 
 
 def test_advance_before_start_and_by_strangers_is_refused() -> None:
-    with pytest.raises(lc.TransitionError):
+    with pytest.raises(DomainError):
         lc.advance(lc.join(fresh(), A, 1), A, 0, 2)
-    with pytest.raises(lc.TransitionError) as err:
+    with pytest.raises(DomainError) as err:
         lc.advance(active(), EVE, 0, 2)
     assert err.value.code == "permission-denied"
 

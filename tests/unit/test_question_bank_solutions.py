@@ -34,7 +34,7 @@ from salamin import questions as qb
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-BANK = qb.load_bank(ROOT / "questions")
+BANK = qb.load_bank_files(ROOT / "questions")
 BY_ID = {q.id: q for q in BANK}
 RUN_TIMEOUT_S = 20
 COMPILE_TIMEOUT_S = 120

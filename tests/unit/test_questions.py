@@ -19,7 +19,7 @@ from salamin import matching
 from salamin import questions as qb
 
 ROOT = Path(__file__).resolve().parents[2] / "questions"
-BANK = qb.load_bank(ROOT)
+BANK = qb.load_bank_files(ROOT)
 BY_ID = {q.id: q for q in BANK}
 RAW = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in qb.question_files(ROOT)}
 
@@ -45,7 +45,7 @@ def test_bank_loads_with_a_version() -> None:
 
 def test_default_root_is_the_repository_bank() -> None:
     assert qb.DEFAULT_ROOT == ROOT
-    assert [q.id for q in qb.load_bank()] == [q.id for q in BANK]
+    assert [q.id for q in qb.load_bank_files()] == [q.id for q in BANK]
 
 
 def test_counts_per_category_meet_the_minimums() -> None:
@@ -310,40 +310,40 @@ def _write_bank(root: Path, questions: list[dict[str, Any]], names: list[str] | 
         path.write_text(json.dumps(d))
 
 
-def test_load_bank_names_the_bad_file(tmp_path: Path) -> None:
+def test_load_bank_files_names_the_bad_file(tmp_path: Path) -> None:
     bad = _valid(qid="broken") | {"difficulty": "expert"}
     _write_bank(tmp_path, [_valid(), bad])
     with pytest.raises(qb.QuestionBankError, match=r"behavioral/broken\.json: difficulty must be one of"):
-        qb.load_bank(tmp_path)
+        qb.load_bank_files(tmp_path)
 
 
-def test_load_bank_checks_file_name_folder_and_json(tmp_path: Path) -> None:
+def test_load_bank_files_checks_file_name_folder_and_json(tmp_path: Path) -> None:
     _write_bank(tmp_path, [_valid()], names=["other-name"])
     with pytest.raises(qb.QuestionBankError, match="must equal the file name 'other-name'"):
-        qb.load_bank(tmp_path)
+        qb.load_bank_files(tmp_path)
 
     wrong_folder = tmp_path / "w" / "mixed"
     wrong_folder.mkdir(parents=True)
     (wrong_folder / "sample-question.json").write_text(json.dumps(_valid("behavioral")))
     with pytest.raises(qb.QuestionBankError, match="must equal its folder 'mixed'"):
-        qb.load_bank(tmp_path / "w")
+        qb.load_bank_files(tmp_path / "w")
 
     broken = tmp_path / "b"
     (broken / "behavioral").mkdir(parents=True)
     (broken / "behavioral" / "x.json").write_text("{not json")
     with pytest.raises(qb.QuestionBankError, match=r"behavioral/x\.json: cannot read JSON"):
-        qb.load_bank(broken)
+        qb.load_bank_files(broken)
 
     empty = tmp_path / "e"
     empty.mkdir()
     with pytest.raises(qb.QuestionBankError, match="no question files"):
-        qb.load_bank(empty)
+        qb.load_bank_files(empty)
 
 
-def test_load_bank_rejects_duplicate_ids_across_categories(tmp_path: Path) -> None:
+def test_load_bank_files_rejects_duplicate_ids_across_categories(tmp_path: Path) -> None:
     _write_bank(tmp_path, [_valid("behavioral"), _valid("mixed")])
     with pytest.raises(qb.QuestionBankError, match="is also used by"):
-        qb.load_bank(tmp_path)
+        qb.load_bank_files(tmp_path)
 
 
 def test_bank_version_is_checked(tmp_path: Path) -> None:

@@ -27,3 +27,43 @@ def test_every_firestore_trigger_is_retried() -> None:
     events = {name: ep["eventTrigger"] for name, ep in endpoints.items() if "eventTrigger" in ep}
     assert {"onFeedbackCreated", "onQueueEntryCreated", "onPresenceWritten", "onCodeUpdateCreated"} <= set(events)
     assert {name: t["retry"] for name, t in events.items()} == {name: True for name in events}
+
+
+def test_task_queues_are_the_names_module_s() -> None:
+    """Every task name the modules enqueue (salamin.names) is a task-queue function, and no other exists."""
+    from salamin import names
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+    out = subprocess.run([sys.executable, "-c", MANIFEST], cwd=FUNCTIONS, env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    endpoints = yaml.safe_load(out)["endpoints"]
+    queues = {name for name, ep in endpoints.items() if "taskQueueTrigger" in ep}
+    assert queues == set(names.TASK_QUEUES) and len(names.TASK_QUEUES) == 6
+
+
+EDGE = """
+import main
+from firebase_functions import https_fn
+from salamin.errors import DomainError
+from salamin.tasks import NotDueError
+
+def refuse(err):
+    def handler():
+        raise err
+    return main._edge(handler)
+
+for err in (DomainError("not-found", "This session does not exist or is not yours."), NotDueError(2.0)):
+    try:
+        refuse(err)()
+    except https_fn.HttpsError as out:
+        print(out.code.value, "|", out.message)
+print(main._edge(lambda: "through")())
+"""
+
+
+def test_a_domain_error_reaches_the_caller_with_its_code_and_words() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+    out = subprocess.run([sys.executable, "-c", EDGE], cwd=FUNCTIONS, env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.splitlines() == ["not-found | This session does not exist or is not yours.",
+                                "unavailable | not due for 2.0 s", "through"]

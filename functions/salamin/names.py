@@ -1,0 +1,39 @@
+"""Firestore collection names and task-queue function names, each spelled once.
+
+The web app keeps its own copy of the collection names (web/src); docs/architecture.md lists both.
+"""
+
+from __future__ import annotations
+
+# Top-level collections.
+USERS = "users"
+USER_STATS = "userStats"
+COMMUNITY_PROFILES = "communityProfiles"
+MATCHING_QUEUE = "matchingQueue"
+SESSIONS = "peerSessions"
+QUESTION_BANK = "questionBank"
+CONFIG = "config"
+QUESTION_BANK_META = "questionBank"  # config/questionBank: the loaded bank's version
+
+# Under users/{uid}.
+NOTIFICATIONS = "notifications"
+
+# Under peerSessions/{sessionId}.
+SERVER = "server"  # function-only documents (budget, plan, match, codeCompaction, runLimiter)
+PRIVATE = "private"
+CODE = "code"
+CODE_UPDATES = "codeUpdates"
+FEEDBACK = "feedback"
+RUNS = "runs"
+PRESENCE = "presence"
+SIGNALING = "signaling"
+
+# Task-queue functions (functions/main.py defines one of each under this very name).
+MATCH_RETRY = "matchRetry"
+MATCH_TIMEOUT = "matchTimeout"
+SESSION_NO_SHOW = "sessionNoShow"
+SESSION_PHASE_TIMER = "sessionPhaseTimer"
+SESSION_HARD_STOP = "sessionHardStop"
+SESSION_FEEDBACK_DEADLINE = "sessionFeedbackDeadline"
+TASK_QUEUES = (MATCH_RETRY, MATCH_TIMEOUT, SESSION_NO_SHOW, SESSION_PHASE_TIMER, SESSION_HARD_STOP,
+               SESSION_FEEDBACK_DEADLINE)

@@ -12,6 +12,7 @@ test:
 
 lint:
 	.venv/bin/ruff check functions/salamin functions/main.py tests bench scripts runner
+	.venv/bin/python -m mypy
 
 bench-matching:
 	.venv/bin/python bench/matching_sim.py

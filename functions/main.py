@@ -46,6 +46,8 @@ def _require_uid(req: https_fn.CallableRequest[Any]) -> str:
     if not profiles.is_member_token(req.auth.token):  # an anonymous sign-in reaches no member data
         raise https_fn.HttpsError(https_fn.FunctionsErrorCode.PERMISSION_DENIED,
                                   "Please sign in with your email address or Google account.")
+    if not req.auth.uid:  # a verified ID token always names its user
+        raise https_fn.HttpsError(https_fn.FunctionsErrorCode.UNAUTHENTICATED, "Please sign in first.")
     return req.auth.uid
 
 

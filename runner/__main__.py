@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 
-from waitress import create_server
+from waitress.server import create_server
 
 from runner.app import Runtime, create_app
 from runner.cgroups import CgroupUnavailableError

@@ -275,4 +275,4 @@ def stage_tools(tools: Toolchains, dest: str) -> Toolchains:
                     f"the sandbox's uids cannot reach {tool.name} at {src}: {blocked} is closed to other users; "
                     f"run `chmod o+x {blocked}` (or install the toolchain elsewhere)")
         staged[name] = Tool(tool.name, tool.host_path, tool.sandbox_path, tuple(binds))
-    return Toolchains(**staged)  # type: ignore[arg-type]
+    return Toolchains(**staged)

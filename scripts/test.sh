@@ -8,6 +8,8 @@ scripts/setup.sh
 
 echo "salamin: ruff"
 .venv/bin/ruff check functions/salamin functions/main.py tests bench scripts runner
+echo "salamin: mypy"
+.venv/bin/python -m mypy  # files and strictness: [tool.mypy] in pyproject.toml
 
 # Java 21+, the Firestore emulator jar and free ports; one plain sentence and exit 1 when not.
 eval "$(.venv/bin/python scripts/preflight.py)"

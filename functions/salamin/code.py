@@ -77,7 +77,7 @@ def _valid(updates: list[bytes]) -> list[bytes]:
 
 def read_state(state: bytes) -> tuple[str, str | None]:
     """The Y.Text "code" and the Y.Map "meta" language of a Yjs state (a v1 update)."""
-    doc = pycrdt.Doc()
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
     try:
         doc.apply_update(state)
     except ValueError:
@@ -109,7 +109,7 @@ def merge_updates(updates: list[bytes]) -> tuple[bytes, str, str | None]:
 def without_deleted_content(state: bytes) -> bytes:
     """The same document without the content of deleted text (Yjs keeps only its length), or `state`
     itself when re-encoding would drop anything else (an update still waiting for its predecessor)."""
-    doc = pycrdt.Doc()
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
     try:
         doc.apply_update(state)
     except ValueError:
@@ -174,7 +174,7 @@ def _fold_page(db: firestore.Client, session_id: str,
     snap_ref = snapshot_ref(db, session_id)
     for attempt in range(FOLD_ATTEMPTS):
         snap = snap_ref.get()
-        current = snap.to_dict() if snap.exists else {}
+        current = (snap.to_dict() or {}) if snap.exists else {}
         docs = [d for d in db.get_all(refs, field_paths=["update", "author", "createdAt"]) if d.exists]
         if not docs:
             return 0, current

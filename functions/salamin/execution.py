@@ -154,7 +154,7 @@ def shape_result(mode: str, raw: dict[str, Any], request: dict[str, Any]) -> dic
         "total": _int(raw.get("total")),
         "tests": [],
     }
-    raw_tests = raw.get("tests") if isinstance(raw.get("tests"), list) else []
+    raw_tests: list[Any] = raw["tests"] if isinstance(raw.get("tests"), list) else []
     sent = {t["id"]: t for t in request.get("tests") or []}
     if mode == "hidden":
         del result["stdout"], result["stderr"]
@@ -266,7 +266,7 @@ def _start(db: firestore.Client, session_id: str, run_ref: firestore.DocumentRef
     @firestore.transactional
     def run(tx: firestore.Transaction) -> LimitDecision:
         snap = limiter.get(transaction=tx)
-        state = snap.to_dict() if snap.exists else {}
+        state = (snap.to_dict() or {}) if snap.exists else {}
         decision = decide_start(list(state.get("starts") or []), state.get("active"), now)
         if decision.ok:
             tx.set(limiter, {"starts": list(decision.starts),
@@ -326,8 +326,8 @@ def busy_info(payload: dict[str, Any]) -> dict[str, int] | None:
     return {"position": min(position, 10_000), "waitS": min(wait_s, 3600)}
 
 
-def call_runner(url: str, secret: str, body: dict[str, Any], mode: str, *, on_attempt: Callable[[], None],
-                on_busy: Callable[[dict[str, int] | None], None], deadline: float,
+def call_runner(url: str, secret: str, body: dict[str, Any], mode: str, *, on_attempt: Callable[[], object],
+                on_busy: Callable[[dict[str, int] | None], object], deadline: float,
                 sleep: Callable[[float], None] = time.sleep) -> Outcome:
     """POST /run with retries while the runner is busy (503, with the queue position and wait it knows);
     every answer becomes an Outcome."""

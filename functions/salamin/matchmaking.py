@@ -397,7 +397,9 @@ def status(db: firestore.Client, uid: str) -> dict[str, Any]:
     query = (db.collection(names.MATCHING_QUEUE)
              .where(filter=FieldFilter("status", "==", "waiting"))
              .where(filter=FieldFilter("sessionTypes", "array_contains_any", types)))
-    count = int(query.count().get()[0][0].value)
+    # google-cloud-firestore annotates count() as returning the class rather than a query: read it untyped.
+    aggregation: Any = query.count()
+    count = int(aggregation.get()[0][0].value)
     if entry.get("status") == "waiting":
         count -= 1  # not counting yourself
     out: dict[str, Any] = {"status": entry.get("status"), "waitingCompatible": max(count, 0)}

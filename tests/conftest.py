@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 sys.path.insert(0, str(ROOT))
 
-from tests.support import emulators
+from tests.support import emulators, fixtures
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,3 +42,15 @@ def admin() -> emulators.FirestoreClient:
 @pytest.fixture
 def signed_out() -> emulators.FirestoreClient:
     return emulators.FirestoreClient.signed_out()
+
+
+@pytest.fixture
+def bank() -> None:
+    """The question bank loaded into the Firestore emulator."""
+    fixtures.load_bank()
+
+
+@pytest.fixture
+def session_pair(admin: emulators.FirestoreClient, bank: None) -> tuple[emulators.AuthUser, emulators.AuthUser, str]:
+    """Ada and Grace in a matched session (Ada interviews first), with the question bank loaded."""
+    return fixtures.session_pair(admin)

@@ -21,7 +21,6 @@ from playwright.async_api import expect as async_expect
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import APP_URL, CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_interview import bank  # noqa: F401 (fixture: loads the question bank)
 from tests.browser.test_room import Pair
 from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up, stored_code
 
@@ -209,7 +208,7 @@ def test_reload_restores_the_exact_text_and_the_partner_cursor_shows(browser: Br
         pair.close()
 
 
-def test_language_is_shared_and_starter_code_is_offered_not_forced(browser: Browser, bank: None) -> None:  # noqa: F811
+def test_language_is_shared_and_starter_code_is_offered_not_forced(browser: Browser, bank: None) -> None:
     pair, pa, pb = open_pair(browser)
     try:
         for p in (pa, pb):
@@ -237,7 +236,7 @@ def question_file(qid: str) -> dict:
     raise AssertionError(f"question {qid} not in the bank")
 
 
-def test_run_tests_shows_the_same_verdicts_on_both_screens(browser: Browser, bank: None) -> None:  # noqa: F811
+def test_run_tests_shows_the_same_verdicts_on_both_screens(browser: Browser, bank: None) -> None:
     pair, pa, pb = open_pair(browser)
     admin = FirestoreClient.admin()
     try:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -13,16 +11,7 @@ from tests.browser.test_room import Pair, join
 from tests.support.emulators import FirestoreClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
-ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ("problem_solving", "code_quality", "communication", "testing")
-
-
-@pytest.fixture
-def bank() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import load_questions
-
-    load_questions.load(force=True)
 
 
 def phase(page: Page, index: int) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -131,14 +130,6 @@ def test_a_session_that_ends_has_its_code_compacted(admin: FirestoreClient) -> N
 
 # ---- runCode: the checks (no runner needed) ---------------------------------------------------------------------
 
-@pytest.fixture
-def bank() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import load_questions
-
-    load_questions.load(force=True)
-
-
 QID = "two-sum-indices"
 
 
@@ -149,10 +140,9 @@ def question() -> Any:
 
 
 @pytest.fixture
-def live(admin: FirestoreClient, bank: None) -> tuple[AuthUser, AuthUser, str]:
+def live(admin: FirestoreClient, session_pair: tuple[AuthUser, AuthUser, str]) -> tuple[AuthUser, AuthUser, str]:
     """An active session (a interviews first) whose question is two-sum-indices."""
-    a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
-    sid = make_session(admin, a, b)
+    a, b, sid = session_pair
     call("joinSession", {"sessionId": sid}, user=a)
     call("joinSession", {"sessionId": sid}, user=b)
     admin.update(f"peerSessions/{sid}", {"questionIds": [QID]})

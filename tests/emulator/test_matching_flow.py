@@ -45,6 +45,27 @@ def sessions(admin: FirestoreClient) -> list[dict[str, Any]]:
     return admin.query("peerSessions")
 
 
+def tried(admin: FirestoreClient, *users: AuthUser) -> None:
+    """Each person's trigger has made its attempt and set its timers (it then records lastMatchedWith);
+    then one more attempt per person, as a re-try makes once the bar has relaxed all the way, finds
+    nobody either."""
+    from salamin import firebase, matching, matchmaking
+
+    for u in users:
+        wait_for(lambda u=u: "lastMatchedWith" in (admin.get(f"matchingQueue/{u.uid}") or {}))
+    db, later = firebase.db(), time.time() + matching.BAR_RELAX_S
+    assert [matchmaking.attempt_match(db, u.uid, now=later) for u in users] == [None] * len(users)
+
+
+def both_matched(admin: FirestoreClient, a: AuthUser, b: AuthUser) -> None:
+    """Both entries point at the same session: the pairing transaction has committed."""
+    def same() -> bool:
+        ea, eb = admin.get(f"matchingQueue/{a.uid}"), admin.get(f"matchingQueue/{b.uid}")
+        return bool(ea and eb and ea["status"] == eb["status"] == "matched" and ea["sessionId"] == eb["sessionId"])
+
+    wait_for(same)
+
+
 def test_two_fitting_people_make_one_session(admin: FirestoreClient) -> None:
     ada, grace = member("Ada"), member("Grace")
     join(ada, rolePreference="interviewer", experienceLevel="senior")
@@ -87,10 +108,7 @@ def test_incompatible_people_are_not_matched(admin: FirestoreClient) -> None:
     join(a, languages=["english"])
     join(b, languages=["japanese"])  # no common language: they could not talk
     join(c, sessionTypes=["behavioral"])  # no common session type with a or b
-    # Give the trigger and at least one scheduled re-try time to run.
-    wait_for(lambda: admin.get(f"matchingQueue/{c.uid}") and "lastMatchedWith" in admin.get(
-        f"matchingQueue/{c.uid}"))
-    time.sleep(7)
+    tried(admin, a, b, c)
     assert sessions(admin) == []
     for u in (a, b, c):
         assert admin.get(f"matchingQueue/{u.uid}")["status"] == "waiting"
@@ -103,7 +121,7 @@ def test_two_strict_interviewers_are_not_matched(admin: FirestoreClient) -> None
     a, b = member("A"), member("B")
     join(a, rolePreference="interviewer")
     join(b, rolePreference="interviewer")
-    time.sleep(7)
+    tried(admin, a, b)
     assert sessions(admin) == []
 
 
@@ -112,7 +130,7 @@ def test_blocked_people_are_not_matched(admin: FirestoreClient) -> None:
     FirestoreClient.as_user(a).update(f"users/{a.uid}", {"blockedUserIds": [b.uid]})
     join(a)
     join(b)
-    time.sleep(7)
+    tried(admin, a, b)
     assert sessions(admin) == []
 
 
@@ -131,7 +149,12 @@ def test_fifty_concurrent_joins_never_double_book(admin: FirestoreClient) -> Non
         return entries if len(matched) >= 46 else None
 
     entries = wait_for(settled, timeout=90, every=1)
-    time.sleep(3)  # let any straggling attempt commit, so a double booking would show
+    # Every trigger whose person is still waiting has finished its attempt (it then records
+    # lastMatchedWith): a straggling attempt had its chance to commit, so a double booking would show.
+    for entry in entries:
+        if entry and entry["status"] == "waiting":
+            wait_for(lambda e=entry: "lastMatchedWith" in (admin.get(f"matchingQueue/{e['uid']}") or {}),
+                     timeout=60)
     all_sessions = sessions(admin)
     seats = Counter(uid for s in all_sessions for uid in s["participantIds"])
     assert seats and max(seats.values()) == 1, "someone is in two sessions"
@@ -159,7 +182,7 @@ def test_duplicate_trigger_delivery_creates_nothing_new(admin: FirestoreClient) 
     with cf.ThreadPoolExecutor(6) as pool:
         results = list(pool.map(lambda u: matchmaking.on_entry_created(db, u), [a.uid, b.uid] * 3))
     assert results == [None] * 6
-    time.sleep(2)
+    both_matched(admin, a, b)
     assert len(sessions(admin)) == 1
     notes = FirestoreClient.as_user(a).query("notifications", parent=f"users/{a.uid}")
     assert len(notes) == 1
@@ -178,7 +201,7 @@ def test_redelivery_before_the_match_pairs_once(admin: FirestoreClient) -> None:
     with cf.ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda u: matchmaking.attempt_match(db, u), [a.uid, b.uid] * 4))
     wait_for(lambda: len(sessions(admin)) >= 1)
-    time.sleep(2)
+    both_matched(admin, a, b)
     assert len(sessions(admin)) == 1
 
 
@@ -186,7 +209,7 @@ def test_timeout_removes_the_entry_and_notifies_and_cancel_silences_it(admin: Fi
     lonely, quitter = member("Lonely"), member("Quitter")
     join(lonely, maxWaitTime=30, sessionTypes=["case_study"])
     join(quitter, maxWaitTime=30, sessionTypes=["behavioral"])
-    time.sleep(1)
+    wait_for(lambda: "lastMatchedWith" in (admin.get(f"matchingQueue/{quitter.uid}") or {}))  # timers set
     FirestoreClient.as_user(quitter).delete(f"matchingQueue/{quitter.uid}")  # cancel
     assert admin.get(f"matchingQueue/{quitter.uid}") is None
 
@@ -194,7 +217,10 @@ def test_timeout_removes_the_entry_and_notifies_and_cancel_silences_it(admin: Fi
     notes = FirestoreClient.as_user(lonely).query("notifications", parent=f"users/{lonely.uid}")
     assert [n["type"] for n in notes] == ["match_timeout"]
     assert "widen" in notes[0]["message"].lower() or "book" in notes[0]["message"].lower()
-    time.sleep(3)
+    # The quitter's timer, delivered (again) now, finds no entry and writes nothing.
+    from salamin import firebase, matchmaking
+
+    assert matchmaking.handle_timeout(firebase.db(), {"uid": quitter.uid, "joinedMs": 0}) is False
     assert FirestoreClient.as_user(quitter).query("notifications", parent=f"users/{quitter.uid}") == []
     assert sessions(admin) == []
 

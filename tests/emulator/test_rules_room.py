@@ -13,6 +13,7 @@ from tests.support.emulators import (
     FirestoreClient,
     make_session,
     sign_up,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
@@ -171,24 +172,19 @@ def test_presence_fields_are_validated(trio: tuple[AuthUser, AuthUser, AuthUser,
 
 def test_presence_is_mirrored_into_the_session(trio: tuple[AuthUser, AuthUser, AuthUser, str],
                                                admin: FirestoreClient) -> None:
-    import time
     a, b, _, sid = trio
     FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="connected"))
     assert FirestoreClient.as_user(b).get(f"peerSessions/{sid}/presence/{a.uid}")["state"] == "connected"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def mirrored(status: str) -> dict[str, Any] | None:
         p = next(x for x in admin.get(f"peerSessions/{sid}")["participants"] if x["userId"] == a.uid)
-        if p["connectionStatus"] == "connected":
-            break
-        time.sleep(0.2)
-    assert p["connectionStatus"] == "connected" and p["videoEnabled"] is False and p["joinedAt"] is not None
+        return p if p["connectionStatus"] == status else None
+
+    p = wait_for(lambda: mirrored("connected"), timeout=20, every=0.2)
+    assert p["videoEnabled"] is False and p["joinedAt"] is not None
     FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="left"))
-    while time.monotonic() < deadline:
-        p = next(x for x in admin.get(f"peerSessions/{sid}")["participants"] if x["userId"] == a.uid)
-        if p["connectionStatus"] == "disconnected":
-            break
-        time.sleep(0.2)
-    assert p["connectionStatus"] == "disconnected" and p["leftAt"] is not None
+    p = wait_for(lambda: mirrored("disconnected"), timeout=20, every=0.2)
+    assert p["leftAt"] is not None
 
 
 @pytest.mark.parametrize("ended", ["completed", "cancelled"])

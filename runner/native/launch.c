@@ -1,12 +1,16 @@
 /*
  * runner-launch: starts one sandbox (bwrap) with rlimits set, waits for it and reports how it ended.
  *
- *   runner-launch -u UID -f REPORT_FD [-c CGROUP_PROCS_FILE]... [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...
+ *   runner-launch -u UID -f REPORT_FD [-c CGROUP_FILE]... [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...
  *
- * The runner service (root) starts this; while still root it writes its own pid into each -c file (the
- * cgroup.procs of the run's group in every hierarchy), so the whole tree it starts is counted and capped by
- * the kernel from its first instruction; a failure there ends it before anything runs. It then drops to UID (also the gid, no supplementary groups) at once,
- * so the service can spawn it with vfork (a fork of the big service process would cost milliseconds).
+ * The runner service (root) starts this; while still root it writes "0" (itself) into each -c file (the
+ * run's group in every hierarchy: `tasks` in cgroup v1, `cgroup.procs` in v2), so the whole tree it starts
+ * is counted and capped by the kernel from its first instruction; a failure there ends it before anything
+ * runs. In v1 it joins through `tasks`: moving the calling thread alone skips the kernel's global
+ * threadgroup lock, whose write side waits for an RCU grace period (10 to 20 ms on a loaded machine, and
+ * it slows every fork on the host meanwhile); this process has one thread, so that thread is all of it.
+ * It then drops to UID (also the gid, no supplementary groups) at once, so the service can spawn it with
+ * vfork (a fork of the big service process would cost milliseconds).
  * It forks; the child sets the rlimits (cpu, as, data, nproc, fsize, nofile, stack, core) and execs
  * PROGRAM. The parent is the subreaper of everything
  * below it and waits for every descendant, then writes one line to REPORT_FD:
@@ -77,7 +81,7 @@ static int parse_limit(const char *spec, struct limit *out) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: runner-launch -u UID -f REPORT_FD [-c CGROUP_PROCS]... [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...\n"
+    fprintf(stderr, "usage: runner-launch -u UID -f REPORT_FD [-c CGROUP_FILE]... [-r NAME=SOFT[:HARD]]... -- PROGRAM ARGS...\n"
                     "       runner-launch -u UID -k\n");
     exit(2);
 }
@@ -121,7 +125,7 @@ int main(int argc, char **argv) {
     /* Join the run's cgroups while still root (the files belong to root). Fail closed: no group, no run. */
     for (int k = 0; k < ncgroups; k++) {
         FILE *f = fopen(cgroups[k], "w");
-        if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
+        if (!f || fputs("0\n", f) < 0 || fclose(f) != 0) {
             fprintf(stderr, "runner-launch: joining cgroup %s: %s\n", cgroups[k], strerror(errno));
             return 1;
         }

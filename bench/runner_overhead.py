@@ -223,7 +223,7 @@ def cgroup_cost(runs: int) -> tuple[str, float | None, float | None]:
         group.remove()
         create.append((time.perf_counter() - start) * 1000)
         group = groups.create("bench", lim.memory_bytes, lim.tcp_bytes, lim.processes)
-        joins = [arg for path in group.procs_files() for arg in ("-c", path)]
+        joins = group.launcher_args()
         start = time.perf_counter()
         subprocess.run([launcher, "-u", str(UID_BASE + 99), "-f", "1", *joins, "--", "/bin/true"],
                        stdout=subprocess.DEVNULL, check=True)

@@ -99,13 +99,15 @@ class Group:
         self.mode = mode
         self.dirs = dirs  # controller ("" for v2) -> directory
 
-    def procs_files(self) -> list[str]:
-        """The files the launcher writes "0" (itself) into, so everything it starts is in the group. In v1 that
-        is `tasks`: moving one thread (the launcher has only one) skips the kernel's global threadgroup
-        lock, whose write side waits for an RCU grace period (10 to 20 ms under load) where `cgroup.procs`
-        takes it."""
-        name = "cgroup.procs" if self.mode == "v2" else "tasks"
-        return [os.path.join(d, name) for d in self.dirs.values()]
+    def launcher_args(self) -> list[str]:
+        """How runner-launch puts the run in this group before anything of it starts, without the kernel's
+        global threadgroup lock, whose write side waits for an RCU grace period (10 to 20 ms under load):
+        v1: "-c tasks" per hierarchy, where the launcher moves its one thread (as root, before it drops to the
+        slot's uid); v2: "-g dir", where the launcher creates the run's first process inside the group
+        (clone3 with CLONE_INTO_CGROUP) and stays outside itself."""
+        if self.mode == "v2":
+            return ["-g", self.dirs[""]]
+        return [arg for d in self.dirs.values() for arg in ("-c", os.path.join(d, "tasks"))]
 
     def _file(self, controller: str, name: str) -> str:
         return os.path.join(self.dirs["" if self.mode == "v2" else controller], name)

@@ -2,13 +2,14 @@
 
 Layers, outermost first (see README.md for the reasons):
 
-0. A cgroup per run (runner/cgroups.py), joined by the launcher before anything starts: the kernel caps and
-   counts memory (including page cache, tmpfs, slab and socket buffers), tasks and CPU time of the whole
-   tree; an OOM kill in the group is memory_limit. Only with RUNNER_CGROUPS=none is this layer missing.
+0. A cgroup per run (runner/cgroups.py), entered before anything starts (the launcher joins it in v1; in v2
+   it starts the run's first process inside it): the kernel caps and counts memory (including page cache,
+   tmpfs, slab and socket buffers), tasks and CPU time of the whole tree; an OOM kill in the group is
+   memory_limit. Only with RUNNER_CGROUPS=none is this layer missing.
 1. A per-slot unprivileged uid (uid_base + slot). The service (root) starts `runner-launch`
-   (native/launch.c) with an empty environment; it joins the run's cgroup, drops to that uid (no
-   supplementary groups), forks, sets the rlimits, execs `bwrap`, and reports bwrap's wait status, CPU
-   time and peak RSS when it ends.
+   (native/launch.c) with an empty environment; it joins the run's cgroup (v1), drops to that uid (no
+   supplementary groups), forks (v2: into the group), sets the rlimits, execs `bwrap`, and reports bwrap's
+   wait status, CPU time and peak RSS when it ends.
 2. rlimits: CPU seconds per process, address space (or data segment for the JVM, V8 and Go), processes
    (per uid, so per slot), file size, open files, no core files.
 3. bubblewrap: new user, pid, network (loopback only), ipc, uts and cgroup namespaces, no further user
@@ -285,8 +286,7 @@ class Sandbox:
         lim = spec.limits
         uid = str(self.uid(slot))
         argv = [self.launcher, "-u", uid, "-f", str(report_fd)]
-        for procs in group.procs_files() if group else []:
-            argv += ["-c", procs]
+        argv += group.launcher_args() if group else []
         for limit in self._rlimits(spec):
             argv += ["-r", limit]
         argv += ["--", str(self.bwrap), *self._static, "--uid", uid, "--gid", uid]
@@ -335,8 +335,9 @@ class Sandbox:
     def ensure_clean(self, uid: int, group: Group | None, timeout_s: float = 5.0) -> None:
         """Nothing of the slot's uid may live when a run answers: kill what is left and wait until it is gone."""
         def left() -> list[int]:
-            # Every process of a run is in its group (the launcher joins it before it starts anything, and
-            # only root may move a process out), so the group is the whole list; without one, /proc is.
+            # Every process of a run is in its group (it is entered before anything of the run starts, and
+            # only root may move a process out), so the group is the whole list; without one, /proc is. (In
+            # v2 the launcher waits outside the group; it has been reaped before this is called.)
             return group.pids() if group is not None else uid_processes(uid)
 
         if not left():

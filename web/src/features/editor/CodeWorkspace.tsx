@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { Minus, Moon, Plus, Sun, WandSparkles } from 'lucide-react';
-import { db } from '../../lib/firebase';
 import {
   CODE_LANGUAGES,
   CODE_LANGUAGE_LABELS,
@@ -15,6 +14,7 @@ import {
 } from '../../types/models';
 import type { CodeWorkspaceProps } from '../../lib/slots';
 import { CodeEditor } from './CodeEditor';
+import { firestoreCodeStore } from './codeData';
 import { CodeSync, type CodeSyncSnapshot } from './codeSync';
 import { FONT_SIZES, useEditorPrefs } from './editorPrefs';
 import { RunPanel } from './RunPanel';
@@ -62,7 +62,11 @@ export function CodeWorkspace({ session, uid, link }: CodeWorkspaceProps) {
   // One document per session and person, made and torn down by the effect (safe under StrictMode's
   // double mount); names do not change mid-session.
   useEffect(() => {
-    const s = new CodeSync({ db, sessionId: session.id, uid, partnerUid, user: { name: myName, ...colorFor(uid) } });
+    const s = new CodeSync({
+      store: firestoreCodeStore(session.id, uid, partnerUid),
+      uid,
+      user: { name: myName, ...colorFor(uid) },
+    });
     window.__salaminCode = s;
     s.start();
     setSync(s);

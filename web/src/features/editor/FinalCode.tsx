@@ -1,9 +1,8 @@
 import { useEffect, useState } from 'react';
-import { Bytes, collection, doc, getDoc, getDocs, orderBy, query } from 'firebase/firestore';
-import { db } from '../../lib/firebase';
 import type { FinalCodeProps } from '../../lib/slots';
 import { CODE_LANGUAGE_LABELS, type CodeLanguage } from '../../types/models';
 import { ReadOnlyCode } from './CodeEditor';
+import { readStoredCode } from './codeData';
 import { textFromStored } from './codeSync';
 import { useEditorPrefs } from './editorPrefs';
 
@@ -18,15 +17,8 @@ export function FinalCode({ sessionId }: FinalCodeProps) {
     let cancelled = false;
     void (async () => {
       try {
-        const base = doc(db, 'peerSessions', sessionId);
-        // Updates first, then the snapshot: a compaction in between only moves updates into the snapshot.
-        const updates = await getDocs(query(collection(base, 'codeUpdates'), orderBy('createdAt')));
-        const snap = await getDoc(doc(base, 'code', 'snapshot'));
-        const snapBytes = (snap.data() as { update?: Bytes } | undefined)?.update;
-        const result = textFromStored(
-          snapBytes instanceof Bytes ? snapBytes.toUint8Array() : null,
-          updates.docs.map((d) => (d.data() as { update?: Bytes }).update).filter((u): u is Bytes => u instanceof Bytes).map((u) => u.toUint8Array()),
-        );
+        const stored = await readStoredCode(sessionId);
+        const result = textFromStored(stored.snapshot, stored.updates);
         if (!cancelled) setLoad({ kind: 'ok', ...result });
       } catch {
         if (!cancelled) setLoad({ kind: 'error' });

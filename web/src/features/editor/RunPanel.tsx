@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { collection, doc, limit, onSnapshot, orderBy, query } from 'firebase/firestore';
+import { onSnapshot } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
 import { CheckCircle2, EyeOff, FlaskConical, Play, XCircle } from 'lucide-react';
-import { db, functions } from '../../lib/firebase';
+import { functions } from '../../lib/firebase';
 import {
   CODE_LANGUAGE_LABELS,
   CODE_LIMITS,
@@ -16,6 +16,7 @@ import {
   type RunMode,
 } from '../../types/models';
 import type { CodeSync } from './codeSync';
+import { hiddenCountsRef, latestRunsQuery } from './runsData';
 
 const runCode = httpsCallable<RunCodeRequest, RunCodeResponse>(functions, 'runCode', { timeout: 180_000 });
 
@@ -57,9 +58,9 @@ export function RunPanel({ session, uid, sync, language, question, ended }: {
   useEffect(
     () =>
       onSnapshot(
-        query(collection(db, 'peerSessions', session.id, 'runs'), orderBy('createdAt', 'desc'), limit(15)),
+        latestRunsQuery(session.id, 15),
         (s) => {
-          setRuns(s.docs.map((d) => ({ ...(d.data() as CodeRun), id: d.id })));
+          setRuns(s.docs.map((d) => d.data()).filter((r): r is CodeRun => r !== null));
           setListError(null);
         },
         () => setListError('We couldn’t load the runs. Reload the page to try again.'),
@@ -67,6 +68,7 @@ export function RunPanel({ session, uid, sync, language, question, ended }: {
     [session.id],
   );
 
+  const questionId = question?.id;
   // The interviewer's private material tells whether the question has hidden cases.
   useEffect(() => {
     if (!interviewer) {
@@ -74,15 +76,13 @@ export function RunPanel({ session, uid, sync, language, question, ended }: {
       return;
     }
     return onSnapshot(
-      doc(db, 'peerSessions', session.id, 'private', uid),
+      hiddenCountsRef(session.id, uid),
       (s) => {
-        const data = s.data() as { questions?: { id: string; code?: { tests?: unknown[] } }[] } | undefined;
-        const q = data?.questions?.find((x) => x.id === question?.id);
-        setHiddenCount(q?.code?.tests?.length ?? 0);
+        setHiddenCount(questionId === undefined ? 0 : (s.data()?.get(questionId) ?? 0));
       },
       () => setHiddenCount(0),
     );
-  }, [interviewer, session.id, uid, question?.id]);
+  }, [interviewer, session.id, uid, questionId]);
 
   const inFlight = runs?.some((r) => r.status === 'queued' || r.status === 'running') ?? false;
   useEffect(() => {

@@ -3,8 +3,8 @@
  * kept in step between the two participants.
  *
  * - Live path: y-protocols sync and awareness messages over the room's WebRTC data channel, when open.
- * - Persistence (and the live path when the channel is closed): append-only update documents under
- *   peerSessions/{sid}/codeUpdates, written by their author. While the channel is open a client writes
+ * - Persistence (and the live path when the channel is closed): append-only updates in a CodeStore
+ *   (codeData.ts: peerSessions/{sid}/codeUpdates in Firestore; in memory in the unit tests), written by their author. While the channel is open a client writes
  *   at most about once a second; without it the first change goes out at once and the rest coalesce for
  *   about 100 ms, so typing stays live over Firestore alone.
  * - Loading: the compacted snapshot (peerSessions/{sid}/code/snapshot, written by a function) plus every
@@ -16,17 +16,6 @@
  *   server holds this person for going over a budget (or the code is full), nothing is written and the
  *   edits wait (setHold).
  */
-import {
-  Bytes,
-  collection,
-  doc,
-  onSnapshot,
-  orderBy,
-  query,
-  serverTimestamp,
-  setDoc,
-  type Firestore,
-} from 'firebase/firestore';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
@@ -34,6 +23,7 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { fromBase64, toBase64 } from 'lib0/buffer';
 import type { PeerLink } from '../../lib/peerLink';
+import type { CodeStore, StoreError } from './codeStore';
 import { CODE_LIMITS, isCodeLanguage, type CodeLanguage } from '../../types/models';
 
 
@@ -81,10 +71,7 @@ export class CodeSync {
   readonly meta: Y.Map<unknown>;
   readonly awareness: awarenessProtocol.Awareness;
 
-  private readonly db: Firestore;
-  private readonly sessionId: string;
-  private readonly uid: string;
-  private readonly partnerUid: string;
+  private readonly store: CodeStore;
   private link: PeerLink | null = null;
   private unsubs: (() => void)[] = [];
   private linkUnsubs: (() => void)[] = [];
@@ -105,11 +92,8 @@ export class CodeSync {
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
 
-  constructor(opts: { db: Firestore; sessionId: string; uid: string; partnerUid: string; user: CodeUser }) {
-    this.db = opts.db;
-    this.sessionId = opts.sessionId;
-    this.uid = opts.uid;
-    this.partnerUid = opts.partnerUid;
+  constructor(opts: { store: CodeStore; uid: string; user: CodeUser }) {
+    this.store = opts.store;
     this.text = this.doc.getText('code');
     this.meta = this.doc.getMap('meta');
     this.awareness = new awarenessProtocol.Awareness(this.doc);
@@ -122,48 +106,36 @@ export class CodeSync {
   // ---- lifecycle -----------------------------------------------------------------------------------
 
   start(): void {
-    const base = doc(this.db, 'peerSessions', this.sessionId);
     this.unsubs.push(
-      onSnapshot(
-        doc(base, 'code', 'snapshot'),
-        (s) => {
-          const data = s.data() as { update?: Bytes } | undefined;
-          if (data?.update instanceof Bytes) Y.applyUpdate(this.doc, data.update.toUint8Array(), ORIGIN_STORE);
+      this.store.watchSnapshot(
+        (snapshot) => {
+          if (snapshot) Y.applyUpdate(this.doc, snapshot, ORIGIN_STORE);
           this.partLoaded('snapshot');
         },
         (err) => this.listenerFailed(err),
       ),
-      onSnapshot(
-        query(collection(base, 'codeUpdates'), orderBy('createdAt')),
-        (s) => {
+      this.store.watchUpdates(
+        (added) => {
           // One transaction for the whole batch: CodeMirror re-renders once, not once per document.
-          const fresh = s.docChanges().filter((c) => c.type === 'added' && !this.written.has(c.doc.id));
+          const fresh = added.filter((a) => !this.written.has(a.id));
           if (fresh.length) {
             this.doc.transact(() => {
-              for (const c of fresh) {
-                const u = (c.doc.data() as { update?: Bytes }).update;
-                if (u instanceof Bytes) Y.applyUpdate(this.doc, u.toUint8Array(), ORIGIN_STORE);
-              }
+              for (const a of fresh) Y.applyUpdate(this.doc, a.update, ORIGIN_STORE);
             }, ORIGIN_STORE);
           }
           this.partLoaded('updates');
         },
         (err) => this.listenerFailed(err),
       ),
-      onSnapshot(
-        doc(base, 'codePresence', this.partnerUid),
-        (s) => {
-          const state = (s.data() as { state?: Bytes } | undefined)?.state;
-          if (state instanceof Bytes && !this.snap.linkOpen) {
-            awarenessProtocol.applyAwarenessUpdate(this.awareness, state.toUint8Array(), ORIGIN_STORE);
-          }
-        },
-        () => undefined, // cursors are a nicety: the editor works without them
-      ),
+      this.store.watchPartnerPresence((state) => {
+        if (!this.snap.linkOpen) awarenessProtocol.applyAwarenessUpdate(this.awareness, state, ORIGIN_STORE);
+      }),
     );
-    const flushNow = () => void this.flush();
-    window.addEventListener('pagehide', flushNow);
-    this.unsubs.push(() => window.removeEventListener('pagehide', flushNow));
+    if (typeof window !== 'undefined') {
+      const flushNow = () => void this.flush();
+      window.addEventListener('pagehide', flushNow);
+      this.unsubs.push(() => window.removeEventListener('pagehide', flushNow));
+    }
   }
 
   /** Attach (or detach with null) the data channel to the partner. */
@@ -292,18 +264,12 @@ export class CodeSync {
           this.update({ error: 'That change is too large to save. Undo it and paste the text in smaller parts.' });
           continue;
         }
-        const ref = doc(collection(this.db, 'peerSessions', this.sessionId, 'codeUpdates'));
-        this.written.add(ref.id);
+        const id = this.store.newUpdateId();
+        this.written.add(id);
         try {
-          // `bytes` lets the server sum a minute's volume against the budget without reading the updates.
-          await setDoc(ref, {
-            author: this.uid,
-            update: Bytes.fromUint8Array(piece),
-            bytes: piece.byteLength,
-            createdAt: serverTimestamp(),
-          });
+          await this.store.writeUpdate(id, piece);
         } catch (err) {
-          this.written.delete(ref.id);
+          this.written.delete(id);
           // Keep what was not written, in order, ahead of anything typed meanwhile.
           this.pending = [...pieces.slice(i), ...this.pending];
           throw err;
@@ -422,11 +388,7 @@ export class CodeSync {
       this.lastPresenceAt = Date.now();
       const state = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]);
       if (state.byteLength > CODE_LIMITS.maxPresenceBytes) return;
-      void setDoc(doc(this.db, 'peerSessions', this.sessionId, 'codePresence', this.uid), {
-        uid: this.uid,
-        state: Bytes.fromUint8Array(state),
-        updatedAt: serverTimestamp(),
-      }).catch(() => undefined); // a lost cursor position is harmless; the next move writes again
+      void this.store.writePresence(state).catch(() => undefined); // a lost cursor position is harmless; the next move writes again
     }, wait);
   }
 
@@ -446,7 +408,7 @@ export class CodeSync {
     }
   }
 
-  private listenerFailed(err: { code?: string }): void {
+  private listenerFailed(err: StoreError): void {
     this.update({
       error:
         err.code === 'permission-denied'

@@ -19,13 +19,14 @@ import {
   type FieldValue,
 } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
+import { COLLECTIONS } from '../../lib/data/collections';
 import { db, functions } from '../../lib/firebase';
 import type { MatchingPreferences, MatchingStatusResponse, Notification } from '../../types/models';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { normalisePreferences, toNotification } from './matchingDocs';
 
-export const queueEntryRef = (uid: string) => doc(db, 'matchingQueue', uid);
-const notificationsOf = (uid: string) => collection(db, 'users', uid, 'notifications');
+export const queueEntryRef = (uid: string) => doc(db, COLLECTIONS.matchingQueue, uid);
+const notificationsOf = (uid: string) => collection(db, COLLECTIONS.users, uid, COLLECTIONS.notifications);
 
 /** Exactly the fields the rules allow a client to create. */
 type QueueEntryCreate = MatchingPreferences & { uid: string; status: 'waiting'; joinedAt: FieldValue };
@@ -95,7 +96,7 @@ export async function clearQueueEntry(uid: string): Promise<void> {
 
 /** users/{uid}.lastPreferences, as stored by the server (unchecked), or null. */
 export async function fetchLastPreferences(uid: string): Promise<unknown> {
-  const snap = await getDoc(doc(db, 'users', uid));
+  const snap = await getDoc(doc(db, COLLECTIONS.users, uid));
   const value: unknown = snap.exists() ? snap.get('lastPreferences') : null;
   return value ?? null;
 }

@@ -1,8 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { doc, onSnapshot } from 'firebase/firestore';
-import { db } from '../../lib/firebase';
+import { onSnapshot } from 'firebase/firestore';
 import { useAuth } from '../../lib/authContext';
-import { toCommunityProfile } from './communityProfile';
+import { communityProfileRef } from './profileData';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { MyProfileContext, type MyProfileState } from '../../lib/myProfileContext';
 
@@ -21,11 +20,10 @@ export function MyProfileProvider({ children }: { children: ReactNode }) {
     setState(INITIAL);
     if (!uid) return;
     return onSnapshot(
-      doc(db, 'communityProfiles', uid),
+      communityProfileRef(uid),
       (snapshot) => {
-        const data = snapshot.data({ serverTimestamps: 'estimate' });
         setState({
-          profile: data ? toCommunityProfile(snapshot.id, data) : null,
+          profile: snapshot.data({ serverTimestamps: 'estimate' }) ?? null,
           loading: false,
           exists: snapshot.exists(),
           error: null,

@@ -1,7 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { doc, serverTimestamp, updateDoc } from 'firebase/firestore';
 import { AlertCircle, Check, Star } from 'lucide-react';
-import { db } from '../../lib/firebase';
 import { PageHeader } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
 import {
@@ -21,6 +19,7 @@ import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { useMyProfile } from '../../lib/myProfileContext';
 import { SPECIALTY_RULES, TARGET_ROLE_RULES, tagProblem, type TagRules } from '../../lib/tags';
 import { normaliseProfile, validateProfile, type ProfileErrors } from './profileValidation';
+import { saveProfile } from './profileData';
 import { TagInput } from '../../components/TagInput';
 
 function editableOf(p: CommunityProfile): CommunityProfileEditable {
@@ -152,18 +151,7 @@ export function ProfilePage() {
     try {
       const values = normaliseProfile(candidate);
       // Only the client-writable fields, plus the server time of the edit.
-      await updateDoc(doc(db, 'communityProfiles', user.uid), {
-        displayName: values.displayName,
-        headline: values.headline,
-        bio: values.bio,
-        experienceLevel: values.experienceLevel,
-        timeZone: values.timeZone,
-        languages: values.languages,
-        industries: values.industries,
-        targetRoles: values.targetRoles,
-        specialties: values.specialties,
-        updatedAt: serverTimestamp(),
-      });
+      await saveProfile(user.uid, values);
       setDraft(values);
       setDirty(false);
       setSaved(true);

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
+import { onSnapshot } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
 import { ChevronRight, Clock } from 'lucide-react';
-import { db, functions } from '../../lib/firebase';
+import { functions } from '../../lib/firebase';
 import {
   FEEDBACK_PHASE_INDEX,
   SESSION_PHASE_LABELS as PHASE_LABELS,
@@ -10,8 +10,7 @@ import {
   type PrivateQuestionsDoc as PrivateDoc,
 } from '../../types/models';
 import { FeedbackForm } from './FeedbackForm';
-
-/** The session as the room reads it (every interview field lives on PeerSession). */
+import { privateQuestionsRef, saveNotes, watchNotes } from './roomData';
 
 const advancePhase = httpsCallable<{ sessionId: string; fromIndex: number }, { result: string }>(functions, 'advancePhase');
 
@@ -46,8 +45,8 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: PeerS
       return;
     }
     return onSnapshot(
-      doc(db, 'peerSessions', session.id, 'private', uid),
-      (snap) => setPrivateDoc(snap.exists() ? (snap.data() as PrivateDoc) : null),
+      privateQuestionsRef(session.id, uid),
+      (snap) => setPrivateDoc(snap.data() ?? null),
       () => setPrivateDoc(null),
     );
     // Re-listening when the questions change matters: the function writes this document in the same batch
@@ -166,11 +165,10 @@ function Notes({ sessionId, uid }: { sessionId: string; uid: string }) {
   const [state, setState] = useState<'idle' | 'saving' | 'saved' | 'error'>('idle');
   const loaded = useRef(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const ref = doc(db, 'peerSessions', sessionId, 'notes', uid);
 
   useEffect(() => {
-    return onSnapshot(doc(db, 'peerSessions', sessionId, 'notes', uid), (snap) => {
-      if (!loaded.current && snap.exists()) setText(String(snap.get('text') ?? ''));
+    return watchNotes(sessionId, uid, (saved) => {
+      if (!loaded.current && saved !== null) setText(saved);
       loaded.current = true;
     });
   }, [sessionId, uid]);
@@ -180,7 +178,7 @@ function Notes({ sessionId, uid }: { sessionId: string; uid: string }) {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
       setState('saving');
-      setDoc(ref, { uid, text: value.slice(0, 20000), updatedAt: serverTimestamp() })
+      saveNotes(sessionId, uid, value.slice(0, 20000))
         .then(() => setState('saved'))
         .catch(() => setState('error'));
     }, 600);

@@ -5,7 +5,7 @@ import { httpsCallable } from 'firebase/functions';
 import { Ban, DoorClosed } from 'lucide-react';
 import { EmptyState } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
-import { db, functions } from '../../lib/firebase';
+import { functions } from '../../lib/firebase';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
 import {
   DIFFICULTY_LABELS,
@@ -178,7 +178,6 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
       setClockOffsetMs(joined.data.serverTime * 1000 - (sentAt + Date.now()) / 2);
       const ice = await withRetries(() => getIceServers({ sessionId: session.id }));
       const e = new CallEngine({
-        db,
         sessionId: session.id,
         uid,
         partnerUid,

@@ -1,7 +1,5 @@
 import {
-  collection,
   deleteDoc,
-  doc,
   getDocsFromServer,
   getDocs,
   onSnapshot,
@@ -10,10 +8,10 @@ import {
   serverTimestamp,
   setDoc,
   where,
-  type Firestore,
   type Unsubscribe,
 } from 'firebase/firestore';
 import type { CallState, Presence, SignalMessage } from '../../types/models';
+import { presenceCollection, presenceRef, signalRef, signalingCollection } from './roomData';
 
 /**
  * One participant's side of the call: an RTCPeerConnection negotiated with the "perfect negotiation"
@@ -46,7 +44,6 @@ export interface EngineSnapshot {
 }
 
 export interface EngineOptions {
-  db: Firestore;
   sessionId: string;
   uid: string;
   partnerUid: string;
@@ -395,12 +392,12 @@ export class CallEngine {
   // ---- signaling ---------------------------------------------------------------------------------------
 
   private signalsRef() {
-    return collection(this.opts.db, 'peerSessions', this.opts.sessionId, 'signaling');
+    return signalingCollection(this.opts.sessionId);
   }
 
   private async sendSignal(body: Pick<SignalMessage, 'type' | 'sdp' | 'candidate'>): Promise<void> {
     if (this.closed) return;
-    const ref = doc(this.signalsRef());
+    const ref = signalRef(this.opts.sessionId);
     const data: Record<string, unknown> = {
       from: this.opts.uid,
       to: this.opts.partnerUid,
@@ -423,8 +420,10 @@ export class CallEngine {
         (snapshot) => {
           for (const change of snapshot.docChanges()) {
             if (change.type !== 'added' || change.doc.metadata.hasPendingWrites) continue;
-            const msg = change.doc.data() as SignalMessage;
+            const msg = change.doc.data();
             const id = change.doc.id;
+            // Not a message this client can read (the rules check every field; an old format): skip it.
+            if (!msg) continue;
             chain = chain.then(() => this.route(id, msg)).catch(() => undefined);
           }
         },
@@ -444,7 +443,7 @@ export class CallEngine {
       return;
     }
     await this.handle(msg);
-    await deleteDoc(doc(this.signalsRef(), id)).catch(() => undefined);
+    await deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
   }
 
   private async handle(msg: SignalMessage): Promise<void> {
@@ -500,7 +499,7 @@ export class CallEngine {
   // ---- presence ------------------------------------------------------------------------------------------
 
   private presenceRef(uid: string) {
-    return doc(this.opts.db, 'peerSessions', this.opts.sessionId, 'presence', uid);
+    return presenceRef(this.opts.sessionId, uid);
   }
 
   private async writePresence(state?: CallState): Promise<void> {
@@ -519,7 +518,7 @@ export class CallEngine {
   }
 
   private presenceCollection() {
-    return collection(this.opts.db, 'peerSessions', this.opts.sessionId, 'presence');
+    return presenceCollection(this.opts.sessionId);
   }
 
   /**
@@ -536,12 +535,12 @@ export class CallEngine {
         const mine = byUid.get(this.opts.uid);
         if (mine && !mine.metadata.hasPendingWrites) {
           seenMine = true;
-          if ((mine.data() as Presence).peerId !== this.peerId && !this.closed) void this.writePresence();
+          if (mine.data()?.peerId !== this.peerId && !this.closed) void this.writePresence();
         } else if (!mine && seenMine && !this.closed) {
           void this.writePresence();
         }
         const partnerDoc = byUid.get(this.opts.partnerUid);
-        const partner = partnerDoc ? (partnerDoc.data({ serverTimestamps: 'estimate' }) as Presence) : null;
+        const partner = partnerDoc?.data({ serverTimestamps: 'estimate' }) ?? null;
         // Presence is never deleted (the rules forbid it): a vanished partner document is not news.
         if (!partner && this.snap.partner) return;
         this.applyPartnerPresence(partner);
@@ -593,7 +592,7 @@ export class CallEngine {
         .then((snap) => {
           if (this.closed) return;
           const found = snap.docs.find((d) => d.id === this.opts.partnerUid);
-          const partner = found ? (found.data({ serverTimestamps: 'estimate' }) as Presence) : null;
+          const partner = found?.data({ serverTimestamps: 'estimate' }) ?? null;
           if (partner && partner.peerId !== this.partnerPeer) this.applyPartnerPresence(partner);
         })
         .catch(() => undefined)
@@ -610,7 +609,7 @@ export class CallEngine {
     for (const [peer, items] of held) {
       for (const { id, msg } of items) {
         if (peer === this.partnerPeer) await this.handle(msg).catch(() => undefined);
-        await deleteDoc(doc(this.signalsRef(), id)).catch(() => undefined);
+        await deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
       }
     }
   }

@@ -1,0 +1,29 @@
+/** communityProfiles/{uid}: read through toCommunityProfile; the owner writes only the editable fields. */
+import { doc, serverTimestamp, updateDoc, type DocumentData, type DocumentReference } from 'firebase/firestore';
+import { COLLECTIONS } from '../../lib/data/collections';
+import { readConverter } from '../../lib/data/converter';
+import { db } from '../../lib/firebase';
+import type { CommunityProfile, CommunityProfileEditable } from '../../types/models';
+import { toCommunityProfile } from './communityProfile';
+
+const profileConverter = readConverter(toCommunityProfile);
+
+export function communityProfileRef(uid: string): DocumentReference<CommunityProfile | null, DocumentData> {
+  return doc(db, COLLECTIONS.communityProfiles, uid).withConverter(profileConverter);
+}
+
+/** Saves the editable fields (already validated and normalised) and stamps updatedAt. */
+export async function saveProfile(uid: string, values: CommunityProfileEditable): Promise<void> {
+  await updateDoc(doc(db, COLLECTIONS.communityProfiles, uid), {
+    displayName: values.displayName,
+    headline: values.headline,
+    bio: values.bio,
+    experienceLevel: values.experienceLevel,
+    timeZone: values.timeZone,
+    languages: values.languages,
+    industries: values.industries,
+    targetRoles: values.targetRoles,
+    specialties: values.specialties,
+    updatedAt: serverTimestamp(),
+  });
+}

@@ -103,16 +103,19 @@ class Runtime:
                 slot_roots.append(path)
             judge = Judge(settings, tools, sandbox, slot_roots)
             judge.self_test()
+            for slot in range(settings.slots):
+                judge.after(slot)  # the self-test's group goes, and each slot's first job and group are made
         except Exception:
             for path in mounts:
                 subprocess.run(["umount", "-l", path], capture_output=True, check=False)
             shutil.rmtree(work_dir, ignore_errors=True)
+            cgroups.close()
             os.close(lock_fd)
             raise
         missing = tools.missing()
         if missing:
             log.warning("runner: toolchains not found: %s (their languages answer internal_error)", ", ".join(missing))
-        pool = SlotPool(settings.slots, settings.max_queue, settings.queue_wait_s)
+        pool = SlotPool(settings.slots, settings.max_queue, settings.queue_wait_s, after=judge.after)
         log.info("runner: %s, %d slot(s), job directories under %s", cgroups.describe(), settings.slots, work_dir)
         return Runtime(settings, judge, pool, work_dir, lock_fd, cgroups, mounts)
 

@@ -119,8 +119,12 @@ class Judge:
         self.tools = tools
         self.sandbox = sandbox
         self.slot_roots = slot_roots  # each slot's size-capped tmpfs, holding one job directory per request
+        # Per slot: an empty job directory made ahead for its next request, and the one its last request
+        # used, removed after the answer (see after()). Only the slot's own thread touches its entries.
+        self._next_job: dict[int, str] = {}
+        self._used_jobs: dict[int, list[str]] = {}
 
-    def _new_job(self, slot: int) -> str:
+    def _make_job(self, slot: int) -> str:
         """A fresh private job directory for one request (random name, the slot's uid only); removed after."""
         job = tempfile.mkdtemp(prefix="job-", dir=self.slot_roots[slot])
         uid = self.sandbox.uid(slot)
@@ -128,9 +132,23 @@ class Judge:
         os.chmod(job, 0o700)
         return job
 
+    def _new_job(self, slot: int) -> str:
+        # One made ahead is as fresh: empty, and nothing of the slot's uid has been alive since it was made.
+        return self._next_job.pop(slot, None) or self._make_job(slot)
+
+    def after(self, slot: int) -> None:
+        """Between two requests of a slot, off the request's path (SlotPool runs it after the answer and before
+        the slot takes another request; Sandbox.run never returns while a process of the slot lives): remove
+        the last request's job directory and groups, and make the next request's ahead of time."""
+        for job in self._used_jobs.pop(slot, []):
+            shutil.rmtree(job, ignore_errors=True)
+        self.sandbox.after(slot)
+        if slot not in self._next_job:
+            self._next_job[slot] = self._make_job(slot)
+
     def self_test(self) -> None:
         """Run /bin/true in the sandbox once, so a broken sandbox is reported at start, not at the first run."""
-        job = self._new_job(0)
+        job = self._make_job(0)
         try:
             self.sandbox.self_test(job)
         finally:
@@ -174,8 +192,8 @@ class Judge:
             return self._tests(slot, job, language, req, compile_info=compile_info, started=started)
         finally:
             # Every process of the slot is gone by now (Sandbox.run never returns before), so nothing can
-            # hold or recreate anything in it.
-            shutil.rmtree(job, ignore_errors=True)
+            # hold or recreate anything in it; it is removed after the answer, before the slot's next request.
+            self._used_jobs.setdefault(slot, []).append(job)
 
     def _write(self, job: str, uid: int, files: dict[str, str]) -> None:
         for name, text in files.items():

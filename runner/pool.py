@@ -3,6 +3,10 @@
 Each slot has its own long-lived thread: the sandbox's --die-with-parent follows the thread that started
 it, so runs are never started from short-lived request threads.
 
+After each request, once its answer is handed back, the slot's thread runs `after(slot)` (tidying up the
+request and preparing the next one's resources) before it takes another request: that work is off the
+request's path, and the slot is not free until it is done.
+
 A request that cannot start within `wait_s` (or finds the queue full) is answered at once with BusyError,
 which says where it stood in the queue and how long the wait would likely have been: a caller with its own
 timeout (runCode waits 90 s) hears "busy" long before that, instead of a time-out.
@@ -11,6 +15,7 @@ timeout (runCode waits 90 s) hears "busy" long before that, instead of a time-ou
 from __future__ import annotations
 
 import collections
+import logging
 import math
 import threading
 import time
@@ -18,6 +23,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger("runner")
 
 RECENT = 20  # requests whose durations estimate the wait
 FIRST_ESTIMATE_S = 2.0
@@ -40,8 +47,10 @@ class _Item:
 
 
 class SlotPool:
-    def __init__(self, slots: int, max_queue: int, wait_s: float = 10.0) -> None:
+    def __init__(self, slots: int, max_queue: int, wait_s: float = 10.0,
+                 after: Callable[[int], None] | None = None) -> None:
         self.slots = slots
+        self.after = after
         self.max_queue = max_queue
         self.wait_s = wait_s
         self._queue: collections.deque[_Item] = collections.deque()
@@ -113,6 +122,11 @@ class SlotPool:
                         item.future.set_exception(e)
                         if getattr(e, "retire_slot", False):  # the slot is not clean: it never runs again
                             self.retire(slot)
+                if self.after is not None:
+                    try:
+                        self.after(slot)
+                    except Exception:  # the next request creates what it needs itself
+                        log.exception("runner: tidying up slot %d failed", slot)
             finally:
                 with self._cond:
                     self._busy -= 1

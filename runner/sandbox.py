@@ -223,6 +223,11 @@ class Sandbox:
                 raise SandboxUnavailableError(f"{what} ({os.path.basename(path)}) is not built: run runner/setup.sh")
         self.stage_host = stage_host or settings.stage
         self._static = self._static_args()
+        # Per slot: a fresh group made ahead for the slot's next run, and the groups its runs used, removed
+        # after the request's answer (both off the request's path; see after()). Each slot's entries are
+        # touched only by that slot's thread.
+        self._next_group: dict[int, Group] = {}
+        self._used_groups: dict[int, list[Group]] = {}
 
     @property
     def can_stage(self) -> bool:
@@ -314,8 +319,10 @@ class Sandbox:
         lim = spec.limits
         group: Group | None = None
         if self.cgroups.mode != "none":
+            # A group made ahead for this slot is as fresh as one made now: nothing has ever run in it.
+            group = self._next_group.pop(slot, None) if lim == self.settings.limits else None
             try:
-                group = self.cgroups.create(f"slot{slot}", lim.memory_bytes, lim.tcp_bytes, lim.processes)
+                group = group or self._new_group(slot, lim)
             except OSError as e:
                 return Execution(sandbox_error=f"could not create the run's cgroup: {e}")
         try:
@@ -323,9 +330,21 @@ class Sandbox:
         except Exception as e:  # anything unexpected: kill first (below), then say it was ours
             return Execution(sandbox_error=f"supervising the run failed: {type(e).__name__}: {e}")
         finally:
-            self.ensure_clean(uid, group)
+            self.ensure_clean(uid, group)  # raises (the slot is retired) unless the group is empty
             if group is not None:
-                group.remove()
+                # Empty for good (only root can put a process in it): removed after the answer, by after().
+                self._used_groups.setdefault(slot, []).append(group)
+
+    def _new_group(self, slot: int, lim: Limits) -> Group:
+        return self.cgroups.create(f"slot{slot}", lim.memory_bytes, lim.tcp_bytes, lim.processes)
+
+    def after(self, slot: int) -> None:
+        """Between two requests of a slot (the previous one answered, every process of it gone): remove the
+        groups its runs used, and make the next run's group ahead of time."""
+        for group in self._used_groups.pop(slot, []):
+            group.remove()
+        if self.cgroups.mode != "none" and slot not in self._next_group:
+            self._next_group[slot] = self._new_group(slot, self.settings.limits)
 
     def kill_all(self, uid: int, group: Group | None) -> None:
         if group is not None and group.mode == "v2":

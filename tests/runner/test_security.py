@@ -3,6 +3,7 @@ process behind (no process of a slot's uid survives), and the next run must stil
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runner.conftest import ROOT, Runner
+from tests.runner.conftest import ROOT, Runner, _cgroup_dir
 
 pytestmark = pytest.mark.runner
 
@@ -385,16 +386,47 @@ def test_runs_execute_as_the_slots_unprivileged_uid(healthy_after: Runner) -> No
     assert "CapEff:\t0000000000000000" in status and "NoNewPrivs:\t1" in status and "Seccomp:\t2" in status
 
 
+def _wait_idle(runner: Runner) -> None:
+    """Until no slot is busy: a slot stays busy until its last request is tidied up (after the answer)."""
+    deadline = time.monotonic() + 30
+    while runner.session.get(f"{runner.url}/healthz", timeout=5).json()["busy"]:
+        assert time.monotonic() < deadline, "the slots never became idle"
+        time.sleep(0.02)
+
+
 def test_nothing_of_the_runs_stays_on_the_host(runner: Runner) -> None:
-    """Each request's job directory is removed after it: the slots' job mounts hold nothing between requests,
-    and nothing of the slots' uids is anywhere in the work directory."""
-    runner.run("cpp", "#include <cstdio>\nint main() { puts(\"x\"); }\n")
-    runner.run("java", "public class Main { public static void main(String[] a) { System.out.println(1); } }\n")
+    """Each request's job directory and cgroups are removed after it (after the answer, before the slot takes
+    another request): between requests a slot's job mount holds only the empty directory made ahead for its
+    next request (a new one each time), the runner's groups only those made ahead for the slots' next runs
+    (never used: peak memory 0, no process), and nothing else of the slots' uids is in the work directory."""
     work = Path(re.search(r"job directories under (\S+)", runner.log()).group(1))  # type: ignore[union-attr]
     slots = sorted(work.glob("slot-*"))
     assert len(slots) == 2
+    _wait_idle(runner)
+    ahead = {p for slot_dir in slots for p in slot_dir.iterdir()}
+    runner.run("cpp", "#include <cstdio>\nint main() { puts(\"x\"); }\n")
+    runner.run("java", "public class Main { public static void main(String[] a) { System.out.println(1); } }\n")
+    _wait_idle(runner)
     mounts = {line.split()[1]: line.split()[3] for line in Path("/proc/mounts").read_text().splitlines()}
+    now = set()
     for slot_dir in slots:
-        assert list(slot_dir.iterdir()) == [], slot_dir
         assert "size=24576k" in mounts[str(slot_dir)]  # a mount of its own: the size-capped job tmpfs
-    assert not [p for p in work.rglob("*") if p.stat().st_uid in runner.uids]
+        entries = list(slot_dir.iterdir())
+        assert len(entries) <= 1, entries
+        for entry in entries:
+            st = entry.stat()
+            assert entry.is_dir() and list(entry.iterdir()) == [] and st.st_mode & 0o777 == 0o700, entry
+            assert st.st_uid in runner.uids
+        now.update(entries)
+    assert ahead - now, "the directories the requests used are still there"
+    assert not [p for p in work.rglob("*") if p.stat().st_uid in runner.uids and p not in now]
+    found = _cgroup_dir(runner.proc.pid, min(runner.uids))
+    if found is not None:
+        layout, parent = found
+        groups = [Path(e.path) for e in os.scandir(parent) if e.is_dir(follow_symlinks=False)]
+        assert len(groups) <= 2, groups
+        peak = "memory.peak" if layout == "v2" else "memory.max_usage_in_bytes"
+        for group in groups:
+            assert (group / "cgroup.procs").read_text() == ""
+            if (group / peak).exists():
+                assert int((group / peak).read_text()) == 0, group

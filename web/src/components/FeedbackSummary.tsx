@@ -10,7 +10,7 @@ import {
 } from '../types/models';
 
 /** Five stars, the first `value` filled, read out as "4 out of 5". */
-export function StarsShown({ value, size = 16 }: { value: number; size?: number }) {
+function StarsShown({ value, size = 16 }: { value: number; size?: number }) {
   const rounded = Math.round(value);
   return (
     <span className="stars-shown" role="img" aria-label={`${value} out of ${L.ratingMax}`}>

@@ -1,7 +1,7 @@
 import { Link } from 'react-router-dom';
 
 /** The Salamin logo: two overlapping rings (two peers, one mirror) and the name. */
-export function LogoMark({ size = 24 }: { size?: number }) {
+function LogoMark({ size = 24 }: { size?: number }) {
   return (
     <svg className="logo-mark" width={size} height={size} viewBox="0 0 32 32" aria-hidden="true" focusable="false">
       <rect width="32" height="32" rx="8" fill="var(--accent)" />

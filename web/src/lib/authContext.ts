@@ -2,7 +2,7 @@ import { createContext, useContext } from 'react';
 import type { User } from 'firebase/auth';
 import type { BootstrapProfileResponse } from '../types/models';
 
-export type BootstrapStatus = 'idle' | 'loading' | 'ready' | 'retrying';
+type BootstrapStatus = 'idle' | 'loading' | 'ready' | 'retrying';
 
 export interface BootstrapState {
   status: BootstrapStatus;

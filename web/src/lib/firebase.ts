@@ -18,16 +18,16 @@ function pick(value: string | undefined, fallback: string): string {
   return trimmed ? trimmed : fallback;
 }
 
-export const firebaseConfig: FirebaseOptions = {
+const firebaseConfig: FirebaseOptions = {
   apiKey: pick(env.VITE_FIREBASE_API_KEY, DEMO_CONFIG.apiKey),
   authDomain: pick(env.VITE_FIREBASE_AUTH_DOMAIN, DEMO_CONFIG.authDomain),
   projectId: pick(env.VITE_FIREBASE_PROJECT_ID, DEMO_CONFIG.projectId),
   ...(env.VITE_FIREBASE_APP_ID?.trim() ? { appId: env.VITE_FIREBASE_APP_ID.trim() } : {}),
 };
 
-export const FUNCTIONS_REGION = 'us-central1';
+const FUNCTIONS_REGION = 'us-central1';
 
-export const EMULATOR_PORTS = { auth: 9099, firestore: 8080, functions: 5001 } as const;
+const EMULATOR_PORTS = { auth: 9099, firestore: 8080, functions: 5001 } as const;
 
 const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1']);
 const pageHostname = typeof window === 'undefined' ? '' : window.location.hostname;
@@ -40,7 +40,7 @@ const servedLocally = LOCAL_HOSTNAMES.has(pageHostname);
 export const usingEmulators =
   env.VITE_USE_EMULATORS === 'true' || (env.VITE_USE_EMULATORS !== 'false' && servedLocally);
 
-export const app = getApps().length > 0 ? getApp() : initializeApp(firebaseConfig);
+const app = getApps().length > 0 ? getApp() : initializeApp(firebaseConfig);
 
 // App Check (production): with a reCAPTCHA Enterprise site key, every Firestore and Functions request
 // carries a token proving it comes from this web app, so enforcement in the project refuses scripts

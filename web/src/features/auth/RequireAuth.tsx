@@ -4,7 +4,7 @@ import { Spinner } from '../../components/Spinner';
 import { useAuth } from '../../lib/authContext';
 
 /** Where a signed-out visitor wanted to go, carried to /signin in location state. */
-export interface RedirectState {
+interface RedirectState {
   from?: string;
 }
 

@@ -33,11 +33,3 @@ export function authErrorMessage(error: unknown): string {
   }
   return GENERIC;
 }
-
-/** Whether the user simply closed the popup (not worth a red error box on its own). */
-export function isPopupDismissal(error: unknown): boolean {
-  return (
-    error instanceof FirebaseError &&
-    (error.code === 'auth/popup-closed-by-user' || error.code === 'auth/cancelled-popup-request')
-  );
-}

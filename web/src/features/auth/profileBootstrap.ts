@@ -16,7 +16,7 @@ const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 30_000;
 
 /** Exponential backoff with ±20 % jitter, capped. */
-export function retryDelayMs(failures: number): number {
+function retryDelayMs(failures: number): number {
   const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
   return Math.round(exp * (0.8 + Math.random() * 0.4));
 }

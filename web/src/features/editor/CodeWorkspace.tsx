@@ -42,7 +42,7 @@ function colorFor(uid: string): { color: string; colorLight: string } {
 }
 
 /** The current half's coding question, if any (the one the starter code and tests come from). */
-export function codeQuestion(session: PeerSession): PublicQuestion | null {
+function codeQuestion(session: PeerSession): PublicQuestion | null {
   const index = session.phaseIndex ?? 0;
   const half = index >= 2 ? '2' : '1';
   const list = session.questionSet?.[half] ?? session.questionSet?.['1'] ?? [];

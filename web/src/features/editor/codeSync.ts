@@ -27,7 +27,7 @@ import type { CodeStore, StoreError } from './codeStore';
 import { CODE_LIMITS, isCodeLanguage, type CodeLanguage } from '../../types/models';
 
 
-export type SaveState = 'loading' | 'saved' | 'saving' | 'retrying' | 'closed';
+type SaveState = 'loading' | 'saved' | 'saving' | 'retrying' | 'closed';
 
 export interface CodeSyncSnapshot {
   loaded: boolean;

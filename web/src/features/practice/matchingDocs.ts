@@ -4,7 +4,6 @@
  */
 import type { DocumentData } from 'firebase/firestore';
 import {
-  DIFFICULTY_LABELS,
   MATCHING_LIMITS as L,
   QUEUE_JOINS_PER_HOUR,
   SESSION_TYPE_LABELS,
@@ -25,7 +24,6 @@ import {
 } from '../../types/models';
 import { isRecord, isTimestamp, stringArray, stringOr } from '../../lib/firestoreValues';
 import { TARGET_ROLE_RULES, tagProblem } from '../../lib/tags';
-import { listPhrase } from '../../lib/text';
 import { browserTimeZone, isValidTimeZone } from '../../lib/timeZone';
 
 // ---------------------------------------------------------------------------
@@ -38,7 +36,7 @@ function enumList<T extends string>(value: unknown, guard: (v: unknown) => v is 
 }
 
 /** Trimmed, 1–40 characters, distinct (ignoring case), at most 10. */
-export function cleanTargetRoles(value: unknown): string[] {
+function cleanTargetRoles(value: unknown): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const raw of stringArray(value)) {
@@ -237,11 +235,6 @@ export function withArticle(phrase: string): string {
   return /^[aeiou]/i.test(phrase) ? `an ${phrase}` : `a ${phrase}`;
 }
 
-export function difficultiesPhrase(p: MatchingPreferences): string {
-  return listPhrase(p.difficultyLevels.map((d) => DIFFICULTY_LABELS[d]));
-}
-
-/** "30 seconds", "1 minute", "5 minutes", "7 min 30 s". */
 /**
  * The plain sentence for a join the server refused over the hourly budget; `retryAt` is when the next
  * join fits (null if unknown).

@@ -77,7 +77,7 @@ export function useQueueEntry(
 // matchingStatus, polled while waiting
 // ---------------------------------------------------------------------------
 
-export const STATUS_POLL_MS = 5000;
+const STATUS_POLL_MS = 5000;
 
 export interface WaitingCountState {
   /** Others waiting who share a session type; null until the server has answered. */

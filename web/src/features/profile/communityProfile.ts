@@ -38,7 +38,7 @@ function finite(value: unknown): number {
 }
 
 /** communityProfiles/{uid}.peerStats (server-written), read defensively. */
-export function toPeerStats(value: Record<string, unknown>): PeerStats {
+function toPeerStats(value: Record<string, unknown>): PeerStats {
   return {
     completedSessions: finite(value.completedSessions),
     averageRating: finite(value.averageRating),

@@ -21,7 +21,7 @@ export class MediaAccessError extends Error {
   }
 }
 
-export function explainMediaError(err: unknown): MediaAccessError {
+function explainMediaError(err: unknown): MediaAccessError {
   const name = err instanceof DOMException ? err.name : '';
   switch (name) {
     case 'NotAllowedError':

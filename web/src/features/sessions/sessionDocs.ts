@@ -141,7 +141,7 @@ export function sessionMinutes(session: PeerSession): number | null {
   return ms > 0 ? Math.max(1, Math.round(ms / 60_000)) : null;
 }
 
-export type OutcomeTone = 'ok' | 'warn' | 'muted' | 'live';
+type OutcomeTone = 'ok' | 'warn' | 'muted' | 'live';
 
 export interface Outcome {
   /** Stable key for tests and styling. */

@@ -1,0 +1,150 @@
+/**
+ * The code sync converges whatever carries it: two (and three) CodeSync instances over an in-memory
+ * store standing in for Firestore, with and without a direct link between them.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CodeStore, StoreError } from '../../src/features/editor/codeStore';
+import { CodeSync, textFromStored } from '../../src/features/editor/codeSync';
+import type { PeerLink } from '../../src/lib/peerLink';
+
+/** What the server keeps: the snapshot, the updates in order, each person's cursor. Delivers asynchronously, like Firestore. */
+class MemoryServer {
+  snapshot: Uint8Array | null = null;
+  updates: { id: string; update: Uint8Array }[] = [];
+  presence = new Map<string, Uint8Array>();
+  private updateWatchers = new Set<(added: { id: string; update: Uint8Array }[]) => void>();
+  private presenceWatchers = new Set<{ uid: string; fn: (s: Uint8Array) => void }>();
+  private nextId = 0;
+  /** Writes to refuse before accepting again (a flaky network). */
+  failNext = 0;
+
+  storeFor(uid: string, partnerUid: string): CodeStore {
+    return {
+      watchSnapshot: (fn) => {
+        queueMicrotask(() => fn(this.snapshot));
+        return () => undefined;
+      },
+      watchUpdates: (fn) => {
+        const all = [...this.updates];
+        queueMicrotask(() => fn(all));
+        this.updateWatchers.add(fn);
+        return () => this.updateWatchers.delete(fn);
+      },
+      newUpdateId: () => `u${this.nextId++}`,
+      writeUpdate: async (id, update) => {
+        await Promise.resolve();
+        if (this.failNext > 0) {
+          this.failNext--;
+          throw Object.assign(new Error('unavailable'), { code: 'unavailable' } satisfies StoreError);
+        }
+        const added = [{ id, update }];
+        this.updates.push(...added);
+        this.updateWatchers.forEach((fn) => queueMicrotask(() => fn(added)));
+      },
+      watchPartnerPresence: (fn) => {
+        const w = { uid: partnerUid, fn };
+        this.presenceWatchers.add(w);
+        return () => this.presenceWatchers.delete(w);
+      },
+      writePresence: (state) => {
+        this.presence.set(uid, state);
+        this.presenceWatchers.forEach((w) => w.uid === uid && w.fn(state));
+        return Promise.resolve();
+      },
+    };
+  }
+}
+
+/** A pair of connected links, like the call's data channel (JSON messages, asynchronous). */
+function linkPair(): [PeerLink, PeerLink] {
+  const make = (): PeerLink & { peer?: PeerLink & { deliver(d: unknown): void }; deliver(d: unknown): void } => {
+    const fns = new Set<(d: unknown) => void>();
+    return {
+      isOpen: () => true,
+      send(data) {
+        const copy: unknown = JSON.parse(JSON.stringify(data));
+        setTimeout(() => this.peer?.deliver(copy), 1);
+        return true;
+      },
+      onData: (fn) => {
+        fns.add(fn);
+        return () => fns.delete(fn);
+      },
+      onOpenChange: () => () => undefined,
+      deliver: (d) => fns.forEach((fn) => fn(d)),
+    };
+  };
+  const a = make();
+  const b = make();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+const syncs: CodeSync[] = [];
+function client(server: MemoryServer, uid: string, partnerUid: string): CodeSync {
+  const s = new CodeSync({ store: server.storeFor(uid, partnerUid), uid, user: { name: uid, color: '#000', colorLight: '#0003' } });
+  s.start();
+  syncs.push(s);
+  return s;
+}
+
+async function loaded(...clients: CodeSync[]) {
+  await vi.waitFor(() => expect(clients.every((c) => c.state.loaded)).toBe(true));
+}
+
+afterEach(async () => {
+  await Promise.all(syncs.splice(0).map((s) => s.stop()));
+});
+
+describe('code sync convergence', () => {
+  it('two people typing at once over the store alone end with the same text, both edits kept', async () => {
+    const server = new MemoryServer();
+    const a = client(server, 'a', 'b');
+    const b = client(server, 'b', 'a');
+    await loaded(a, b);
+    a.text.insert(0, 'def solve():\n');
+    b.text.insert(0, 'print(42)\n');
+    a.setLanguage('python');
+    await vi.waitFor(() => {
+      expect(a.text.toString()).toBe(b.text.toString());
+      expect(a.text.toString()).toContain('def solve():');
+      expect(a.text.toString()).toContain('print(42)');
+      expect(b.language()).toBe('python');
+    });
+    await vi.waitFor(() => expect([a.state.save, b.state.save]).toEqual(['saved', 'saved']));
+  });
+
+  it('edits over the link reach the partner, and the store alone rebuilds the same text', async () => {
+    const server = new MemoryServer();
+    const a = client(server, 'a', 'b');
+    const b = client(server, 'b', 'a');
+    await loaded(a, b);
+    const [la, lb] = linkPair();
+    a.setLink(la);
+    b.setLink(lb);
+    for (let i = 0; i < 20; i++) (i % 2 ? a : b).text.insert(0, String(i % 10));
+    await vi.waitFor(() => expect(a.text.toString()).toBe(b.text.toString()));
+    expect(a.text.length).toBe(20);
+    await a.flush();
+    await b.flush();
+    await vi.waitFor(() => expect([a.state.save, b.state.save]).toEqual(['saved', 'saved']), { timeout: 3000 });
+    // What a latecomer (or the session page) reads from the store alone is the same document.
+    expect(textFromStored(server.snapshot, server.updates.map((u) => u.update)).text).toBe(a.text.toString());
+    const late = client(server, 'a', 'b');
+    await loaded(late);
+    expect(late.text.toString()).toBe(a.text.toString());
+  });
+
+  it('a failed write is retried and nothing is lost', async () => {
+    const server = new MemoryServer();
+    const a = client(server, 'a', 'b');
+    const b = client(server, 'b', 'a');
+    await loaded(a, b);
+    server.failNext = 2;
+    a.text.insert(0, 'kept through failures');
+    await vi.waitFor(() => expect(a.state.save).toBe('retrying'));
+    await vi.waitFor(() => expect(b.text.toString()).toBe('kept through failures'), { timeout: 5000 });
+    expect(a.state.save).toBe('saved');
+  });
+});

@@ -2,21 +2,21 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type Keybo
 import { AlertCircle, Search } from 'lucide-react';
 import {
   DIFFICULTIES,
-  EXPERIENCE_LEVELS,
-  INDUSTRIES,
   MATCHING_LIMITS as L,
   MAX_WAIT_OPTIONS,
   ROLE_PREFERENCES,
   ROLE_PREFERENCE_SHORT_LABELS,
   SESSION_TYPES,
-  SPOKEN_LANGUAGES,
-  isExperienceLevel,
   type MatchingPreferences,
 } from '../../types/models';
 import { ChoiceChips } from '../../components/ChoiceChips';
-import { timeZoneOptions } from '../../lib/timeZone';
-import { TARGET_ROLE_RULES } from '../../lib/tags';
-import { TagInput } from '../../components/TagInput';
+import {
+  ExperienceLevelField,
+  IndustriesField,
+  LanguagesField,
+  TargetRolesField,
+  TimeZoneField,
+} from '../../components/PreferenceFields';
 import {
   formatWait,
   isMatchingTimeZone,
@@ -76,7 +76,6 @@ export function MatchForm({ value, onChange, onSubmit, submitting, error, notice
     // eslint-disable-next-line react-hooks/exhaustive-deps -- Only when the form appears, not on every change of the prop.
   }, []);
 
-  const zones = useMemo(() => timeZoneOptions(value.timeZone).filter(isMatchingTimeZone), [value.timeZone]);
   const waitOptions = useMemo(() => {
     if (MAX_WAIT_OPTIONS.some((o) => o.seconds === value.maxWaitTime)) return MAX_WAIT_OPTIONS;
     return [...MAX_WAIT_OPTIONS, { seconds: value.maxWaitTime, label: formatWait(value.maxWaitTime) }].sort(
@@ -219,47 +218,20 @@ export function MatchForm({ value, onChange, onSubmit, submitting, error, notice
       </fieldset>
 
       <div className="form-grid form-grid-3">
-        <div className="field" data-field="experienceLevel">
-          <label htmlFor={fid('experienceLevel')}>Experience level</label>
-          <select
-            id={fid('experienceLevel')}
-            value={value.experienceLevel}
-            aria-invalid={errors.experienceLevel ? true : undefined}
-            onChange={(e) => {
-              if (isExperienceLevel(e.target.value)) update('experienceLevel', e.target.value);
-            }}
-          >
-            {EXPERIENCE_LEVELS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-                {o.description ? ` (${o.description})` : ''}
-              </option>
-            ))}
-          </select>
-          {errors.experienceLevel && <p className="field-error">{errors.experienceLevel}</p>}
-        </div>
+        <ExperienceLevelField
+          idPrefix={ids}
+          value={value.experienceLevel}
+          onChange={(next) => update('experienceLevel', next)}
+          error={errors.experienceLevel}
+        />
 
-        <div className="field" data-field="timeZone">
-          <label htmlFor={fid('timeZone')}>Time zone</label>
-          <select
-            id={fid('timeZone')}
-            value={value.timeZone}
-            aria-invalid={errors.timeZone ? true : undefined}
-            aria-describedby={errors.timeZone ? fid('timeZone-error') : undefined}
-            onChange={(e) => update('timeZone', e.target.value)}
-          >
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z.replace(/_/g, ' ')}
-              </option>
-            ))}
-          </select>
-          {errors.timeZone && (
-            <p className="field-error" id={fid('timeZone-error')}>
-              {errors.timeZone}
-            </p>
-          )}
-        </div>
+        <TimeZoneField
+          idPrefix={ids}
+          value={value.timeZone}
+          onChange={(next) => update('timeZone', next)}
+          error={errors.timeZone}
+          allow={isMatchingTimeZone}
+        />
 
         <div className="field" data-field="maxWaitTime">
           <label htmlFor={fid('maxWaitTime')}>Wait for up to</label>
@@ -288,48 +260,38 @@ export function MatchForm({ value, onChange, onSubmit, submitting, error, notice
         </div>
       </div>
 
-      <div data-field="languages">
-        <ChoiceChips
-          id={fid('languages')}
-          legend="Languages you can interview in"
-          hint={`Choose 1 to ${L.languagesMax}. Your partner will share at least one.`}
-          options={SPOKEN_LANGUAGES}
-          selected={value.languages}
-          onChange={(next) => update('languages', next)}
-          max={L.languagesMax}
-          error={errors.languages}
-        />
-      </div>
+      <LanguagesField
+        idPrefix={ids}
+        hint={`Choose 1 to ${L.languagesMax}. Your partner will share at least one.`}
+        value={value.languages}
+        onChange={(next) => update('languages', next)}
+        max={L.languagesMax}
+        error={errors.languages}
+      />
 
-      <div data-field="industries">
-        <ChoiceChips
-          id={fid('industries')}
-          legend="Industries (optional)"
-          hint="A partner from the same field is preferred, never required."
-          options={INDUSTRIES}
-          selected={value.industries}
-          onChange={(next) => update('industries', next)}
-          max={L.industriesMax}
-          error={errors.industries}
-        />
-      </div>
+      <IndustriesField
+        idPrefix={ids}
+        legend="Industries (optional)"
+        hint="A partner from the same field is preferred, never required."
+        value={value.industries}
+        onChange={(next) => update('industries', next)}
+        max={L.industriesMax}
+        error={errors.industries}
+      />
 
-      <div data-field="targetRoles">
-        <TagInput
-          id={fid('targetRoles')}
-          label="Target roles (optional)"
-          hint="Roles you’re preparing for. Press Enter to add each one."
-          tags={value.targetRoles}
-          onChange={(next) => update('targetRoles', next)}
-          rules={TARGET_ROLE_RULES}
-          error={errors.targetRoles}
-          pending={pendingRole}
-          onPendingChange={(text) => {
-            setPendingRole(text);
-            clearError('targetRoles');
-          }}
-        />
-      </div>
+      <TargetRolesField
+        idPrefix={ids}
+        label="Target roles (optional)"
+        hint="Roles you’re preparing for. Press Enter to add each one."
+        value={value.targetRoles}
+        onChange={(next) => update('targetRoles', next)}
+        error={errors.targetRoles}
+        pending={pendingRole}
+        onPendingChange={(text) => {
+          setPendingRole(text);
+          clearError('targetRoles');
+        }}
+      />
 
       <div className="form-footer">
         <div className="form-status" aria-live="polite">

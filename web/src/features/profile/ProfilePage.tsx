@@ -1,20 +1,22 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { AlertCircle, Check, Star } from 'lucide-react';
 import { PageHeader } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
 import {
-  EXPERIENCE_LEVELS,
-  INDUSTRIES,
   PROFILE_LIMITS as L,
-  SPOKEN_LANGUAGES,
   type CommunityProfile,
   type CommunityProfileClientField,
   type CommunityProfileEditable,
-  type ExperienceLevel,
 } from '../../types/models';
 import { useAuth } from '../../lib/authContext';
-import { ChoiceChips } from '../../components/ChoiceChips';
-import { browserTimeZone, timeZoneOptions } from '../../lib/timeZone';
+import {
+  ExperienceLevelField,
+  IndustriesField,
+  LanguagesField,
+  TargetRolesField,
+  TimeZoneField,
+} from '../../components/PreferenceFields';
+import { browserTimeZone } from '../../lib/timeZone';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { useMyProfile } from '../../lib/myProfileContext';
 import { SPECIALTY_RULES, TARGET_ROLE_RULES, tagProblem, type TagRules } from '../../lib/tags';
@@ -87,7 +89,6 @@ export function ProfilePage() {
     return () => clearTimeout(timer);
   }, [saved]);
 
-  const timeZones = useMemo(() => timeZoneOptions(draft?.timeZone ?? ''), [draft?.timeZone]);
 
   function clearError(field: CommunityProfileClientField) {
     setErrors((prev) => {
@@ -242,23 +243,12 @@ export function ProfilePage() {
             )}
           </div>
 
-          <div className="field" data-field="experienceLevel">
-            <label htmlFor={fid('experienceLevel')}>Experience level</label>
-            <select
-              id={fid('experienceLevel')}
-              value={draft.experienceLevel}
-              aria-invalid={errors.experienceLevel ? true : undefined}
-              onChange={(e) => update('experienceLevel', e.target.value as ExperienceLevel)}
-            >
-              {EXPERIENCE_LEVELS.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                  {o.description ? ` (${o.description})` : ''}
-                </option>
-              ))}
-            </select>
-            {errors.experienceLevel && <p className="field-error">{errors.experienceLevel}</p>}
-          </div>
+          <ExperienceLevelField
+            idPrefix={ids}
+            value={draft.experienceLevel}
+            onChange={(next) => update('experienceLevel', next)}
+            error={errors.experienceLevel}
+          />
         </div>
 
         <div className="field" data-field="headline">
@@ -303,66 +293,43 @@ export function ProfilePage() {
           )}
         </div>
 
-        <div className="field" data-field="timeZone">
-          <label htmlFor={fid('timeZone')}>Time zone</label>
-          <select
-            id={fid('timeZone')}
-            value={draft.timeZone}
-            aria-invalid={errors.timeZone ? true : undefined}
-            aria-describedby={fid('timeZone-hint')}
-            onChange={(e) => update('timeZone', e.target.value)}
-          >
-            {timeZones.map((z) => (
-              <option key={z} value={z}>
-                {z.replaceAll('_', ' ')}
-              </option>
-            ))}
-          </select>
-          <p className="hint" id={fid('timeZone-hint')}>
-            Used to show booking slots in your local time. Your browser says {browserTimeZone().replaceAll('_', ' ')}.
-          </p>
-          {errors.timeZone && <p className="field-error">{errors.timeZone}</p>}
-        </div>
+        <TimeZoneField
+          idPrefix={ids}
+          value={draft.timeZone}
+          onChange={(next) => update('timeZone', next)}
+          error={errors.timeZone}
+          hint={<>Used to show booking slots in your local time. Your browser says {browserTimeZone().replaceAll('_', ' ')}.</>}
+        />
 
-        <div data-field="languages">
-          <ChoiceChips
-            id={fid('languages')}
-            legend="Languages you can interview in"
-            hint={`Choose ${L.languagesMin} to ${L.languagesMax}.`}
-            options={SPOKEN_LANGUAGES}
-            selected={draft.languages}
-            onChange={(next) => update('languages', next)}
-            max={L.languagesMax}
-            error={errors.languages}
-          />
-        </div>
+        <LanguagesField
+          idPrefix={ids}
+          hint={`Choose ${L.languagesMin} to ${L.languagesMax}.`}
+          value={draft.languages}
+          onChange={(next) => update('languages', next)}
+          max={L.languagesMax}
+          error={errors.languages}
+        />
 
-        <div data-field="industries">
-          <ChoiceChips
-            id={fid('industries')}
-            legend="Industries"
-            hint={`Optional. Choose up to ${L.industriesMax}.`}
-            options={INDUSTRIES}
-            selected={draft.industries}
-            onChange={(next) => update('industries', next)}
-            max={L.industriesMax}
-            error={errors.industries}
-          />
-        </div>
+        <IndustriesField
+          idPrefix={ids}
+          legend="Industries"
+          hint={`Optional. Choose up to ${L.industriesMax}.`}
+          value={draft.industries}
+          onChange={(next) => update('industries', next)}
+          max={L.industriesMax}
+          error={errors.industries}
+        />
 
-        <div data-field="targetRoles">
-          <TagInput
-            id={fid('targetRoles')}
-            label="Target roles"
-            hint={`Optional. Up to ${L.targetRolesMax} roles you’re interviewing for, each up to ${L.targetRoleMax} characters. Press Enter to add.`}
-            tags={draft.targetRoles}
-            onChange={(next) => update('targetRoles', next)}
-            rules={TARGET_ROLE_RULES}
-            error={errors.targetRoles}
-            pending={pendingTags.targetRoles}
-            onPendingChange={(text) => setPending('targetRoles', text)}
-          />
-        </div>
+        <TargetRolesField
+          idPrefix={ids}
+          label="Target roles"
+          hint={`Optional. Up to ${L.targetRolesMax} roles you’re interviewing for, each up to ${L.targetRoleMax} characters. Press Enter to add.`}
+          value={draft.targetRoles}
+          onChange={(next) => update('targetRoles', next)}
+          error={errors.targetRoles}
+          pending={pendingTags.targetRoles}
+          onPendingChange={(text) => setPending('targetRoles', text)}
+        />
 
         <div data-field="specialties">
           <TagInput

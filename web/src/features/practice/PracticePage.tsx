@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { Info, Lightbulb } from 'lucide-react';
 import { PageHeader } from '../../components/PageHeader';
@@ -18,12 +18,13 @@ import {
   markNotificationRead,
 } from './matchingQueue';
 import { MatchFoundPanel, matchRoles } from './MatchFoundPanel';
-import { MatchForm, type FormFocus } from './MatchForm';
+import { MatchForm } from './MatchForm';
 import { NoMatchPanel, type NoMatchInfo } from './NoMatchPanel';
 import { useNow } from '../../lib/useNow';
 import { usePeerSession } from '../../lib/data/peerSessions';
 import { useQueueEntry } from './useMatching';
 import { WaitingPanel } from './WaitingPanel';
+import { INITIAL_PRACTICE, practiceReducer } from './practiceState';
 
 /** The page: the form, or the state of the user's own matchingQueue entry. */
 export function PracticePage() {
@@ -37,7 +38,6 @@ export function PracticePage() {
 }
 
 type View = 'loading' | 'error' | 'form' | 'waiting' | 'matched' | 'no-match';
-type Notice = 'cancelled' | 'widen' | null;
 
 /** Seconds past maxWaitTime after which the page stops waiting even without the server's word. */
 const GIVE_UP_GRACE_S = 60;
@@ -64,13 +64,10 @@ function Practice({ uid }: { uid: string }) {
   const [listenKey, setListenKey] = useState(0);
   const [prefs, setPrefs] = useState<MatchingPreferences | null>(null);
   const [lastPrefs, setLastPrefs] = useState<{ loaded: boolean; value: unknown }>({ loaded: false, value: null });
-  const [joining, setJoining] = useState(false);
-  const [joinError, setJoinError] = useState<string | null>(null);
-  const [leaving, setLeaving] = useState(false);
-  const [leaveError, setLeaveError] = useState<string | null>(null);
-  const [noMatch, setNoMatch] = useState<NoMatchInfo | null>(null);
-  const [notice, setNotice] = useState<Notice>(null);
-  const [formFocus, setFormFocus] = useState<FormFocus>(null);
+  const [{ joining, joinError, leaving, leaveError, noMatch, notice, formFocus }, dispatch] = useReducer(
+    practiceReducer,
+    INITIAL_PRACTICE,
+  );
   const [settled, setSettled] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   /** Set while the user is the one removing their waiting entry (Cancel), until they join again. */
@@ -80,14 +77,15 @@ function Practice({ uid }: { uid: string }) {
   const handleVanished = useCallback(
     (previous: MatchingQueueEntry) => {
       if (removedByUser.current) return;
-      setNoMatch(DEFAULT_NO_MATCH);
+      dispatch({ type: 'no-match', info: DEFAULT_NO_MATCH });
       const joinedMs = previous.joinedAt ? Math.floor(previous.joinedAt.toMillis()) : null;
       findTimeoutNotification(uid, joinedMs)
         .then((note) => {
           if (!note) return;
-          setNoMatch((current) =>
-            current ? { title: note.title || DEFAULT_NO_MATCH.title, message: note.message || DEFAULT_NO_MATCH.message } : current,
-          );
+          dispatch({
+            type: 'no-match-words',
+            info: { title: note.title || DEFAULT_NO_MATCH.title, message: note.message || DEFAULT_NO_MATCH.message },
+          });
           void markNotificationRead(uid, note.id);
         })
         .catch(() => {
@@ -161,13 +159,13 @@ function Practice({ uid }: { uid: string }) {
     entry?.status === 'waiting' && entry.joinedAt ? entry.joinedAt.toMillis() + (entry.maxWaitTime + GIVE_UP_GRACE_S) * 1000 : null;
   useEffect(() => {
     if (giveUpAt === null || clock < giveUpAt) return;
-    setNoMatch(DEFAULT_NO_MATCH);
+    dispatch({ type: 'no-match', info: DEFAULT_NO_MATCH });
     cancelSearch(uid).catch(() => undefined);
   }, [clock, giveUpAt, uid]);
 
   // A cancel or "Not now" is over once the entry has gone.
   useEffect(() => {
-    if (!entry) setLeaving(false);
+    if (!entry) dispatch({ type: 'left' });
   }, [entry]);
 
   // Seeing the match is reading its notification.
@@ -178,56 +176,45 @@ function Practice({ uid }: { uid: string }) {
   async function join(next: MatchingPreferences) {
     if (joining) return;
     setPrefs(next);
-    setJoining(true);
-    setJoinError(null);
-    setLeaveError(null);
+    dispatch({ type: 'join-started' });
     removedByUser.current = false;
     try {
       await joinQueue(uid, next);
-      setNoMatch(null);
-      setNotice(null);
+      dispatch({ type: 'joined' });
     } catch (err) {
-      setJoinError(joinErrorMessage(err));
+      dispatch({ type: 'join-failed', message: joinErrorMessage(err) });
     } finally {
-      setJoining(false);
+      dispatch({ type: 'join-settled' });
     }
   }
 
   async function cancel() {
     if (leaving) return;
-    setLeaving(true);
-    setLeaveError(null);
+    dispatch({ type: 'cancel-started' });
     removedByUser.current = true;
     try {
       const result = await cancelSearch(uid);
       if (result === 'matched') {
         // Matched a moment ago: the match screen is on its way.
         removedByUser.current = false;
-        setLeaving(false);
+        dispatch({ type: 'left' });
       } else {
-        setNotice('cancelled');
-        setFormFocus('submit');
-        if (result === 'gone') setLeaving(false);
+        dispatch({ type: 'cancelled' });
+        if (result === 'gone') dispatch({ type: 'left' });
       }
     } catch (err) {
       removedByUser.current = false;
-      setLeaveError(leaveErrorMessage(err));
-      setLeaving(false);
+      dispatch({ type: 'leave-failed', message: leaveErrorMessage(err) });
     }
   }
 
   async function notNow() {
     if (leaving) return;
-    setLeaving(true);
-    setLeaveError(null);
-    setNoMatch(null);
-    setNotice(null);
-    setFormFocus('submit');
+    dispatch({ type: 'not-now-started' });
     try {
       await clearQueueEntry(uid);
     } catch (err) {
-      setLeaveError(leaveErrorMessage(err));
-      setLeaving(false);
+      dispatch({ type: 'leave-failed', message: leaveErrorMessage(err) });
     }
   }
 
@@ -238,15 +225,12 @@ function Practice({ uid }: { uid: string }) {
   }
 
   function widen() {
-    setNoMatch(null);
-    setJoinError(null);
-    setNotice('widen');
-    setFormFocus('first-field');
+    dispatch({ type: 'widen' });
   }
 
   function changePrefs(next: MatchingPreferences) {
     setPrefs(next);
-    setJoinError(null);
+    dispatch({ type: 'prefs-changed' });
   }
 
   const listenerAlert = queue.error && (

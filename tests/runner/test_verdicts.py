@@ -222,8 +222,10 @@ def test_time_limit_in_every_language(runner: Runner) -> None:
     for lang, result in results.items():
         assert "time limit" in result["message"], (lang, result)
         assert result["wallMs"] < 12_000, (lang, result["wallMs"])
-        # stopped at the CPU limit (5 s) or, on a busy machine, the wall-clock limit (10 s)
-        assert result["cpuMs"] >= 4_500 or result["wallMs"] >= 9_900, (lang, result)
+        # stopped at the CPU limit (5 s; the kernel's RLIMIT_CPU samples CPU time at ticks, so on a busy
+        # machine its SIGXCPU can come when the group's exact count is 11% short) or the wall-clock limit
+        assert (result["cpuMs"] >= 4_500 or result["signal"] == "SIGXCPU"
+                or result["wallMs"] >= 9_900), (lang, result)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -206,8 +206,9 @@ def throughput(service: Service, seconds: float, workers: int) -> float:
 
 def cgroup_cost(runs: int) -> tuple[str, float | None, float | None]:
     """p50 ms of (1) creating one run's cgroup with its limits written, reading its counters and removing it,
-    and (2) what joining it adds to starting a process: the launcher running /bin/true into a fresh group,
-    minus the same without a group (in v1 a move between groups waits for an RCU grace period)."""
+    and (2) what entering it adds to starting a process: the launcher running /bin/true into a fresh group
+    the way the service does (v1: its one thread through `tasks`; v2: CLONE_INTO_CGROUP), minus the same
+    without a group. (Moving a whole process through `cgroup.procs` would wait for an RCU grace period.)"""
     groups = Cgroups.detect("bench", allow_none=True)
     if groups.mode == "none":
         return "none", None, None

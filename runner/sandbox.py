@@ -39,7 +39,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from runner.cgroups import Cgroups, Group
+from runner.cgroups import Cgroups, Group, Usage
 from runner.config import Limits, Settings, Toolchains
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -179,6 +179,45 @@ def uid_processes(uid: int) -> list[int]:
         if at >= 0 and int(status[at + len(prefix):].split(None, 1)[0]) == uid:
             found.append(int(entry))
     return found
+
+
+def _compile_step(line: bytes, wall_s: float, usage: Usage, lim: Limits) -> Execution:
+    """The compile step's Execution, from the stage's report line (wait status, user and system CPU in µs,
+    max RSS) and the run's group counters at the moment it ended."""
+    ex = Execution(wall_ms=round(wall_s * 1000), peak_memory_kb=usage.peak_bytes // 1024)
+    try:
+        status, utime, stime, _maxrss = (int(x) for x in line.split())
+    except ValueError:
+        status, utime, stime = 0x7F00, 0, 0  # unreadable: treat as a failed compile (exit 127)
+    ex.cpu_ms = round(max((utime + stime) / 1000, usage.cpu_s * 1000))
+    if os.WIFSIGNALED(status):
+        ex.signal = os.WTERMSIG(status)
+    else:
+        ex.exit_code = os.WEXITSTATUS(status)
+    if ex.exit_code != 0 and usage.oom_kills > 0:
+        ex.killed = "memory"
+    if ex.signal in (signal.SIGXCPU, signal.SIGKILL) and ex.cpu_ms >= lim.cpu_s * 1000 * 0.95:
+        ex.cpu_limit_signal = True
+    return ex
+
+
+def _settle_exit(res: Execution, status: int, lim: Limits) -> None:
+    """How the program ended, from the launcher's wait status (its cpu_ms and stderr already set): exit
+    code or signal, RLIMIT_CPU reached, or the sandbox itself failing before the program ran."""
+    if os.WIFSIGNALED(status):
+        res.signal = os.WTERMSIG(status)
+    else:
+        code = os.WEXITSTATUS(status)
+        # bwrap reports a program killed by signal N as exit status 128 + N
+        if 128 < code < 128 + 65:
+            res.signal = code - 128
+        else:
+            res.exit_code = code
+    if res.signal in (signal.SIGXCPU, signal.SIGKILL) and res.cpu_ms >= lim.cpu_s * 1000 * 0.95:
+        res.cpu_limit_signal = True
+    if res.killed is None and res.exit_code in (1, 126, 127) and res.stderr.startswith(
+            (b"bwrap: ", b"runner-launch: ")):
+        res.sandbox_error = res.stderr.decode(errors="replace").strip()
 
 
 def _read_report(fd: int) -> tuple[int, int, int] | None:
@@ -480,20 +519,7 @@ class Sandbox:
                 assert group is not None
                 now = time.monotonic()
                 usage = group.usage()
-                ex = Execution(wall_ms=round((now - start) * 1000), peak_memory_kb=usage.peak_bytes // 1024)
-                try:
-                    status, utime, stime, _maxrss = (int(x) for x in line.split())
-                except ValueError:
-                    status, utime, stime = 0x7F00, 0, 0  # unreadable: treat as a failed compile (exit 127)
-                ex.cpu_ms = round(max((utime + stime) / 1000, usage.cpu_s * 1000))
-                if os.WIFSIGNALED(status):
-                    ex.signal = os.WTERMSIG(status)
-                else:
-                    ex.exit_code = os.WEXITSTATUS(status)
-                if ex.exit_code != 0 and usage.oom_kills > 0:
-                    ex.killed = "memory"
-                if ex.signal in (signal.SIGXCPU, signal.SIGKILL) and ex.cpu_ms >= lim.cpu_s * 1000 * 0.95:
-                    ex.cpu_limit_signal = True
+                ex = _compile_step(line, now - start, usage, lim)
                 res.compile = ex
                 compiling = False
                 if ex.exit_code == 0:
@@ -621,20 +647,7 @@ class Sandbox:
         res.cpu_ms = round(max(cpu_us / 1000, cpu_seen * 1000, cpu_group_s * 1000))
         if group is None:
             res.peak_memory_kb = max(maxrss_kb, peak_anon // 1024)
-        if os.WIFSIGNALED(status):
-            res.signal = os.WTERMSIG(status)
-        else:
-            code = os.WEXITSTATUS(status)
-            # bwrap reports a program killed by signal N as exit status 128 + N
-            if 128 < code < 128 + 65:
-                res.signal = code - 128
-            else:
-                res.exit_code = code
-        if res.signal in (signal.SIGXCPU, signal.SIGKILL) and res.cpu_ms >= lim.cpu_s * 1000 * 0.95:
-            res.cpu_limit_signal = True
-        if res.killed is None and res.exit_code in (1, 126, 127) and res.stderr.startswith(
-                (b"bwrap: ", b"runner-launch: ")):
-            res.sandbox_error = res.stderr.decode(errors="replace").strip()
+        _settle_exit(res, status, lim)
         return res
 
     # ---- start-up check ---------------------------------------------------------------------------------

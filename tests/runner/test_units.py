@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from runner.app import InvalidRequestError, parse_request
+from runner.cgroups import Usage
+from runner.config import Limits
 from runner.judge import normalize
 from runner.languages import LANGUAGES, program_files
+from runner.sandbox import Execution, _compile_step, _settle_exit
 
 pytestmark = pytest.mark.runner
 
@@ -54,3 +59,31 @@ def test_parse_request_defaults() -> None:
 def test_parse_request_counts_bytes_not_characters() -> None:
     with pytest.raises(InvalidRequestError, match="64 KB"):
         parse_request({"language": "python", "source": "é" * (33 * 1024)})
+
+
+def test_the_launcher_s_status_says_how_the_program_ended() -> None:
+    lim = Limits(cpu_s=2.0)
+    ok = Execution(cpu_ms=10)
+    _settle_exit(ok, 0, lim)
+    assert (ok.exit_code, ok.signal, ok.sandbox_error) == (0, None, None)
+    killed = Execution(cpu_ms=1990)  # bwrap reports a program killed by signal N as exit status 128 + N
+    _settle_exit(killed, (128 + signal.SIGKILL) << 8, lim)
+    assert (killed.exit_code, killed.signal, killed.cpu_limit_signal) == (None, signal.SIGKILL, True)
+    broken = Execution(stderr=b"bwrap: Creating new namespace failed\n")
+    _settle_exit(broken, 1 << 8, lim)
+    assert broken.sandbox_error == "bwrap: Creating new namespace failed"
+    program = Execution(stderr=b"Traceback ...\n")
+    _settle_exit(program, 1 << 8, lim)
+    assert program.exit_code == 1 and program.sandbox_error is None
+
+
+def test_the_compile_step_is_read_from_its_report_line() -> None:
+    lim = Limits(cpu_s=2.0)
+    ex = _compile_step(b"0 120000 30000 5000\n", 0.4, Usage(cpu_s=0.1, peak_bytes=2048 * 1024), lim)
+    assert (ex.exit_code, ex.wall_ms, ex.cpu_ms, ex.peak_memory_kb) == (0, 400, 150, 2048)
+    oom = _compile_step(b"%d 0 0 0\n" % signal.SIGKILL, 1.0, Usage(cpu_s=0.5, oom_kills=1), lim)
+    assert oom.signal == signal.SIGKILL and oom.exit_code is None and oom.killed == "memory"
+    assert oom.cpu_limit_signal is False
+    failed = _compile_step(b"256 0 0 0", 0.1, Usage(oom_kills=1), lim)
+    assert failed.exit_code == 1 and failed.killed == "memory"
+    assert _compile_step(b"garbage", 0.1, Usage(), lim).exit_code == 127  # unreadable: a failed compile

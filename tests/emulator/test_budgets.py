@@ -43,12 +43,32 @@ def hold_of(admin: FirestoreClient, sid: str, uid: str) -> dict[str, Any] | None
 
 def flood(write: Any, most: int) -> int:
     """Writes until the rules refuse one; returns how many were accepted (fails after `most`)."""
-    for accepted in range(most):
+    return len(timed_flood(write, most)[0])
+
+
+def timed_flood(write: Any, most: int) -> tuple[list[float], float]:
+    """Writes until the rules refuse one: the monotonic time of each accepted write, and of the refusal."""
+    accepted: list[float] = []
+    for _ in range(most):
         try:
             write()
         except DeniedError:
-            return accepted
+            return accepted, time.monotonic()
+        accepted.append(time.monotonic())
     raise AssertionError(f"{most} writes, none refused")
+
+
+# The hold lands one trigger after the write that crossed the budget, so how far a flood overshoots is its
+# write rate times the trigger's latency, which on a loaded 2-core emulator run varies by seconds. What the
+# server promises is the time: the flood is refused within this many seconds of crossing the budget.
+HOLD_WITHIN_S = 20.0
+
+
+def assert_stopped_in_time(accepted: list[float], refused_at: float, budget: int) -> None:
+    assert len(accepted) > budget, f"refused after {len(accepted)} writes, before the budget of {budget}"
+    crossed_at = accepted[budget]  # the first write past the budget
+    assert refused_at - crossed_at < HOLD_WITHIN_S, (
+        f"{len(accepted)} accepted; refused {refused_at - crossed_at:.1f} s after crossing the budget")
 
 
 def test_a_flood_of_code_bytes_is_stopped_and_only_its_author_is_frozen(admin: FirestoreClient) -> None:
@@ -105,12 +125,13 @@ def test_a_flood_of_signaling_messages_is_stopped_within_the_budget(admin: Fires
                                "sdpMid": "0", "sdpMLineIndex": 0}, "createdAt": SERVER_TIMESTAMP}
     fresh_minute(45)
     started = time.monotonic()
-    accepted = flood(lambda: me.add(f"peerSessions/{sid}/signaling", candidate), most=600)
+    times, refused_at = timed_flood(lambda: me.add(f"peerSessions/{sid}/signaling", candidate), most=1200)
     took = time.monotonic() - started
     hold = wait_for(lambda: hold_of(admin, sid, a.uid), timeout=30)
-    print(f"\nsignaling flood: {accepted} messages accepted in {took:.1f} s; budget {budgets.BUDGETS['signaling']}/min")
+    print(f"\nsignaling flood: {len(times)} messages accepted in {took:.1f} s;"
+          f" budget {budgets.BUDGETS['signaling']}/min")
     assert hold["budget"] == "signaling"
-    assert budgets.BUDGETS["signaling"] < accepted <= 3 * budgets.BUDGETS["signaling"]
+    assert_stopped_in_time(times, refused_at, budgets.BUDGETS["signaling"])
     # b, who was not flooding, still signals.
     FirestoreClient.as_user(b).add(f"peerSessions/{sid}/signaling", {**candidate, "from": b.uid, "to": a.uid})
 
@@ -130,12 +151,12 @@ def test_a_flood_of_presence_rewrites_is_stopped_within_the_budget(admin: Firest
 
     fresh_minute(45)
     started = time.monotonic()
-    accepted = flood(write, most=400)
+    times, refused_at = timed_flood(write, most=1200)
     took = time.monotonic() - started
     hold = wait_for(lambda: hold_of(admin, sid, a.uid), timeout=30)
-    print(f"\npresence flood: {accepted} writes accepted in {took:.1f} s; budget {budgets.BUDGETS['presence']}/min")
+    print(f"\npresence flood: {len(times)} writes accepted in {took:.1f} s; budget {budgets.BUDGETS['presence']}/min")
     assert hold["budget"] == "presence"
-    assert budgets.BUDGETS["presence"] < accepted <= 3 * budgets.BUDGETS["presence"]
+    assert_stopped_in_time(times, refused_at, budgets.BUDGETS["presence"])
 
 
 def test_the_session_is_never_locked_while_compaction_and_presence_mirroring_run(admin: FirestoreClient) -> None:

@@ -156,6 +156,12 @@ def test_a_person_frozen_for_a_budget_neither_signals_nor_writes_presence(
         FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m1", offer(a, b))
     with pytest.raises(DeniedError):
         FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a))
+    # Saying goodbye stays possible, once: the partner learns of the leave, and it is no flood.
+    FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="left"))
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="left"))
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="connected"))
     FirestoreClient.as_user(b).create(f"peerSessions/{sid}/signaling/m2", offer(b, a))  # only a is frozen
     FirestoreClient.as_user(b).create(f"peerSessions/{sid}/signaling/m3", offer(b, a, sdp="x" * 32000))
 

@@ -85,6 +85,14 @@ describe('Firestore access', () => {
     expect(callers.filter((rel) => !DATA_MODULE.test(rel))).toEqual([]);
   });
 
+  it('components read and write only through data modules (no Firestore calls in .tsx files)', () => {
+    // A type-only import is fine; a value import (onSnapshot, setDoc, ...) means the component talks to Firestore.
+    const callers = FILES.filter((f) => f.rel.endsWith('.tsx') && /import\s+\{[^}]*\}\s+from\s+'firebase\/firestore'/.test(f.text))
+      .filter((f) => !/import\s+type\s/.test(f.text.match(/import[^;]*from\s+'firebase\/firestore'/)?.[0] ?? ''))
+      .map((f) => f.rel);
+    expect(callers).toEqual([]);
+  });
+
   it('no collection name is spelled outside the names module', () => {
     const names = ['peerSessions', 'communityProfiles', 'matchingQueue', 'userStats'];
     const spelled = FILES.filter((f) => f.rel !== 'lib/data/collections.ts' && !f.rel.startsWith('types/'))

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { onSnapshot } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
 import { CheckCircle2, EyeOff, FlaskConical, Play, XCircle } from 'lucide-react';
 import { functions } from '../../lib/firebase';
@@ -16,7 +15,7 @@ import {
   type RunMode,
 } from '../../types/models';
 import type { CodeSync } from './codeSync';
-import { hiddenCountsRef, latestRunsQuery } from './runsData';
+import { watchHiddenCounts, watchLatestRuns } from './runsData';
 
 const runCode = httpsCallable<RunCodeRequest, RunCodeResponse>(functions, 'runCode', { timeout: 180_000 });
 
@@ -57,10 +56,11 @@ export function RunPanel({ session, uid, sync, language, question, ended }: {
 
   useEffect(
     () =>
-      onSnapshot(
-        latestRunsQuery(session.id, 15),
-        (s) => {
-          setRuns(s.docs.map((d) => d.data()).filter((r): r is CodeRun => r !== null));
+      watchLatestRuns(
+        session.id,
+        15,
+        (latest) => {
+          setRuns(latest);
           setListError(null);
         },
         () => setListError('We couldn’t load the runs. Reload the page to try again.'),
@@ -75,13 +75,9 @@ export function RunPanel({ session, uid, sync, language, question, ended }: {
       setHiddenCount(0);
       return;
     }
-    return onSnapshot(
-      hiddenCountsRef(session.id, uid),
-      (s) => {
-        setHiddenCount(questionId === undefined ? 0 : (s.data()?.get(questionId) ?? 0));
-      },
-      () => setHiddenCount(0),
-    );
+    return watchHiddenCounts(session.id, uid, (counts) => {
+      setHiddenCount(questionId === undefined ? 0 : (counts?.get(questionId) ?? 0));
+    });
   }, [interviewer, session.id, uid, questionId]);
 
   const inFlight = runs?.some((r) => r.status === 'queued' || r.status === 'running') ?? false;

@@ -2,7 +2,18 @@
  * peerSessions/{id}/runs (written only by the runCode function) and, for the hidden-case count, the
  * interviewer's private questions; both read through readers that check what is stored.
  */
-import { collection, doc, limit, orderBy, query, type DocumentData, type DocumentReference, type Query } from 'firebase/firestore';
+import {
+  collection,
+  doc,
+  limit,
+  onSnapshot,
+  orderBy,
+  query,
+  type DocumentData,
+  type DocumentReference,
+  type Query,
+  type Unsubscribe,
+} from 'firebase/firestore';
 import { COLLECTIONS, SESSION_SUBCOLLECTIONS as SUB } from '../../lib/data/collections';
 import { readConverter } from '../../lib/data/converter';
 import { db } from '../../lib/firebase';
@@ -97,7 +108,7 @@ export function toCodeRun(id: string, data: DocumentData): CodeRun | null {
 }
 
 /** The session's latest runs, newest first. */
-export function latestRunsQuery(sessionId: string, max: number): Query<CodeRun | null, DocumentData> {
+function latestRunsQuery(sessionId: string, max: number): Query<CodeRun | null, DocumentData> {
   return query(
     collection(db, COLLECTIONS.peerSessions, sessionId, SUB.runs).withConverter(readConverter(toCodeRun)),
     orderBy('createdAt', 'desc'),
@@ -117,6 +128,33 @@ export function toHiddenCounts(data: DocumentData): Map<string, number> {
   return counts;
 }
 
-export function hiddenCountsRef(sessionId: string, uid: string): DocumentReference<Map<string, number> | null, DocumentData> {
+function hiddenCountsRef(sessionId: string, uid: string): DocumentReference<Map<string, number> | null, DocumentData> {
   return doc(db, COLLECTIONS.peerSessions, sessionId, SUB.private, uid).withConverter(readConverter((_id, data) => toHiddenCounts(data)));
+}
+
+/** Follows the session's latest runs, newest first (documents it cannot read are left out). */
+export function watchLatestRuns(
+  sessionId: string,
+  max: number,
+  onRuns: (runs: CodeRun[]) => void,
+  onError: () => void,
+): Unsubscribe {
+  return onSnapshot(
+    latestRunsQuery(sessionId, max),
+    (s) => onRuns(s.docs.map((d) => d.data()).filter((r): r is CodeRun => r !== null)),
+    onError,
+  );
+}
+
+/** Follows the hidden-case counts of the interviewer's questions (null when absent or refused). */
+export function watchHiddenCounts(
+  sessionId: string,
+  uid: string,
+  fn: (counts: Map<string, number> | null) => void,
+): Unsubscribe {
+  return onSnapshot(
+    hiddenCountsRef(sessionId, uid),
+    (s) => fn(s.data() ?? null),
+    () => fn(null),
+  );
 }

@@ -1,7 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { onSnapshot } from 'firebase/firestore';
 import { useAuth } from '../../lib/authContext';
-import { communityProfileRef } from './profileData';
+import { watchCommunityProfile } from './profileData';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { MyProfileContext, type MyProfileState } from '../../lib/myProfileContext';
 
@@ -19,15 +18,10 @@ export function MyProfileProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     setState(INITIAL);
     if (!uid) return;
-    return onSnapshot(
-      communityProfileRef(uid),
-      (snapshot) => {
-        setState({
-          profile: snapshot.data({ serverTimestamps: 'estimate' }) ?? null,
-          loading: false,
-          exists: snapshot.exists(),
-          error: null,
-        });
+    return watchCommunityProfile(
+      uid,
+      (profile, exists) => {
+        setState({ profile, loading: false, exists, error: null });
       },
       (error) => {
         setState((prev) => ({ ...prev, loading: false, error: firestoreErrorMessage(error) }));

@@ -1,5 +1,14 @@
 /** communityProfiles/{uid}: read through toCommunityProfile; the owner writes only the editable fields. */
-import { doc, serverTimestamp, updateDoc, type DocumentData, type DocumentReference } from 'firebase/firestore';
+import {
+  doc,
+  onSnapshot,
+  serverTimestamp,
+  updateDoc,
+  type DocumentData,
+  type DocumentReference,
+  type FirestoreError,
+  type Unsubscribe,
+} from 'firebase/firestore';
 import { COLLECTIONS } from '../../lib/data/collections';
 import { readConverter } from '../../lib/data/converter';
 import { db } from '../../lib/firebase';
@@ -8,7 +17,20 @@ import { toCommunityProfile } from './communityProfile';
 
 const profileConverter = readConverter(toCommunityProfile);
 
-export function communityProfileRef(uid: string): DocumentReference<CommunityProfile | null, DocumentData> {
+/** Follows the member's profile: the checked profile (server times estimated) and whether it exists. */
+export function watchCommunityProfile(
+  uid: string,
+  onProfile: (profile: CommunityProfile | null, exists: boolean) => void,
+  onError: (error: FirestoreError) => void,
+): Unsubscribe {
+  return onSnapshot(
+    communityProfileRef(uid),
+    (snapshot) => onProfile(snapshot.data({ serverTimestamps: 'estimate' }) ?? null, snapshot.exists()),
+    onError,
+  );
+}
+
+function communityProfileRef(uid: string): DocumentReference<CommunityProfile | null, DocumentData> {
   return doc(db, COLLECTIONS.communityProfiles, uid).withConverter(profileConverter);
 }
 

@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import { onSnapshot } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
 import { ChevronRight, Clock } from 'lucide-react';
 import { functions } from '../../lib/firebase';
@@ -10,7 +9,7 @@ import {
   type PrivateQuestionsDoc as PrivateDoc,
 } from '../../types/models';
 import { FeedbackForm } from './FeedbackForm';
-import { privateQuestionsRef, saveNotes, watchNotes } from './roomData';
+import { saveNotes, watchNotes, watchPrivateQuestions } from './roomData';
 
 const advancePhase = httpsCallable<{ sessionId: string; fromIndex: number }, { result: string }>(functions, 'advancePhase');
 
@@ -44,11 +43,7 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: PeerS
       setPrivateDoc(null);
       return;
     }
-    return onSnapshot(
-      privateQuestionsRef(session.id, uid),
-      (snap) => setPrivateDoc(snap.data() ?? null),
-      () => setPrivateDoc(null),
-    );
+    return watchPrivateQuestions(session.id, uid, setPrivateDoc);
     // Re-listening when the questions change matters: the function writes this document in the same batch
     // as the session's questions, and a listener attached before a document exists could miss its creation
     // on the emulator; a fresh one always starts from what is there.

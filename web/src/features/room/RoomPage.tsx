@@ -1,6 +1,5 @@
 import { Suspense, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { onSnapshot } from 'firebase/firestore';
 import { httpsCallable } from 'firebase/functions';
 import { Ban, DoorClosed } from 'lucide-react';
 import { EmptyState } from '../../components/PageHeader';
@@ -26,7 +25,7 @@ import { InterviewPanel } from './InterviewPanel';
 import { peerLinkOf } from './enginePeerLink';
 import type { PeerLink } from '../../lib/peerLink';
 import { useSlots } from '../../lib/slots';
-import { peerSessionRef } from '../../lib/data/peerSessions';
+import { watchPeerSession } from '../../lib/data/peerSessions';
 
 
 /** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
@@ -78,13 +77,12 @@ export function RoomPage() {
   useDocumentTitle('Session room');
 
   useEffect(() => {
-    return onSnapshot(
-      peerSessionRef(sessionId),
-      (snap) => {
+    return watchPeerSession(
+      sessionId,
+      (session) => {
         // Read through the same careful reader as every other page (toPeerSession).
-        const session = snap.data();
         if (!session) setLoad({ kind: 'denied' });
-        else setLoad({ kind: 'ok', session: { ...session, id: snap.id } });
+        else setLoad({ kind: 'ok', session: { ...session, id: sessionId } });
       },
       (err) => {
         // The rules answer "permission denied" for a session that is not yours or does not exist.

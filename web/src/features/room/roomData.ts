@@ -104,13 +104,26 @@ export function presenceRef(sessionId: string, uid: string): DocumentReference {
 
 // ---- the interviewer's questions and notes -------------------------------------------------------------
 
-export function privateQuestionsRef(sessionId: string, uid: string): DocumentReference<PrivateQuestionsDoc | null, DocumentData> {
+function privateQuestionsRef(sessionId: string, uid: string): DocumentReference<PrivateQuestionsDoc | null, DocumentData> {
   return doc(sessionDoc(sessionId), SUB.private, uid).withConverter(readConverter((_id, data) => toPrivateQuestions(data)));
 }
 
 const notesRef = (sessionId: string, uid: string) => doc(sessionDoc(sessionId), SUB.notes, uid);
 
 /** Calls `fn` with the saved notes' text ('' when none yet). */
+/** The interviewer's private questions for this half (null when absent or refused). */
+export function watchPrivateQuestions(
+  sessionId: string,
+  uid: string,
+  fn: (doc: PrivateQuestionsDoc | null) => void,
+): Unsubscribe {
+  return onSnapshot(
+    privateQuestionsRef(sessionId, uid),
+    (snap) => fn(snap.data() ?? null),
+    () => fn(null),
+  );
+}
+
 export function watchNotes(sessionId: string, uid: string, fn: (text: string | null) => void): Unsubscribe {
   return onSnapshot(notesRef(sessionId, uid), (snap) => {
     const text: unknown = snap.get('text');

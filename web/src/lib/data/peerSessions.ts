@@ -14,7 +14,9 @@ import {
   where,
   type DocumentData,
   type DocumentReference,
+  type FirestoreError,
   type Query,
+  type Unsubscribe,
 } from 'firebase/firestore';
 import { db } from '../firebase';
 import { firestoreErrorMessage } from '../firestoreErrors';
@@ -26,7 +28,7 @@ import { toPeerSession } from './peerSessionDoc';
 const peerSessionConverter = readConverter(toPeerSession);
 
 /** The session document, read through toPeerSession. */
-export function peerSessionRef(sessionId: string): DocumentReference<PeerSession | null, DocumentData> {
+function peerSessionRef(sessionId: string): DocumentReference<PeerSession | null, DocumentData> {
   return doc(db, COLLECTIONS.peerSessions, sessionId).withConverter(peerSessionConverter);
 }
 
@@ -51,6 +53,15 @@ export interface PeerSessionState {
 
 const IDLE_SESSION: PeerSessionState = { loading: false, session: null, missing: false, error: null };
 const LOADING_SESSION: PeerSessionState = { ...IDLE_SESSION, loading: true };
+
+/** Follows one session document: the checked session (null when the document is gone), or the error. */
+export function watchPeerSession(
+  sessionId: string,
+  onSession: (session: PeerSession | null) => void,
+  onError: (error: FirestoreError) => void,
+): Unsubscribe {
+  return onSnapshot(peerSessionRef(sessionId), (snap) => onSession(snap.data() ?? null), onError);
+}
 
 /** Follows one session; a null id is idle. */
 export function usePeerSession(sessionId: string | null): PeerSessionState {

@@ -13,6 +13,9 @@ test:
 lint:
 	.venv/bin/ruff check functions/salamin functions/main.py tests bench scripts runner
 	.venv/bin/python -m mypy
+	npm --prefix web run --silent lint
+	npm --prefix web run --silent test:unit
+	npm --prefix web run --silent unused
 
 bench-matching:
 	.venv/bin/python bench/matching_sim.py

@@ -3,7 +3,7 @@
  * store standing in for Firestore, with and without a direct link between them.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CodeStore, StoreError } from '../../src/features/editor/codeStore';
+import type { DocStore as CodeStore, StoreError } from '../../src/lib/docSync/store';
 import { CodeSync, textFromStored } from '../../src/features/editor/codeSync';
 import type { PeerLink } from '../../src/lib/peerLink';
 

@@ -14,7 +14,7 @@ import {
 } from '../../types/models';
 import type { CodeWorkspaceProps } from '../../lib/slots';
 import { CodeEditor } from './CodeEditor';
-import { firestoreCodeStore } from './codeData';
+import { firestoreDocStore } from '../../lib/docSync/docData';
 import { CodeSync, type CodeSyncSnapshot } from './codeSync';
 import { FONT_SIZES, useEditorPrefs } from './editorPrefs';
 import { RunPanel } from './RunPanel';
@@ -63,7 +63,7 @@ export function CodeWorkspace({ session, uid, link }: CodeWorkspaceProps) {
   // double mount); names do not change mid-session.
   useEffect(() => {
     const s = new CodeSync({
-      store: firestoreCodeStore(session.id, uid, partnerUid),
+      store: firestoreDocStore('code', session.id, uid, partnerUid),
       uid,
       user: { name: myName, ...colorFor(uid) },
     });

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { FinalCodeProps } from '../../lib/slots';
 import { CODE_LANGUAGE_LABELS, type CodeLanguage } from '../../types/models';
 import { ReadOnlyCode } from './CodeEditor';
-import { readStoredCode } from './codeData';
+import { readStoredDoc } from '../../lib/docSync/docData';
 import { textFromStored } from './codeSync';
 import { useEditorPrefs } from './editorPrefs';
 
@@ -17,7 +17,7 @@ export function FinalCode({ sessionId }: FinalCodeProps) {
     let cancelled = false;
     void (async () => {
       try {
-        const stored = await readStoredCode(sessionId);
+        const stored = await readStoredDoc('code', sessionId);
         const result = textFromStored(stored.snapshot, stored.updates);
         if (!cancelled) setLoad({ kind: 'ok', ...result });
       } catch {

@@ -21,5 +21,8 @@ export const SESSION_SUBCOLLECTIONS = {
   code: 'code',
   codeUpdates: 'codeUpdates',
   codePresence: 'codePresence',
+  board: 'board',
+  boardUpdates: 'boardUpdates',
+  boardPresence: 'boardPresence',
   runs: 'runs',
 } as const;

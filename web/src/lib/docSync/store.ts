@@ -1,13 +1,13 @@
 /**
- * Where the shared code is kept between the two participants, as CodeSync sees it: a compacted
- * snapshot, append-only updates and each person's cursor. CodeSync knows nothing else of the transport:
- * codeData.ts keeps it in Firestore, the unit tests in memory.
+ * Where a shared document (the code, the whiteboard) is kept between the two participants, as DocSync
+ * sees it: a compacted snapshot, append-only updates and each person's cursor. DocSync knows nothing else
+ * of the transport: docData.ts keeps it in Firestore, the unit tests in memory.
  */
 export interface StoreError {
   code?: string;
 }
 
-export interface CodeStore {
+export interface DocStore {
   /** The compacted snapshot (null: none yet), now and whenever it changes. */
   watchSnapshot(fn: (snapshot: Uint8Array | null) => void, onError: (err: StoreError) => void): () => void;
   /** The update documents added since the last call, oldest first (the first call: all of them). */

@@ -1,9 +1,16 @@
 """Discrete-event simulation: the seed's greedy matcher against salamin.matching.
 
-Usage: python3 bench/matching_sim.py
+Usage: python3 bench/matching_sim.py [--quick] [--sweep]
 
-One seeded Poisson arrival trace per rate is run through both algorithms. The last line of output is
-one JSON object: {"low": {"seed": {...}, "ours": {...}}, "high": {...}}.
+Seeded Poisson arrival traces (balanced role wishes at a low and a high rate, and a role-skewed trace:
+60% "interviewee first", 15% "interviewer first", 25% "either", at three rates) are run through the
+seed's matcher and ours. Each person's trigger runs 0.3-1.2 s after their entry appears (uniform), as
+does every re-try task; the entry is visible to everyone else's attempts meanwhile. Ours runs in three
+modes: `ours` (newcomer protection: re-tries leave an entry alone until its own trigger looked, what
+production does), `ours_unprotected` (re-tries may grab a newcomer) and `ours_batch` (no per-person
+attempts: every 2 s the best-scoring acceptable pairs among all waiting are formed, greedily by score).
+`--sweep` also runs the skewed traces for several role-bending thresholds. The last line of output is
+one JSON object: {trace: {algorithm: {metric: value}}}.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import math
 import random
 import statistics
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +57,8 @@ DIFFICULTY_MIX: list[tuple[tuple[str, ...], float]] = [
     (("beginner", "intermediate", "advanced"), 0.10),
 ]
 ROLE_MIX: list[tuple[str, float]] = [("interviewee", 0.20), ("interviewer", 0.10), ("flexible", 0.70)]
+# What real traffic looks like: most people come to be interviewed.
+SKEWED_ROLE_MIX: list[tuple[str, float]] = [("interviewee", 0.60), ("interviewer", 0.15), ("flexible", 0.25)]
 EXPERIENCE_MIX: list[tuple[str, float]] = [("entry", 0.40), ("mid", 0.40), ("senior", 0.20)]
 OTHER_LANGUAGE_MIX: list[tuple[str, float]] = [
     ("spanish", 0.25), ("hindi", 0.20), ("tagalog", 0.15), ("portuguese", 0.10), ("mandarin", 0.10),
@@ -95,11 +105,12 @@ def _industries(rng: random.Random) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _candidate(rng: random.Random, uid: str, t: float) -> m.Candidate:
+def _candidate(rng: random.Random, uid: str, t: float,
+               roles: Sequence[tuple[str, float]] = ROLE_MIX) -> m.Candidate:
     prefs = m.Preferences(
         session_types=_pick(rng, SESSION_MIX),
         difficulty_levels=_pick(rng, DIFFICULTY_MIX),
-        role_preference=_pick(rng, ROLE_MIX),
+        role_preference=_pick(rng, roles),
         languages=_languages(rng),
         industries=_industries(rng),
         target_roles=(),
@@ -111,7 +122,8 @@ def _candidate(rng: random.Random, uid: str, t: float) -> m.Candidate:
     return m.Candidate(uid=uid, prefs=prefs, joined_at=t, reliability=reliability)
 
 
-def make_trace(rate_per_min: float, seed: int) -> list[m.Candidate]:
+def make_trace(rate_per_min: float, seed: int,
+               roles: Sequence[tuple[str, float]] = ROLE_MIX) -> list[m.Candidate]:
     rng = random.Random(seed)
     out: list[m.Candidate] = []
     t = 0.0
@@ -119,7 +131,7 @@ def make_trace(rate_per_min: float, seed: int) -> list[m.Candidate]:
         t += rng.expovariate(rate_per_min / 60.0)
         if t > SIM_MINUTES * 60.0:
             return out
-        out.append(_candidate(rng, f"u{len(out):05d}", T0 + t))
+        out.append(_candidate(rng, f"u{len(out):05d}", T0 + t, roles))
 
 
 # --- The seed's algorithm, re-implemented ---------------------------------------------------------
@@ -145,67 +157,116 @@ def seed_compatibility(a: m.Preferences, b: m.Preferences) -> float:
 
 # --- Event loop -----------------------------------------------------------------------------------
 
-ARRIVE, LEAVE, RETRY = 0, 1, 2
+LATENCY_S = (0.3, 1.2)  # one trigger's or task's delay before its code runs (uniform)
+BATCH_TICK_S = 2.0
+ARRIVE, LEAVE, LOOK, TICK = 0, 1, 2, 3  # LOOK: a trigger (first look) or a re-try task runs
 
 
 @dataclass
 class Outcome:
     arrivals: int
     pairs: list[tuple[m.Candidate, m.Candidate, float]] = field(default_factory=list)
+    left_at: dict[str, float] = field(default_factory=dict)  # when each person stopped waiting
 
 
-def simulate(
-    trace: list[m.Candidate],
-    choose: Callable[[m.Candidate, dict[str, m.Candidate], float], m.Candidate | None],
-    retry: Callable[[float], float] | None,
-) -> Outcome:
-    """Run arrivals, departures at max wait and (optionally) periodic re-tries until the queue drains."""
-    events: list[tuple[float, int, int, str]] = []
+Chooser = Callable[[m.Candidate, list[m.Candidate], float], m.Candidate | None]
+
+
+def simulate(trace: list[m.Candidate], choose: Chooser, retry: Callable[[float], float] | None,
+             protect: bool = True, latency_seed: int = 0) -> Outcome:
+    """Arrivals (entry visible at once), each one's trigger after a latency, departures at max wait and
+    (optionally) re-tries, also after a latency, until the queue drains."""
+    rng = random.Random(latency_seed)
+    events: list[tuple[float, int, int, str, bool]] = []
     seq = 0
+
+    def push(t: float, kind: int, uid: str, first: bool = False) -> None:
+        nonlocal seq
+        heapq.heappush(events, (t, seq, kind, uid, first))
+        seq += 1
+
     by_uid = {c.uid: c for c in trace}
     for c in trace:
-        heapq.heappush(events, (c.joined_at, seq, ARRIVE, c.uid))
-        seq += 1
+        push(c.joined_at, ARRIVE, c.uid)
     waiting: dict[str, m.Candidate] = {}
+    looked: set[str] = set()
     out = Outcome(arrivals=len(trace))
     while events:
-        now, _, kind, uid = heapq.heappop(events)
+        now, _, kind, uid, first = heapq.heappop(events)
         me = by_uid[uid]
-        if kind == LEAVE:
-            waiting.pop(uid, None)
-            continue
-        if kind == RETRY and uid not in waiting:
-            continue
-        partner = choose(me, waiting, now)
-        if partner is not None:
-            waiting.pop(uid, None)
-            del waiting[partner.uid]
-            out.pairs.append((partner, me, now))
-            continue
         if kind == ARRIVE:
             waiting[uid] = me
-            heapq.heappush(events, (me.joined_at + me.prefs.max_wait_s, seq, LEAVE, uid))
-            seq += 1
+            push(me.joined_at + me.prefs.max_wait_s, LEAVE, uid)
+            push(now + rng.uniform(*LATENCY_S), LOOK, uid, True)
+            continue
+        if kind == LEAVE:
+            if waiting.pop(uid, None) is not None:
+                out.left_at[uid] = now
+            continue
+        if uid not in waiting:
+            continue
+        if first:
+            others = [c for c in waiting.values() if c.uid != uid]
+        else:
+            # A re-try leaves newcomers to their own trigger (production: the `looked` mark).
+            others = [c for c in waiting.values() if c.uid != uid and
+                      (not protect or c.uid in looked or now - c.joined_at > m.NEWCOMER_GRACE_S)]
+        partner = choose(me, others, now)
+        looked.add(uid)
+        if partner is not None:
+            del waiting[uid], waiting[partner.uid]
+            out.left_at[uid] = out.left_at[partner.uid] = now
+            out.pairs.append((partner, me, now))
+            continue
         if retry is not None:
-            heapq.heappush(events, (now + retry(now - me.joined_at), seq, RETRY, uid))
-            seq += 1
+            push(now + retry(now - me.joined_at) + rng.uniform(*LATENCY_S), LOOK, uid)
     return out
 
 
-def choose_seed(me: m.Candidate, waiting: dict[str, m.Candidate], now: float) -> m.Candidate | None:
+def simulate_batch(trace: list[m.Candidate]) -> Outcome:
+    """No per-person attempts: every BATCH_TICK_S the acceptable pairs among everyone waiting are formed,
+    greedily by score (the order ranked_partners would give, pair by pair)."""
+    out = Outcome(arrivals=len(trace))
+    ordered = sorted(trace, key=lambda c: c.joined_at)
+    i = 0
+    waiting: dict[str, m.Candidate] = {}
+    t = ordered[0].joined_at if ordered else 0.0
+    end = (ordered[-1].joined_at + m.MAX_WAIT_S) if ordered else 0.0
+    while t <= end and (i < len(ordered) or waiting):
+        while i < len(ordered) and ordered[i].joined_at <= t:
+            waiting[ordered[i].uid] = ordered[i]
+            i += 1
+        for uid, c in list(waiting.items()):
+            if m.is_expired(c, t):
+                del waiting[uid]
+                out.left_at[uid] = c.joined_at + c.prefs.max_wait_s
+        edges: list[tuple[int, float, str, str]] = []
+        people = list(waiting.values())
+        for k, a in enumerate(people):
+            for b, s in m.ranked_partners(a, people[k + 1:], t):
+                edges.append((0 if m.mutual_rematch(a, b) else 1, -s, a.uid, b.uid))
+        edges.sort()
+        for _, _, ua, ub in edges:
+            if ua in waiting and ub in waiting:
+                a, b = waiting.pop(ua), waiting.pop(ub)
+                out.left_at[ua] = out.left_at[ub] = t
+                out.pairs.append((a, b, t))
+        t += BATCH_TICK_S
+    return out
+
+
+def choose_seed(me: m.Candidate, waiting: list[m.Candidate], now: float) -> m.Candidate | None:
     best: m.Candidate | None = None
     best_score = 0.5
-    for c in waiting.values():  # insertion order, like the draft's Map
-        if c.uid == me.uid:
-            continue
+    for c in waiting:  # arrival order, like the draft's Map
         s = seed_compatibility(me.prefs, c.prefs)
         if s > best_score:
             best, best_score = c, s
     return best
 
 
-def choose_ours(me: m.Candidate, waiting: dict[str, m.Candidate], now: float) -> m.Candidate | None:
-    picked = m.pick_partner(me, waiting.values(), now)
+def choose_ours(me: m.Candidate, waiting: list[m.Candidate], now: float) -> m.Candidate | None:
+    picked = m.pick_partner(me, waiting, now)
     return None if picked is None else picked[0]
 
 
@@ -221,95 +282,148 @@ def _percentile(values: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def metrics(out: Outcome) -> dict[str, float | int]:
+def _tz_gap_h(a: m.Candidate, b: m.Candidate, at: float) -> float:
+    oa, ob = m.utc_offset_hours(a.prefs.time_zone, at), m.utc_offset_hours(b.prefs.time_zone, at)
+    if oa is None or ob is None:
+        return 0.0
+    diff = abs(oa - ob) % 24.0
+    return min(diff, 24.0 - diff)
+
+
+def _fits_basics(a: m.Candidate, b: m.Candidate) -> bool:
+    return bool(set(a.prefs.languages) & set(b.prefs.languages)) and \
+        bool(set(a.prefs.session_types) & set(b.prefs.session_types))
+
+
+STARVED_OVERLAP_S = 30.0
+
+
+def starved(trace: list[m.Candidate], out: Outcome) -> int:
+    """People who timed out while someone sharing a language and a session type waited at least 30 s beside
+    them (both in the queue at once, whatever their role wishes)."""
+    matched = {c.uid for a, b, _ in out.pairs for c in (a, b)}
+    span = {c.uid: (c.joined_at, out.left_at.get(c.uid, c.joined_at + c.prefs.max_wait_s)) for c in trace}
+    ordered = sorted(trace, key=lambda c: c.joined_at)
+    count = 0
+    for a in ordered:
+        if a.uid in matched:
+            continue
+        a0, a1 = span[a.uid]
+        for b in ordered:
+            if b.joined_at >= a1:
+                break
+            if b.uid == a.uid:
+                continue
+            b0, b1 = span[b.uid]
+            if min(a1, b1) - max(a0, b0) >= STARVED_OVERLAP_S and _fits_basics(a, b):
+                count += 1
+                break
+    return count
+
+
+def metrics(trace: list[m.Candidate], out: Outcome) -> dict[str, float | int]:
     pairs = out.pairs
     waits = [t - c.joined_at for a, b, t in pairs for c in (a, b)]
     ours = [m.score(a, b, t) for a, b, t in pairs]
-    seeds = [seed_compatibility(a.prefs, b.prefs) for a, b, _ in pairs]
-    levels = [{a.prefs.experience_level, b.prefs.experience_level} for a, b, _ in pairs]
-    gap = sum(1 for pair in levels if pair == {"entry", "senior"})
     lang = sum(1 for a, b, _ in pairs if not set(a.prefs.languages) & set(b.prefs.languages))
-    role = sum(1 for a, b, _ in pairs if not m.roles_fit(a.prefs.role_preference, b.prefs.role_preference))
     stype = sum(1 for a, b, _ in pairs if not set(a.prefs.session_types) & set(b.prefs.session_types))
-    usable = sum(2 for a, b, _ in pairs if m.hard_fit(a, b) is None)
-    n = max(len(pairs), 1)
+    role = sum(1 for a, b, _ in pairs if not m.roles_fit(a.prefs.role_preference, b.prefs.role_preference))
+    no_diff = sum(1 for a, b, _ in pairs if not set(a.prefs.difficulty_levels) & set(b.prefs.difficulty_levels))
+    gaps = [_tz_gap_h(a, b, t) for a, b, t in pairs]
+    n_people = max(out.arrivals, 1)
     return {
-        "match_rate": round(2 * len(pairs) / max(out.arrivals, 1), 3),
-        "mean_score": round(statistics.fmean(ours), 3) if ours else 0.0,
-        "wait_p50_s": round(_percentile(waits, 0.5), 3),
-        "wait_p95_s": round(_percentile(waits, 0.95), 3),
-        "level_gap_share": round(gap / n, 3),
+        "match_rate": round(2 * len(pairs) / n_people, 3),
+        "wait_p50_s": round(_percentile(waits, 0.5), 1),
+        "wait_p95_s": round(_percentile(waits, 0.95), 1),
+        "starved_share": round(starved(trace, out) / n_people, 3),
+        "no_common_difficulty_pairs": no_diff,
+        "mean_tz_gap_h": round(statistics.fmean(gaps), 2) if gaps else 0.0,
         "language_conflicts": lang,
-        "role_conflicts": role,
-        # Printed for information only; not part of the JSON line.
-        "seed_mean_score": round(statistics.fmean(seeds), 3) if seeds else 0.0,
         "session_type_conflicts": stype,
-        "usable_match_rate": round(usable / max(out.arrivals, 1), 3),
+        # Same first-role wish on both sides: bent on purpose in ours (the longer waiter keeps the wish),
+        # never noticed by the seed's matcher, which just puts two would-be interviewees together.
+        "same_role_pairs": role,
+        "mean_score": round(statistics.fmean(ours), 3) if ours else 0.0,
         "pairs": len(pairs),
         "arrivals": out.arrivals,
     }
 
 
 JSON_KEYS = (
-    "match_rate", "mean_score", "wait_p50_s", "wait_p95_s", "level_gap_share", "language_conflicts",
-    "role_conflicts",
+    "match_rate", "wait_p50_s", "wait_p95_s", "starved_share", "no_common_difficulty_pairs", "mean_tz_gap_h",
+    "language_conflicts", "session_type_conflicts", "same_role_pairs", "mean_score",
 )
-TABLE_ROWS = (
-    *JSON_KEYS, "seed_mean_score", "session_type_conflicts", "usable_match_rate", "pairs", "arrivals",
-)
+TABLE_ROWS = (*JSON_KEYS, "pairs", "arrivals")
+
+# name -> (arrivals per minute, role mix)
+TRACES: dict[str, tuple[float, Sequence[tuple[str, float]]]] = {
+    "balanced_low": (2.0, ROLE_MIX),
+    "balanced_high": (60.0, ROLE_MIX),
+    "skewed_low": (2.0, SKEWED_ROLE_MIX),
+    "skewed_mid": (10.0, SKEWED_ROLE_MIX),
+    "skewed_high": (60.0, SKEWED_ROLE_MIX),
+}
+ALGORITHMS = ("seed", "ours", "ours_unprotected", "ours_batch")
+SWEEP_BEND_S = (15.0, 30.0, 60.0, 90.0, 1e9)  # 1e9: never bend (strict wishes, the old rule)
 
 
-def no_possible_partner(trace: list[m.Candidate]) -> int:
-    """People whom no conflict-free matcher could pair: nobody passing hard_fit overlaps their wait."""
-    ordered = sorted(trace, key=lambda c: c.joined_at)
-    has_partner: set[str] = set()
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
-            if b.joined_at > a.joined_at + a.prefs.max_wait_s:
-                break
-            if m.hard_fit(a, b) is None:
-                has_partner.update((a.uid, b.uid))
-    return len(trace) - len(has_partner)
+def run(trace: list[m.Candidate], algo: str, latency_seed: int) -> Outcome:
+    if algo == "seed":
+        return simulate(trace, choose_seed, None, latency_seed=latency_seed)
+    if algo == "ours":
+        return simulate(trace, choose_ours, m.retry_delay_s, protect=True, latency_seed=latency_seed)
+    if algo == "ours_unprotected":
+        return simulate(trace, choose_ours, m.retry_delay_s, protect=False, latency_seed=latency_seed)
+    return simulate_batch(trace)
 
 
-def replications(rate: float, base_seed: int) -> None:
-    """Means over independent traces: one 30-minute trace is too small to compare low-rate means."""
-    rows: dict[str, list[dict[str, float | int]]] = {"seed": [], "ours": []}
-    for k in range(REPLICATIONS):
-        trace = make_trace(rate, base_seed + k)
-        rows["seed"].append(metrics(simulate(trace, choose_seed, None)))
-        rows["ours"].append(metrics(simulate(trace, choose_ours, m.retry_delay_s)))
-    print(f"-- mean over {REPLICATIONS} more traces at this rate; last column: traces where ours is")
-    print("   better or equal --")
-    for key in ("match_rate", "mean_score", "wait_p95_s", "usable_match_rate"):
-        means = {algo: statistics.fmean(float(r[key]) for r in rs) for algo, rs in rows.items()}
-        lower_is_better = key == "wait_p95_s"
-        ok = sum(
-            (o[key] <= s[key]) if lower_is_better else (o[key] >= s[key])
-            for s, o in zip(rows["seed"], rows["ours"], strict=True)
-        )
-        print(f"{key:<24}{means['seed']:>10.3f}{means['ours']:>10.3f}{ok:>6}")
+def _mean_rows(rows: list[dict[str, float | int]]) -> dict[str, float]:
+    return {k: round(statistics.fmean(float(r[k]) for r in rows), 3) for k in TABLE_ROWS}
+
+
+def evaluate(name: str, reps: int, algos: Sequence[str]) -> dict[str, dict[str, float]]:
+    rate, roles = TRACES[name]
+    base = SEED + 1000 * list(TRACES).index(name)
+    rows: dict[str, list[dict[str, float | int]]] = {a: [] for a in algos}
+    for k in range(reps):
+        trace = make_trace(rate, base + k, roles)
+        for algo in algos:
+            rows[algo].append(metrics(trace, run(trace, algo, base + k)))
+    return {algo: _mean_rows(rs) for algo, rs in rows.items()}
+
+
+def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
+    print(f"\n== {title} ==")
+    algos = list(results)
+    print(f"{'metric':<28}" + "".join(f"{a:>18}" for a in algos))
+    for key in TABLE_ROWS:
+        print(f"{key:<28}" + "".join(f"{results[a][key]:>18g}" for a in algos))
 
 
 def main() -> None:
-    summary: dict[str, dict[str, dict[str, float | int]]] = {}
-    for i, (name, rate) in enumerate(RATES_PER_MIN.items()):
-        trace = make_trace(rate, SEED + i)
-        results = {
-            "seed": metrics(simulate(trace, choose_seed, None)),
-            "ours": metrics(simulate(trace, choose_ours, m.retry_delay_s)),
-        }
-        print(f"\n== {name} rate: {rate:g} arrivals/min over {SIM_MINUTES} min ({len(trace)} arrivals) ==")
-        print(f"{'metric':<24}{'seed':>10}{'ours':>10}")
-        for key in TABLE_ROWS:
-            print(f"{key:<24}{results['seed'][key]:>10}{results['ours'][key]:>10}")
-        alone = no_possible_partner(trace)
-        print(f"{alone} people have no conflict-free partner in their window: no conflict-free matcher can")
-        print(f"exceed match_rate {(len(trace) - alone) / len(trace):.3f} on this trace.")
-        replications(rate, SEED + 1000 * (i + 1))
+    quick = "--quick" in sys.argv
+    reps = 2 if quick else 5
+    started = time.time()
+    summary: dict[str, dict[str, dict[str, float]]] = {}
+    for name, (rate, roles) in TRACES.items():
+        results = evaluate(name, reps, ALGORITHMS)
+        mix = "/".join(f"{dict(roles)[r]:.0%}" for r in ("interviewee", "interviewer", "flexible"))
+        print_table(f"{name}: {rate:g} arrivals/min over {SIM_MINUTES} min, roles interviewee/interviewer/either "
+                    f"{mix}, mean of {reps} traces", results)
         summary[name] = {algo: {k: r[k] for k in JSON_KEYS} for algo, r in results.items()}
-    print("\n(mean_score uses salamin's score() for both; seed_mean_score is the draft's own compatibility;")
-    print(" usable_match_rate counts only people in pairs that pass hard_fit.)")
+    if "--sweep" in sys.argv:
+        keep = m.BEND_AFTER_S
+        for name in TRACES:
+            sweep: dict[str, dict[str, float]] = {}
+            for bend in SWEEP_BEND_S:
+                m.BEND_AFTER_S = bend
+                label = "never" if bend >= 1e8 else f"bend {bend:g}s"
+                sweep[label] = evaluate(name, reps, ("ours",))["ours"]
+            m.BEND_AFTER_S = keep
+            print_table(f"{name}: ours with other role-bending thresholds", sweep)
+    print(f"\n(simulated in {time.time() - started:.0f} s; starved: timed out while someone sharing a language"
+          f" and a session type waited >= {STARVED_OVERLAP_S:g} s beside them; latency {LATENCY_S[0]}-"
+          f"{LATENCY_S[1]} s per trigger and task)")
     print(json.dumps(summary))
 
 

@@ -113,6 +113,15 @@ WAIT_BONUS_FULL_S = 60.0
 RETRY_FAST_S = 5.0
 RETRY_SLOW_S = 30.0
 RETRY_MIN_S = 1.0
+# A first-role wish is a wish, not a wall: once one of two people who both asked for the same first role
+# has waited this long, they may be paired; the longer waiter keeps the wish and the other may decline at
+# no cost. Measured in bench/matching_sim.py (role-skewed trace): see README.
+BEND_AFTER_S = 30.0
+# A bent pair never beats a pair whose wishes both come true (role term 0.3 instead of 0.8-1.0).
+BENT_ROLE_VALUE = 0.3
+# A newcomer's own trigger looks first: other people's re-tries leave an entry alone until its trigger
+# has looked (or, should that trigger be lost, this long after it joined).
+NEWCOMER_GRACE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -225,6 +234,15 @@ class Candidate:
     blocked: frozenset[str] = frozenset()
     recent_partners: frozenset[str] = frozenset()
     priority: bool = False
+    # People this person asked to practise with again; a mutual wish pairs them first (blocks still win).
+    rematch: frozenset[str] = frozenset()
+    # When this person first started waiting: a partner's "Not now" puts them back with a fresh joinedAt
+    # (their timers) but their waiting still counts from here (bar, bonus, role bending, who keeps a wish).
+    since: float | None = None
+
+    @property
+    def start(self) -> float:
+        return self.joined_at if self.since is None else min(self.since, self.joined_at)
 
 
 def parse_uid_list(value: object) -> tuple[frozenset[str], int]:
@@ -294,20 +312,35 @@ def roles_fit(a: str, b: str) -> bool:
     return not (a == b and a != FLEXIBLE)
 
 
-def hard_fit(a: Candidate, b: Candidate) -> str | None:
-    """None when a and b may be matched, otherwise the reason they may not."""
+def mutual_rematch(a: Candidate, b: Candidate) -> bool:
+    """Both asked to practise with the other again."""
+    return b.uid in a.rematch and a.uid in b.rematch
+
+
+def may_bend(a: Candidate, b: Candidate, now: float | None) -> bool:
+    """Two wishes for the same first role may be bent once the longer waiter has waited BEND_AFTER_S."""
+    if now is None or roles_fit(a.prefs.role_preference, b.prefs.role_preference):
+        return False
+    return now - min(a.start, b.start) >= BEND_AFTER_S
+
+
+def hard_fit(a: Candidate, b: Candidate, now: float | None = None) -> str | None:
+    """None when a and b may be matched, otherwise the reason they may not.
+
+    Without `now` role wishes are strict; with it, two equal wishes bend after BEND_AFTER_S (may_bend).
+    """
     if a.uid == b.uid:
         return "same user"
     if b.uid in a.blocked or a.uid in b.blocked:
         return "blocked"
-    if b.uid in a.recent_partners or a.uid in b.recent_partners:
+    if (b.uid in a.recent_partners or a.uid in b.recent_partners) and not mutual_rematch(a, b):
         return "recent partner"
     if not _common(a.prefs.session_types, b.prefs.session_types):
         return "no common session type"
     if not _common(a.prefs.languages, b.prefs.languages):
         # Two people who cannot talk cannot practise: not a penalty but a refusal.
         return "no common language"
-    if not roles_fit(a.prefs.role_preference, b.prefs.role_preference):
+    if not roles_fit(a.prefs.role_preference, b.prefs.role_preference) and not may_bend(a, b, now):
         return "roles do not fit"
     return None
 
@@ -358,7 +391,7 @@ def time_zone_closeness(zone_a: str, zone_b: str, at: float) -> float:
 
 def role_complementarity(a: str, b: str) -> float:
     if not roles_fit(a, b):
-        return 0.0
+        return BENT_ROLE_VALUE  # only reachable for a pair hard_fit allowed to bend
     if a == FLEXIBLE and b == FLEXIBLE:
         return 0.7
     if FLEXIBLE in (a, b):
@@ -416,23 +449,26 @@ def is_expired(c: Candidate, now: float) -> bool:
 def ranked_partners(me: Candidate, waiting: Iterable[Candidate], now: float) -> list[tuple[Candidate, float]]:
     """Every acceptable partner for `me` among `waiting` with its score, best first.
 
-    A pair is acceptable when it passes hard_fit and its score reaches the bar of the longer waiter of
-    the two, so a newcomer can take someone who has waited long. Priority entries come first; then the
-    highest score plus wait bonus; ties go to the earlier joiner, then the smaller uid.
+    A pair is acceptable when it passes hard_fit (role wishes bend after BEND_AFTER_S) and its score reaches
+    the bar of the longer waiter of the two, so a newcomer can take someone who has waited long. A mutual
+    rematch wish comes first (whatever its score), then priority entries (put back after a partner's
+    no-show or "Not now"); then the highest score plus wait bonus; ties go to the earlier joiner, then
+    the smaller uid.
     """
-    my_wait = now - me.joined_at
+    my_wait = now - me.start
     keyed: list[tuple[tuple[int, float, float, str], Candidate, float]] = []
     for c in waiting:
         # An entry past its own max wait has left, even if its removal has not run yet.
-        if is_expired(c, now) or hard_fit(me, c) is not None:
+        if is_expired(c, now) or hard_fit(me, c, now) is not None:
             continue
         s = score(me, c, now)
-        their_wait = now - c.joined_at
-        if s < acceptable_score(max(my_wait, their_wait)):
+        their_wait = now - c.start
+        rematch = mutual_rematch(me, c)
+        if s < acceptable_score(max(my_wait, their_wait)) and not rematch:
             continue
         # Rounded so float noise cannot beat the documented tie-break.
         rank = round(s + wait_bonus(their_wait), 9)
-        keyed.append(((0 if c.priority else 1, -rank, c.joined_at, c.uid), c, s))
+        keyed.append(((0 if rematch else 1 if c.priority else 2, -rank, c.start, c.uid), c, s))
     keyed.sort(key=lambda item: item[0])
     return [(c, s) for _, c, s in keyed]
 
@@ -501,23 +537,37 @@ def _level(experience: str) -> int:
     return EXPERIENCE_LEVELS.index(experience) if experience in EXPERIENCE_LEVELS else 0
 
 
+def _other(role: str) -> str:
+    return INTERVIEWEE if role == INTERVIEWER else INTERVIEWER
+
+
+def _waited_longer(a: Candidate, b: Candidate) -> bool:
+    return (a.start, a.uid) < (b.start, b.uid)
+
+
+def bent_party(a: Candidate, b: Candidate) -> str | None:
+    """The uid whose first-role wish gives way in this pair (the shorter waiter), or None if both come true."""
+    if roles_fit(a.prefs.role_preference, b.prefs.role_preference):
+        return None
+    return b.uid if _waited_longer(a, b) else a.uid
+
+
 def assign_roles(a: Candidate, b: Candidate) -> tuple[str, str]:
     """Roles of a and b for the first half of the session.
 
-    Strict wishes are honoured and a flexible partner takes the complement. Two flexible people: the
+    Two equal strict wishes (a bent pair, see may_bend): the longer waiter keeps theirs, the other starts
+    in the other role. Strict wishes are honoured and a flexible partner takes the complement. Two flexible people: the
     more experienced interviews first; on equal experience the longer waiter is interviewed first (the
     role most people come for), then the smaller uid. No randomness, so a re-delivered trigger agrees.
-    Raises ValueError for two strict wishes for the same role.
     """
     ra, rb = a.prefs.role_preference, b.prefs.role_preference
     if not roles_fit(ra, rb):
-        raise ValueError("roles do not fit")
+        return (ra, _other(ra)) if _waited_longer(a, b) else (_other(rb), rb)
     if ra != FLEXIBLE:
-        return (ra, INTERVIEWEE if ra == INTERVIEWER else INTERVIEWER)
+        return (ra, _other(ra))
     if rb != FLEXIBLE:
-        return (INTERVIEWEE if rb == INTERVIEWER else INTERVIEWER, rb)
+        return (_other(rb), rb)
     ea, eb = _level(a.prefs.experience_level), _level(b.prefs.experience_level)
     if ea != eb:
         return (INTERVIEWER, INTERVIEWEE) if ea > eb else (INTERVIEWEE, INTERVIEWER)
-    a_waited_longer = (a.joined_at, a.uid) < (b.joined_at, b.uid)
-    return (INTERVIEWEE, INTERVIEWER) if a_waited_longer else (INTERVIEWER, INTERVIEWEE)
+    return (INTERVIEWEE, INTERVIEWER) if _waited_longer(a, b) else (INTERVIEWER, INTERVIEWEE)

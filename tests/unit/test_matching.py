@@ -59,6 +59,8 @@ def cand(
     blocked: tuple[str, ...] = (),
     recent: tuple[str, ...] = (),
     priority: bool = False,
+    rematch: frozenset[str] = frozenset(),
+    since: float | None = None,
     **pref_over: Any,
 ) -> m.Candidate:
     return m.Candidate(
@@ -69,6 +71,8 @@ def cand(
         blocked=frozenset(blocked),
         recent_partners=frozenset(recent),
         priority=priority,
+        rematch=rematch,
+        since=since,
     )
 
 
@@ -326,6 +330,34 @@ def test_a_shared_second_language_is_enough() -> None:
     assert m.hard_fit(a, b) is None
 
 
+@pytest.mark.parametrize("role", ["interviewer", "interviewee"])
+def test_same_first_role_wishes_bend_only_after_the_threshold(role: str) -> None:
+    a = cand("a", role_preference=role, joined_at=T0)
+    b = cand("b", role_preference=role, joined_at=T0 + 20)
+    assert m.hard_fit(a, b, T0 + m.BEND_AFTER_S - 0.5) == "roles do not fit"
+    assert m.hard_fit(a, b, T0 + m.BEND_AFTER_S) is None
+    assert m.hard_fit(a, b) == "roles do not fit"  # without an instant, wishes are strict
+    # Bent pairs are acceptable only where nothing better waits: a fitting partner ranks above.
+    fitting = cand("c", role_preference="flexible", joined_at=T0 + 20)
+    ranked = m.ranked_partners(a, [b, fitting], T0 + m.BEND_AFTER_S)
+    assert [c.uid for c, _ in ranked][0] == "c"
+
+
+def test_mutual_rematch_wish_bypasses_recent_partner_rule_but_not_a_block() -> None:
+    a = cand("a", recent=("b",), rematch=frozenset({"b"}))
+    b = cand("b", recent=("a",), rematch=frozenset({"a"}))
+    assert m.hard_fit(a, b) is None
+    one_sided = cand("b", recent=("a",))
+    assert m.hard_fit(a, one_sided) == "recent partner"
+    blocked = cand("b", rematch=frozenset({"a"}), blocked=("a",))
+    assert m.hard_fit(a, blocked) == "blocked"
+    # A mutual wish comes first even against a better-scoring stranger and a priority entry.
+    stranger = cand("s", priority=True)
+    poor_b = cand("b", rematch=frozenset({"a"}), difficulty_levels=("advanced",), experience_level="senior")
+    me = cand("a", rematch=frozenset({"b"}), difficulty_levels=("beginner",), experience_level="entry")
+    assert m.ranked_partners(me, [stranger, poor_b], T0)[0][0].uid == "b"
+
+
 @pytest.mark.parametrize(("ra", "rb"), list(itertools.product(m.ROLE_PREFERENCES, repeat=2)))
 def test_role_fit_for_every_combination(ra: str, rb: str) -> None:
     result = m.hard_fit(cand("a", role_preference=ra), cand("b", role_preference=rb))
@@ -398,7 +430,8 @@ def test_perfect_pair_scores_one_and_worst_pair_scores_zero() -> None:
     worst_b = cand("b", role_preference="interviewer", difficulty_levels=("advanced",),
                    experience_level="senior", industries=("finance",), time_zone="Asia/Kolkata",
                    reliability=0.0)
-    assert m.score(worst_a, worst_b) == pytest.approx(0.0)
+    # Two wishes for the same first role only meet once bent, and a bent pair keeps a small role term.
+    assert m.score(worst_a, worst_b) == pytest.approx(m.W_ROLE * m.BENT_ROLE_VALUE)
 
 
 def test_session_type_and_language_are_not_in_the_score() -> None:
@@ -448,8 +481,8 @@ def test_industry_overlap_is_jaccard_and_empty_is_neutral() -> None:
         ("interviewer", "flexible", 0.8),
         ("flexible", "interviewee", 0.8),
         ("flexible", "flexible", 0.7),
-        ("interviewer", "interviewer", 0.0),
-        ("interviewee", "interviewee", 0.0),
+        ("interviewer", "interviewer", m.BENT_ROLE_VALUE),
+        ("interviewee", "interviewee", m.BENT_ROLE_VALUE),
     ],
 )
 def test_role_complementarity(ra: str, rb: str, value: float) -> None:
@@ -737,9 +770,27 @@ def test_strict_preferences_are_honoured(ra: str, rb: str, expected: tuple[str, 
 
 
 @pytest.mark.parametrize("role", ["interviewer", "interviewee"])
-def test_two_strict_same_roles_cannot_be_assigned(role: str) -> None:
-    with pytest.raises(ValueError):
-        m.assign_roles(cand("a", role_preference=role), cand("b", role_preference=role))
+def test_a_bent_pair_the_longer_waiter_keeps_the_wish(role: str) -> None:
+    other = "interviewee" if role == "interviewer" else "interviewer"
+    early = cand("zz", role_preference=role, joined_at=T0)
+    late = cand("aa", role_preference=role, joined_at=T0 + 40)
+    assert m.assign_roles(early, late) == (role, other)
+    assert m.assign_roles(late, early) == (other, role)
+    assert m.bent_party(early, late) == m.bent_party(late, early) == "aa"
+
+
+def test_a_partner_put_back_keeps_their_first_wait() -> None:
+    # Put back after a partner's "Not now": a fresh joinedAt, but they have waited since `since`.
+    back = cand("back", role_preference="interviewee", joined_at=T0 + 100, since=T0)
+    other = cand("other", role_preference="interviewee", joined_at=T0 + 50)
+    assert m.bent_party(back, other) == "other"
+    assert m.assign_roles(back, other) == ("interviewee", "interviewer")
+    # Their first wait counts towards the bending threshold as well.
+    assert m.hard_fit(back, other, T0 + 100) is None
+
+
+def test_no_bent_party_when_both_wishes_come_true() -> None:
+    assert m.bent_party(cand("a", role_preference="interviewer"), cand("b", role_preference="flexible")) is None
 
 
 @pytest.mark.parametrize(("senior_waited_longer"), [True, False])

@@ -33,7 +33,7 @@ from _harness import pct, run_inside_emulators
 def outer(args: argparse.Namespace) -> int:
     """Start the emulators this bench needs and run its inner half inside them."""
     return run_inside_emulators(Path(__file__), ["--users", str(args.users), "--window", str(args.window)],
-                                "auth,firestore,functions,tasks", "bench-matching-load.log")
+                                "auth,firestore,functions,tasks", "bench-matching-load.log", watch=True)
 
 
 def prefs(rng: random.Random) -> dict[str, Any]:
@@ -68,6 +68,8 @@ def inner(args: argparse.Namespace) -> int:
         users = list(pool.map(lambda _: sign_up(), range(args.users)))
     plan = [(u, prefs(rng)) for u in users]
     gap = args.window / max(len(plan), 1)
+    print("BENCH-PHASE start", flush=True)
+    cpu0 = time.process_time()
     start = time.monotonic()
 
     def join(i_item: tuple[int, tuple[Any, dict[str, Any]]]) -> None:
@@ -93,6 +95,9 @@ def inner(args: argparse.Namespace) -> int:
             break
         time.sleep(1)
 
+    print("BENCH-PHASE end", flush=True)
+    print(f"BENCH-UNITS join {args.users}", flush=True)
+    print(f"BENCH-CPU {time.process_time() - cpu0:.1f}", flush=True)
     entries = {e["__name__"].split("/")[-1]: e for e in admin.query("matchingQueue")}
     sessions = admin.query("peerSessions")
     seats = Counter(uid for s in sessions for uid in s["participantIds"])

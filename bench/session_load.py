@@ -36,7 +36,7 @@ from _harness import pct, run_inside_emulators
 def outer(args: argparse.Namespace) -> int:
     """Start the emulators this bench needs and run its inner half inside them."""
     return run_inside_emulators(Path(__file__), ["--pairs", str(args.pairs), "--concurrency", str(args.concurrency)],
-                                "auth,firestore,functions,tasks", "bench-session-load.log")
+                                "auth,firestore,functions,tasks", "bench-session-load.log", watch=True)
 
 
 def inner(args: argparse.Namespace) -> int:
@@ -111,45 +111,63 @@ def inner(args: argparse.Namespace) -> int:
             errors.append(f"{sid}: {err}")
             return False
 
-    t0 = time.monotonic()
+    print("BENCH-PHASE start", flush=True)
+    t0, cpu0 = time.monotonic(), time.process_time()
     with cf.ThreadPoolExecutor(max(1, min(args.concurrency, args.pairs))) as pool:
         list(pool.map(run_session, sessions[: args.pairs]))
     wall = time.monotonic() - t0
 
-    # Stats settle after the feedback triggers; then check each member against what the sessions imply.
-    time.sleep(5)
-    mismatches = 0
     completed = 0
+    finished: set[str] = set()  # members of completed sessions
     for s in sessions[: args.pairs]:
         doc = admin.get(f"peerSessions/{s['id']}")
         if doc and doc["status"] == "completed":
             completed += 1
-    for uid in (u for s in sessions[: args.pairs] for u in s["participantIds"]):
-        st = None
-        for _ in range(20):
-            st = admin.get(f"userStats/{uid}")
-            if st and st.get("totalRatings") == (1 if uid in given else 0):
-                break
-            time.sleep(0.5)
+            finished.update(s["participantIds"])
+    members = [u for s in sessions[: args.pairs] for u in s["participantIds"]]
+
+    def wrong(uid: str) -> dict[str, Any] | None:
+        """What differs in `uid`'s userStats from what their one session implies (None when right)."""
+        st = admin.get(f"userStats/{uid}") or {}
         expected = {"completedSessions": 1, "totalSessions": 1, "totalRatings": 1 if uid in given else 0,
-                    "averageRating": float(given.get(uid, 0))}
-        actual = {k: (st or {}).get(k) for k in expected}
-        roles_ok = st and st["asInterviewer"]["sessionCount"] == 1 and st["asInterviewee"]["sessionCount"] == 1
-        if actual != expected or not roles_ok:
-            mismatches += 1
+                    "averageRating": float(given.get(uid, 0)), "asInterviewer": 1, "asInterviewee": 1}
+        actual = {k: st.get(k) for k in list(expected)[:4]} | {
+            k: (st.get(k) or {}).get("sessionCount") for k in ("asInterviewer", "asInterviewee")}
+        return None if actual == expected else {"expected": expected, "actual": actual}
+
+    # Stats move in the feedback triggers after the last call: wait up to 30 s for them to settle.
+    pending, settle_deadline = list(members), time.monotonic() + 30
+    while pending and time.monotonic() < settle_deadline:
+        pending = [u for u in pending if wrong(u) is not None]
+        if pending:
+            time.sleep(1)
+    mismatches = mismatches_finished = 0
+    for uid in pending:
+        diff = wrong(uid)
+        if diff is None:
+            continue
+        mismatches += 1
+        mismatches_finished += uid in finished
+        if uid in finished:
+            print(f"BENCH mismatch (completed session): {uid} {diff}")
+    print("BENCH-PHASE end", flush=True)
+    print(f"BENCH-UNITS session {args.pairs}", flush=True)
+    print(f"BENCH-CPU {time.process_time() - cpu0:.1f}", flush=True)
 
     callables = {name: {"p50_ms": round(pct(v, 50), 1), "p95_ms": round(pct(v, 95), 1)}
                  for name, v in sorted(timings.items())}
     print("BENCH == whole sessions on the emulators ==")
     print(f"BENCH pairs {args.pairs} ({min(args.concurrency, args.pairs)} in flight), matched {len(sessions)}, "
           f"completed {completed}, "
-          f"stats mismatches {mismatches}, wall {wall:.1f} s, errors {len(errors)}")
+          f"stats mismatches {mismatches} ({mismatches_finished} in completed sessions), wall {wall:.1f} s, "
+          f"errors {len(errors)}")
     print(f"BENCH {'callable':<16}{'calls':>7}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
     for name, v in sorted(timings.items()):
         print(f"BENCH {name:<16}{len(v):>7}{pct(v, 50):>10.1f}{pct(v, 95):>10.1f}{statistics.mean(v):>10.1f}")
     for e in errors[:5]:
         print(f"BENCH error: {e[:200]}")
     print(json.dumps({"pairs": args.pairs, "completed": completed, "stats_mismatches": mismatches,
+                      "stats_mismatches_completed": mismatches_finished, "errors": len(errors),
                       "callables": callables}))
     return 0
 

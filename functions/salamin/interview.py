@@ -15,7 +15,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from salamin import code, names, notifications, stats, tasks
+from salamin import code, doctimer, names, notifications, stats, tasks
 from salamin import lifecycle as lc
 from salamin import questions as qb
 from salamin.errors import DomainError
@@ -99,8 +99,7 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
     for event in new:
         if event == "started":
             _assign_questions(db, session_id, doc, after)
-            tasks.enqueue(names.SESSION_HARD_STOP, {"sessionId": session_id},
-                          (sum(lc.PHASE_MINUTES) + lc.HARD_STOP_GRACE_MINUTES) * 60, f"hardstop-{session_id}")
+            _schedule_hard_stop(session_id, after.started_at)
         elif event.startswith("phase:"):
             index = int(event.split(":", 1)[1])
             _schedule_phase(session_id, index)
@@ -128,18 +127,64 @@ def _schedule_feedback_deadline(session_id: str, deadline: float) -> None:
                   f"feedback-deadline-{session_id}")
 
 
-def _schedule_phase(session_id: str, index: int) -> None:
+def _schedule_hard_stop(session_id: str, started_at: float | None) -> None:
+    """The session's absolute end, counted from its start (a deterministic id: twice is a no-op)."""
+    elapsed = time.time() - started_at if started_at is not None else 0.0
+    tasks.enqueue(names.SESSION_HARD_STOP, {"sessionId": session_id},
+                  max(0.0, (sum(lc.PHASE_MINUTES) + lc.HARD_STOP_GRACE_MINUTES) * 60 - elapsed),
+                  f"hardstop-{session_id}")
+
+
+def _schedule_phase(session_id: str, index: int, elapsed: float = 0.0) -> None:
+    """Phase `index`'s next timer, `elapsed` seconds into it (deterministic ids): its nudge if it has one
+    still to come, else its time-up. The nudge schedules the time-up when it runs, so a phase the two
+    leave before the nudge (most of them) costs one task, not two."""
     length = lc.PHASE_MINUTES[index] * 60
-    if length > lc.NUDGE_BEFORE_S * 2:
+    if length > lc.NUDGE_BEFORE_S * 2 and elapsed < length - lc.NUDGE_BEFORE_S:
         tasks.enqueue(names.SESSION_PHASE_TIMER, {"sessionId": session_id, "phaseIndex": index, "kind": "nudge"},
-                      length - lc.NUDGE_BEFORE_S, f"phase-{session_id}-{index}-nudge")
+                      length - lc.NUDGE_BEFORE_S - elapsed, f"phase-{session_id}-{index}-nudge")
+    else:
+        _schedule_time_up(session_id, index, elapsed)
+
+
+def _schedule_time_up(session_id: str, index: int, elapsed: float) -> None:
     tasks.enqueue(names.SESSION_PHASE_TIMER, {"sessionId": session_id, "phaseIndex": index, "kind": "timeup"},
-                  length, f"phase-{session_id}-{index}-timeup")
+                  max(0.0, lc.PHASE_MINUTES[index] * 60 - elapsed), f"phase-{session_id}-{index}-timeup")
+
+
+def _repair_completed(db: firestore.Client, session_id: str, state: lc.State) -> None:
+    """A repeated call on a completed session (or its hard stop): the completing call may have died after
+    its transaction, so the reveal is scheduled (same id: a no-op) and the stats of whoever's were not
+    written since the end are recomputed."""
+    _schedule_feedback_deadline(session_id, state.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S)
+    # A completion always changes the numbers, so stats written after the end already count it: two
+    # reads decide, instead of recomputing from every session of both people.
+    refs = [db.collection(names.USER_STATS).document(uid) for uid in state.participants]
+    ended = state.ended_at if state.ended_at is not None else float("inf")
+    counted = {snap.id for snap in db.get_all(refs)
+               if snap.exists and (_secs((snap.to_dict() or {}).get("updatedAt")) or 0.0) >= ended}
+    for uid in state.participants:
+        if uid not in counted:
+            stats.recompute(db, uid)
+
+
+def _repair(db: firestore.Client, session_id: str, doc: dict[str, Any], state: lc.State) -> None:
+    """A repeated join (a reload, a retried call) on a running session redoes what the call that started it
+    or moved it on may have left undone, if it died between its transaction and its side effects (a timed
+    out worker): the questions, the second half's reveal, the hard stop and the current phase's timers.
+    Each step is a no-op when it was done (a stored plan, deterministic task ids)."""
+    questions = doc.get("questionSet") if isinstance(doc.get("questionSet"), dict) else {}
+    if not questions:
+        _assign_questions(db, session_id, doc, state)
+    elif state.phase_index is not None and state.phase_index >= lc.ROLE_SWITCH_INDEX and "2" not in questions:
+        _reveal_second_half(db, session_id, state)
+    _schedule_hard_stop(session_id, state.started_at)
+    if state.phase_index is not None and state.phase_started_at is not None:
+        _schedule_phase(session_id, state.phase_index, max(0.0, time.time() - state.phase_started_at))
 
 
 def _notify(db: firestore.Client, uid: str, note: notifications.Notification) -> None:
-    note_id, body = note
-    notifications.ref(db, uid, note_id).set(body)
+    notifications.send(db, uid, note)
 
 
 # ---- questions -----------------------------------------------------------------------------------------
@@ -234,7 +279,22 @@ def join(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
     now = time.time()
     before, after, _, doc = _apply(db, session_id, lambda s: (lc.join(s, uid, now), None))
     _effects(db, session_id, before, after, doc)
+    if not after.events and after.status in ("active", "ending"):
+        _repair(db, session_id, doc, after)
+    partner = after.partner(uid)
+    # The first one in tells the other (once: the id is per session); nobody is told who is there already.
+    if uid not in before.joined and uid in after.joined and partner not in after.joined:
+        _notify(db, partner, notifications.partner_joined(session_id, _name_in(doc, uid)))
+    if after.status in doctimer.LIVE:
+        doctimer.start(db, session_id)  # the shared documents' timer: a no-op while one is pending
     return {"status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
+
+
+def _name_in(doc: dict[str, Any], uid: str) -> str:
+    for p in _list(doc.get("participants")):
+        if isinstance(p, dict) and p.get("userId") == uid and isinstance(p.get("displayName"), str):
+            return str(p["displayName"])[:60] or "Your partner"
+    return "Your partner"
 
 
 def advance(db: firestore.Client, session_id: str, uid: str, from_index: object) -> dict[str, Any]:
@@ -243,6 +303,8 @@ def advance(db: firestore.Client, session_id: str, uid: str, from_index: object)
     now = time.time()
     before, after, result, doc = _apply(db, session_id, lambda s: lc.advance(s, uid, from_index, now))
     _effects(db, session_id, before, after, doc)
+    if result == "already" and after.status == "completed":
+        _repair_completed(db, session_id, after)
     return {"result": result, "status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
 
 
@@ -269,6 +331,8 @@ def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
         db.collection(names.SESSIONS).document(session_id).update(
             {"nudge": {"phaseIndex": index, "at": firestore.SERVER_TIMESTAMP,
                        "message": "Two minutes left in this part."}})
+        started = _secs(doc.get("phaseStartedAt"))
+        _schedule_time_up(session_id, index, time.time() - started if started is not None else 0.0)
         return "nudged"
     now = time.time()
     before, after, result, doc = _apply(db, session_id, lambda s: lc.time_up(s, index, now))
@@ -279,8 +343,8 @@ def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
 def on_hard_stop(db: firestore.Client, payload: dict[str, Any]) -> str:
     doc = _session_doc(db, str(payload["sessionId"]))
     if doc and doc.get("status") == "completed" and _secs(doc.get("feedbackDeadline")) is not None:
-        # The completing call may have died between its transaction and scheduling the reveal: make sure.
-        _schedule_feedback_deadline(str(payload["sessionId"]), _secs(doc.get("feedbackDeadline")) or 0.0)
+        # The completing call may have died between its transaction and its effects: make sure.
+        _repair_completed(db, str(payload["sessionId"]), state_from_doc(doc))
     if not doc or doc.get("status") in ("completed", "cancelled"):
         return "already"
     tasks.check_due(payload)
@@ -296,6 +360,10 @@ def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
     doc = _session_doc(db, session_id)
     if not doc or doc.get("status") not in ("matched", "starting") or \
             set(doc.get("joinedIds") or []) >= set(doc.get("participantIds") or []):
+        if doc and doc.get("status") in ("active", "ending"):
+            # Both came: make sure the session has its end, should the call that started it have died
+            # before scheduling it (same id: a no-op otherwise). Then nobody needs to come back for it.
+            _schedule_hard_stop(session_id, _secs(doc.get("startedAt")))
         return []  # both came, or it is over: nothing to wait for
     tasks.check_due(payload)
     now = time.time()
@@ -359,7 +427,17 @@ def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
     if revealed:
         for uid in participants:
             stats.recompute(db, uid)
+        _notify_feedback(db, session_id, participants)
     return revealed
+
+
+def _notify_feedback(db: firestore.Client, session_id: str, participants: list[str]) -> None:
+    """At the reveal, each person whose partner wrote feedback is told (the id makes a repeat a no-op)."""
+    feedback = db.collection(names.SESSIONS).document(session_id).collection(names.FEEDBACK)
+    for snap in feedback.stream():
+        to = (snap.to_dict() or {}).get("to")
+        if snap.id in participants and to in participants and to != snap.id:
+            _notify(db, str(to), notifications.feedback_received(session_id))
 
 
 def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:
@@ -373,6 +451,8 @@ def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:
         db.collection(names.SESSIONS).document(session_id).update({"feedbackRevealed": True})
     # Recomputed even when both had written (revealed already): a delivery that failed after the reveal
     # comes back here and still brings the stats in line.
-    for uid in (p for p in _list(doc.get("participantIds")) if isinstance(p, str)):
+    participants = [p for p in _list(doc.get("participantIds")) if isinstance(p, str)]
+    for uid in participants:
         stats.recompute(db, uid)
+    _notify_feedback(db, session_id, participants)
     return "revealed"

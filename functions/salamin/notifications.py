@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
 from salamin import names
@@ -20,15 +21,36 @@ def ref(db: firestore.Client, uid: str, note_id: str) -> firestore.DocumentRefer
     return db.collection(names.USERS).document(uid).collection(names.NOTIFICATIONS).document(note_id)
 
 
+def send(db: firestore.Client, uid: str, note: Notification) -> bool:
+    """Writes a notification once: a repeated delivery (same id) neither duplicates it nor marks it unread
+    again. False when it was there already."""
+    note_id, body = note
+    try:
+        ref(db, uid, note_id).create(body)
+    except AlreadyExists:
+        return False
+    return True
+
+
 def _note(note_id: str, kind: str, title: str, message: str, **extra: Any) -> Notification:
     return note_id, {"type": kind, "title": title, "message": message, **extra,
                      "createdAt": firestore.SERVER_TIMESTAMP, "read": False}
 
 
-def match_found(session_id: str, session_label: str, partner_name: str, role: str) -> Notification:
+def match_found(session_id: str, session_label: str, partner_name: str, role: str,
+                bent: bool = False) -> Notification:
+    # A bent first-role wish is said plainly, with what declining costs (nothing).
+    start = (f"You'll start as the {role}; you swap at half time. \"Not now\" costs you nothing." if bent
+             else f"You start as the {role}.")
     return _note(f"match-{session_id}", "peer_match_found", "Match found!",
-                 f"You'll practise a {session_label} interview with {partner_name}. You start as the {role}.",
+                 f"You'll practise a {session_label} interview with {partner_name}. {start}",
                  sessionId=session_id, partnerName=partner_name)
+
+
+def partner_declined(session_id: str) -> Notification:
+    return _note(f"declined-{session_id}", "partner_declined", "Your partner can't make it",
+                 "Your partner said \"Not now\". You're back at the front of the queue with the same preferences.",
+                 sessionId=session_id)
 
 
 def match_timeout(joined_ms: int) -> Notification:
@@ -47,3 +69,41 @@ def partner_no_show(session_id: str) -> Notification:
     return _note(f"noshow-{session_id}", "partner_no_show", "Your partner didn't show up",
                  "Sorry about that. You're back at the front of the queue with the same preferences.",
                  sessionId=session_id)
+
+
+def partner_joined(session_id: str, partner_name: str) -> Notification:
+    return _note(f"joined-{session_id}", "partner_joined", "Your partner is in the room",
+                 f"{partner_name} has joined your session and is waiting for you.",
+                 sessionId=session_id, partnerName=partner_name)
+
+
+def feedback_received(session_id: str) -> Notification:
+    # Written at the reveal, never earlier: before it the subject may not read the feedback (firestore.rules).
+    return _note(f"feedback-{session_id}", "feedback_received", "Feedback from your partner",
+                 "Your partner's feedback on your last session is ready to read.", sessionId=session_id)
+
+
+def invitation_received(invitation_id: str, from_name: str, session_label: str, when: str) -> Notification:
+    return _note(f"invite-{invitation_id}", "invitation_received", "You're invited to practise",
+                 f"{from_name} invites you to a {session_label} interview {when}.",
+                 invitationId=invitation_id, partnerName=from_name)
+
+
+def invitation_accepted(invitation_id: str, by_name: str, session_id: str | None) -> Notification:
+    extra: dict[str, Any] = {"sessionId": session_id} if session_id else {}
+    message = (f"{by_name} accepted. Your session is ready: join the room." if session_id
+               else f"{by_name} accepted. Your session opens at the time you proposed.")
+    return _note(f"invite-accepted-{invitation_id}", "invitation_accepted", "Invitation accepted", message,
+                 invitationId=invitation_id, partnerName=by_name, **extra)
+
+
+def invitation_declined(invitation_id: str, by_name: str) -> Notification:
+    return _note(f"invite-declined-{invitation_id}", "invitation_declined", "Invitation declined",
+                 f"{by_name} can't make it this time.", invitationId=invitation_id, partnerName=by_name)
+
+
+def invitation_session_ready(invitation_id: str, session_id: str, partner_name: str) -> Notification:
+    """A scheduled invitation's time has come: the session exists now (for both people)."""
+    return _note(f"invite-ready-{invitation_id}", "peer_match_found", "Your practice session is ready",
+                 f"It's time for your session with {partner_name}.", sessionId=session_id,
+                 invitationId=invitation_id, partnerName=partner_name)

@@ -7,24 +7,32 @@ import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from firebase_functions import firestore_fn, https_fn, options, params, tasks_fn
+from firebase_functions import firestore_fn, https_fn, options, params, scheduler_fn, tasks_fn
 
 from salamin import (
     budgets,
-    code,
+    directory,
+    doctimer,
+    emulator,
     execution,
     firebase,
     interview,
+    invitations,
     matchmaking,
     names,
     profiles,
+    safety,
     sessions,
     signaling,
     tasks,
 )
 from salamin.errors import DomainError
 
-options.set_global_options(region="us-central1", max_instances=20)
+# Production capacity (docs/capacity.md): an instance has one vCPU and serves up to 8 requests at once on
+# threads (THREADS=8 in functions/.env; the handlers mostly wait on Firestore and share only thread-safe
+# state), 512 MB; 40 instances per function at most, none kept warm. The emulator ignores these.
+options.set_global_options(region="us-central1", memory=options.MemoryOption.MB_512, cpu=1, concurrency=8,
+                           max_instances=40, min_instances=0)
 
 # TURN: the shared secret is a function secret (functions/.secret.local in the emulators, Secret Manager
 # in production); the relay URLs are plain parameters (functions/.env, or .env.<project>).
@@ -38,6 +46,8 @@ RUNNER_SECRET = params.SecretParam("RUNNER_SECRET")
 # Initialise the default Admin app at import: the callable wrapper verifies ID tokens with it before
 # our code runs. It loads no credentials until first used, so deploy-time discovery stays offline.
 firebase.app()
+if firebase.in_functions_emulator():  # a local worker idle this long goes away (salamin/emulator.py)
+    emulator.retire_when_idle(emulator.IDLE_S)
 
 
 def _require_uid(req: https_fn.CallableRequest[Any]) -> str:
@@ -101,6 +111,29 @@ def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return {"profile": _jsonable(profile), "created": created}
 
 
+# ---- community directory -------------------------------------------------------------------------------
+
+@https_fn.on_call()
+@_edge
+def searchDirectory(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return directory.search(firebase.db(), _require_uid(req), req.data)
+
+
+# Keeps the derived directory fields (search facets, rating band, available now) true to the profile.
+@_retried
+@firestore_fn.on_document_written(document=f"{names.COMMUNITY_PROFILES}/{{uid}}")
+def onCommunityProfileWritten(
+        event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
+    after = event.data.after if event.data else None
+    profile = after.to_dict() if after is not None and after.exists else None
+    directory.refresh_derived(firebase.db(), event.params["uid"], profile)
+
+
+@scheduler_fn.on_schedule(schedule="every 15 minutes")
+def directoryAvailability(event: scheduler_fn.ScheduledEvent) -> None:
+    directory.sweep_availability(firebase.db())
+
+
 # ---- matching ----------------------------------------------------------------------------------------
 
 @_retried
@@ -126,6 +159,30 @@ def matchTimeout(req: tasks_fn.CallableRequest[Any]) -> None:
 @_edge
 def matchingStatus(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return matchmaking.status(firebase.db(), _require_uid(req))
+
+
+@https_fn.on_call()
+@_edge
+def takeMatchRole(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    uid = _require_uid(req)
+    data = req.data if isinstance(req.data, dict) else {}
+    return matchmaking.take_role(firebase.db(), uid, data.get("role"))
+
+
+@https_fn.on_call()
+@_edge
+def declineMatch(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    uid = _require_uid(req)
+    data = req.data if isinstance(req.data, dict) else {}
+    return matchmaking.decline(firebase.db(), uid, data.get("sessionId"))
+
+
+@https_fn.on_call()
+@_edge
+def askRematch(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    uid = _require_uid(req)
+    data = req.data if isinstance(req.data, dict) else {}
+    return matchmaking.ask_rematch(firebase.db(), uid, data.get("sessionId"))
 
 
 # ---- session room ------------------------------------------------------------------------------------
@@ -216,15 +273,20 @@ def sessionFeedbackDeadline(req: tasks_fn.CallableRequest[Any]) -> None:
 @firestore_fn.on_document_created(document=f"{names.SESSIONS}/{{sessionId}}/{names.FEEDBACK}/{{fromUid}}")
 def onFeedbackCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     interview.on_feedback(firebase.db(), event.params["sessionId"], event.params["fromUid"])
+    feedback = event.data.to_dict() if event.data is not None else None
+    # wouldPracticeAgain is a rematch wish ("Practise again with ..."); matching pairs mutual wishes first.
+    matchmaking.note_rematch_wish(firebase.db(), event.params["sessionId"], event.params["fromUid"],
+                                  (feedback or {}).get("wouldPracticeAgain"))
 
 
 # ---- shared code editor --------------------------------------------------------------------------------
 
-@_retried
-@firestore_fn.on_document_created(document=f"{names.SESSIONS}/{{sessionId}}/{names.CODE_UPDATES}/{{updateId}}")
-def onCodeUpdateCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
-    update = event.data.to_dict() if event.data is not None else None
-    code.on_update_created(firebase.db(), event.params["sessionId"], (update or {}).get("author"))
+# No trigger per edit: one timer per live session compacts the code and the whiteboard and counts their
+# write budgets (salamin/doctimer.py).
+@tasks_fn.on_task_dispatched(retry_config=tasks.DOCS_RETRY, rate_limits=tasks.RATE)
+@_edge
+def sessionDocsTick(req: tasks_fn.CallableRequest[Any]) -> None:
+    doctimer.on_tick(firebase.db(), req.data)
 
 
 # A run has execution.TOTAL_BUDGET_S (110 s) in all, up to 30 s of waiting for a busy runner included.
@@ -232,3 +294,90 @@ def onCodeUpdateCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot 
 @_edge
 def runCode(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return execution.run_code(firebase.db(), _require_uid(req), req.data, RUNNER_URL.value, RUNNER_SECRET.value)
+
+
+# ---- community: invitations and safety (issue 17) -------------------------------------------------------
+
+def _staff(req: https_fn.CallableRequest[Any]) -> str:
+    uid = _require_uid(req)
+    safety.require_staff(req.auth.token if req.auth else None)
+    return uid
+
+
+@https_fn.on_call()
+@_edge
+def createInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return invitations.create(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def acceptInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return invitations.accept(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def declineInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return invitations.decline(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def withdrawInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return invitations.withdraw(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def createInviteLink(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return invitations.create_link(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def redeemInviteLink(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return invitations.redeem_link(firebase.db(), _require_uid(req), req.data)
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@_edge
+def invitationStart(req: tasks_fn.CallableRequest[Any]) -> None:
+    invitations.on_start_timer(firebase.db(), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def blockMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return safety.block(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def unblockMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return safety.unblock(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def reportMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return safety.report(firebase.db(), _require_uid(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def suspendMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return safety.suspend(firebase.db(), _staff(req), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def liftSuspension(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    _staff(req)
+    return safety.lift_suspension(firebase.db(), req.data)
+
+
+@https_fn.on_call()
+@_edge
+def closeReport(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    return safety.close_report(firebase.db(), _staff(req), req.data)

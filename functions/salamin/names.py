@@ -10,19 +10,25 @@ USERS = "users"
 USER_STATS = "userStats"
 COMMUNITY_PROFILES = "communityProfiles"
 MATCHING_QUEUE = "matchingQueue"
+MATCH_WAITS = "matchWaits"  # function-only: one anonymous wait sample per matched person (waiting screen)
 SESSIONS = "peerSessions"
 QUESTION_BANK = "questionBank"
 CONFIG = "config"
 QUESTION_BANK_META = "questionBank"  # config/questionBank: the loaded bank's version
+INVITATIONS = "invitations"
+INVITE_LINKS = "inviteLinks"  # server-only: a private link's hashed token
+REPORTS = "reports"
 
 # Under users/{uid}.
 NOTIFICATIONS = "notifications"
 
 # Under peerSessions/{sessionId}.
-SERVER = "server"  # function-only documents (budget, plan, match, codeCompaction, runLimiter)
+SERVER = "server"  # function-only documents (budget, plan, match, docsTimer, runLimiter)
 PRIVATE = "private"
 CODE = "code"
 CODE_UPDATES = "codeUpdates"
+BOARD = "board"
+BOARD_UPDATES = "boardUpdates"
 FEEDBACK = "feedback"
 RUNS = "runs"
 PRESENCE = "presence"
@@ -35,5 +41,7 @@ SESSION_NO_SHOW = "sessionNoShow"
 SESSION_PHASE_TIMER = "sessionPhaseTimer"
 SESSION_HARD_STOP = "sessionHardStop"
 SESSION_FEEDBACK_DEADLINE = "sessionFeedbackDeadline"
+SESSION_DOCS_TICK = "sessionDocsTick"
+INVITATION_START = "invitationStart"
 TASK_QUEUES = (MATCH_RETRY, MATCH_TIMEOUT, SESSION_NO_SHOW, SESSION_PHASE_TIMER, SESSION_HARD_STOP,
-               SESSION_FEEDBACK_DEADLINE)
+               SESSION_FEEDBACK_DEADLINE, SESSION_DOCS_TICK, INVITATION_START)

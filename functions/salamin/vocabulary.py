@@ -38,6 +38,13 @@ RUBRIC_KEYS: dict[str, tuple[str, ...]] = {
 }
 CALL_STATES: tuple[str, ...] = ("connecting", "connected", "reconnecting", "failed", "left")
 SIGNAL_TYPES: tuple[str, ...] = ("offer", "answer", "candidate")
+# The feedback style a member likes to receive (communityProfiles.feedbackStyle).
+FEEDBACK_STYLES: tuple[str, ...] = ("direct", "balanced", "encouraging")
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# Safety and invitations (issue 17): sent to callables only, never written by a client into Firestore.
+REPORT_REASONS: tuple[str, ...] = ("harassment", "inappropriate", "no_show", "cheating", "spam", "other")
+INVITATION_STATUSES: tuple[str, ...] = ("pending", "accepted", "declined", "withdrawn", "expired", "cancelled")
 
 # ---- patterns (RE2 and Python `re` read them alike; always matched against the whole string) ----------
 
@@ -49,6 +56,15 @@ UID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 # A non-empty users/{uid}.blockedUserIds is checked in the rules as one string (rules have no loops): its
 # uids joined by commas, which no uid contains; splitting it again must give back the same list.
 BLOCK_LIST_JOINED_PATTERN = r"^[A-Za-z0-9_-]{1,128}(,[A-Za-z0-9_-]{1,128})*$"
+
+# Weekly availability in the member's own time zone: ranges like "mon 09:00-12:00", joined by ";", at most
+# AVAILABILITY_RANGES_MAX; "" means none given. Rules check the shape only; salamin.profiles reads it and
+# skips a range that ends before it starts.
+AVAILABILITY_RANGES_MAX = 14
+_HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]"
+_RANGE = f"(mon|tue|wed|thu|fri|sat|sun) {_HHMM}-({_HHMM}|24:00)"
+AVAILABILITY_PATTERN = f"^({_RANGE}(;{_RANGE}){{0,{AVAILABILITY_RANGES_MAX - 1}}})?$"
+AVAILABILITY_MAX_LEN = 15 * AVAILABILITY_RANGES_MAX + AVAILABILITY_RANGES_MAX - 1
 
 # ---- field specs ------------------------------------------------------------------------------------
 
@@ -92,6 +108,14 @@ class Int:
 
 
 @dataclass(frozen=True)
+class Num:
+    """A number, whole or not, in min..max."""
+
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
 class Bytes:
     min_len: int
     max_len: int
@@ -124,7 +148,7 @@ class SizeOf:
     field: str
 
 
-Spec = Enum | EnumList | Str | StrList | Int | Bytes | Bool | ServerTime | Own | AnyInt | SizeOf
+Spec = Enum | EnumList | Str | StrList | Int | Num | Bytes | Bool | ServerTime | Own | AnyInt | SizeOf
 
 MAX_WAIT_S = (30, 900)
 
@@ -164,6 +188,14 @@ COMMUNITY_PROFILE: dict[str, Spec] = {
     "industries": EnumList(INDUSTRIES, 0, 10),
     "targetRoles": StrList(10, 1, 40),
     "specialties": StrList(10, 1, 40),
+    "listed": Bool(),  # shown in the directory (false until the member says so)
+    "availability": Str(0, AVAILABILITY_MAX_LEN, AVAILABILITY_PATTERN),
+    "openToRandom": Bool(),
+    "preferredSessionTypes": EnumList(SESSION_TYPES, 0, 4),
+    "maxSessionsPerDay": Int(1, 10),
+    "feedbackStyle": Enum(FEEDBACK_STYLES),
+    "openToMentoring": Bool(),
+    "onboarded": Bool(),  # the first-sign-in step was finished or skipped
     "updatedAt": ServerTime(),
 }
 
@@ -191,6 +223,27 @@ PRESENCE: dict[str, Spec] = {
     "videoEnabled": Bool(),
     "screenSharing": Bool(),
     "updatedAt": ServerTime(),
+    "leftSession": Bool(),  # only true, only with state 'left': Leave, not a reload
+}
+
+# peerSessions/{id}/quality/{uid}: a participant's call-quality summary (web/src/features/room/callQuality.ts)
+QUALITY: dict[str, Spec] = {
+    "uid": Own(),
+    "updatedAt": ServerTime(),
+    "samples": Int(1, 100000),
+    "weakSeconds": Num(0, 86400),
+    "rttMsAvg": Num(0, 60000),
+    "rttMsMax": Num(0, 60000),
+    "lossPctAvg": Num(0, 100),
+    "lossPctMax": Num(0, 100),
+    "jitterMsMax": Num(0, 60000),
+    "fpsAvg": Num(0, 240),
+    "freezeMs": Num(0, 86400000),
+    "freezeMsMax": Num(0, 86400000),
+    "concealedPctMax": Num(0, 100),
+    "minHeight": Num(0, 10000),
+    "relayed": Bool(),
+    "videoLevelMax": Int(0, 2),
 }
 
 # peerSessions/{id}/signaling/{messageId}
@@ -212,6 +265,9 @@ SIGNALING: dict[str, Spec] = {
 CODE_UPDATE: dict[str, Spec] = {"author": Own(), "update": Bytes(1, 131072), "bytes": SizeOf("update"),
                                 "createdAt": ServerTime()}
 CODE_PRESENCE: dict[str, Spec] = {"uid": Own(), "state": Bytes(1, 8192), "updatedAt": ServerTime()}
+# peerSessions/{id}/boardUpdates/{updateId} and boardPresence/{uid}: the same shapes and caps
+BOARD_UPDATE: dict[str, Spec] = CODE_UPDATE
+BOARD_PRESENCE: dict[str, Spec] = CODE_PRESENCE
 
 # Rules path of each client-written collection -> its spec (the drift test walks this).
 CLIENT_WRITTEN: dict[str, dict[str, Spec]] = {
@@ -222,9 +278,12 @@ CLIENT_WRITTEN: dict[str, dict[str, Spec]] = {
     "/feedback/{fromUid}": FEEDBACK,
     "/notes/{uid}": NOTES,
     "/presence/{uid}": PRESENCE,
+    "/quality/{uid}": QUALITY,
     "/signaling/{messageId}": SIGNALING,
     "/codeUpdates/{updateId}": CODE_UPDATE,
     "/codePresence/{uid}": CODE_PRESENCE,
+    "/boardUpdates/{updateId}": BOARD_UPDATE,
+    "/boardPresence/{uid}": BOARD_PRESENCE,
 }
 
 # ---- server-enforced budgets (what rules cannot count) -------------------------------------------------

@@ -13,6 +13,14 @@ import { RoomPage } from './features/room/RoomPage';
 import { SessionDetailPage } from './features/sessions/SessionDetailPage';
 import { SessionsPage } from './features/sessions/SessionsPage';
 import { AppShell } from './features/shell/AppShell';
+import { NotificationBell } from './features/notifications/NotificationBell';
+import { AdminPage } from './features/safety/AdminPage';
+import { MemberActions } from './features/safety/MemberActions';
+import { SuspensionBanner } from './features/safety/SuspensionBanner';
+import { InvitationPage } from './features/invitations/InvitationPage';
+import { InvitationsPage } from './features/invitations/InvitationsPage';
+import { InvitePage } from './features/invitations/InvitePage';
+import { JoinLinkPage } from './features/invitations/JoinLinkPage';
 import { NotFoundPage } from './features/shell/NotFoundPage';
 import { FeedbackForm } from './features/room/FeedbackForm';
 import { SlotsContext, type Slots } from './lib/slots';
@@ -22,6 +30,10 @@ const SLOTS: Slots = {
   FeedbackForm,
   CodeWorkspace: lazy(() => import('./features/editor/CodeWorkspace').then((m) => ({ default: m.CodeWorkspace }))),
   FinalCode: lazy(() => import('./features/editor/FinalCode').then((m) => ({ default: m.FinalCode }))),
+  // The whiteboard (Excalidraw) is larger still, and only some sessions open it.
+  Whiteboard: lazy(() => import('./features/whiteboard/Whiteboard').then((m) => ({ default: m.Whiteboard }))),
+  FinalBoard: lazy(() => import('./features/whiteboard/FinalBoard').then((m) => ({ default: m.FinalBoard }))),
+  MemberActions,
 };
 
 /** "/": the landing page for visitors, straight to Practice for members. */
@@ -45,7 +57,7 @@ export function App() {
         element={
           <RequireAuth>
             <MyProfileProvider>
-              <AppShell />
+              <AppShell headerExtras={<NotificationBell />} banners={<SuspensionBanner />} />
             </MyProfileProvider>
           </RequireAuth>
         }
@@ -56,6 +68,11 @@ export function App() {
         <Route path="/community" element={<CommunityPage />} />
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/session/:sessionId" element={<RoomPage />} />
+        <Route path="/invitations" element={<InvitationsPage />} />
+        <Route path="/invitations/new/:uid" element={<InvitePage />} />
+        <Route path="/invitations/:invitationId" element={<InvitationPage />} />
+        <Route path="/join/:token" element={<JoinLinkPage />} />
+        <Route path="/admin" element={<AdminPage />} />
       </Route>
       <Route path="*" element={<NotFoundPage />} />
       </Routes>

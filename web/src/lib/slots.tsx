@@ -29,10 +29,32 @@ export interface FinalCodeProps {
   sessionId: string;
 }
 
+export interface WhiteboardProps {
+  session: PeerSession;
+  uid: string;
+  /** The room's channel to the partner, or null to keep the board on Firestore alone. */
+  link: PeerLink | null;
+}
+
+export interface FinalBoardProps {
+  sessionId: string;
+}
+
+/** What one member can do about another on a card or profile page: invite, block, report. */
+export interface MemberActionsProps {
+  uid: string;
+  displayName: string;
+  /** Called once the member is blocked, so the host can drop the card or leave the page. */
+  onBlocked?: () => void;
+}
+
 export interface Slots {
   FeedbackForm: ComponentType<FeedbackFormProps>;
   CodeWorkspace: ComponentType<CodeWorkspaceProps>;
   FinalCode: ComponentType<FinalCodeProps>;
+  Whiteboard: ComponentType<WhiteboardProps>;
+  FinalBoard: ComponentType<FinalBoardProps>;
+  MemberActions: ComponentType<MemberActionsProps>;
 }
 
 export const SlotsContext = createContext<Slots | null>(null);

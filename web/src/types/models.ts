@@ -63,6 +63,16 @@ export const EXPERIENCE_LEVELS: readonly Option<ExperienceLevel>[] = [
 export const EXPERIENCE_LEVEL_LABELS = labelsOf(EXPERIENCE_LEVELS);
 export const isExperienceLevel = guardFor(EXPERIENCE_LEVELS);
 
+/** communityProfiles.feedbackStyle: how a member likes to hear feedback. */
+export type FeedbackStyle = 'direct' | 'balanced' | 'encouraging';
+export const FEEDBACK_STYLES: readonly Option<FeedbackStyle>[] = [
+  { value: 'direct', label: 'Direct', description: 'Tell me straight what to fix.' },
+  { value: 'balanced', label: 'Balanced', description: 'What went well and what to fix.' },
+  { value: 'encouraging', label: 'Encouraging', description: 'Lead with strengths, gently.' },
+];
+export const FEEDBACK_STYLE_LABELS = labelsOf(FEEDBACK_STYLES);
+export const isFeedbackStyle = guardFor(FEEDBACK_STYLES);
+
 /**
  * Spoken languages a member can interview in (stored as the lowercase value).
  * The same vocabulary as the Firestore rules and functions/salamin/matching.py: keep them in step.
@@ -159,6 +169,17 @@ export interface CommunityProfile {
   targetRoles: string[];
   /** Free tags such as "System design" (≤ 10, each ≤ 40 characters). */
   specialties: string[];
+  /** Shown in the Community directory (false until the member chooses it). */
+  listed: boolean;
+  /** Weekly ranges in the member's time zone, "mon 09:00-12:00;wed 18:00-21:00" ("" = none given). */
+  availability: string;
+  openToRandom: boolean;
+  preferredSessionTypes: SessionType[];
+  maxSessionsPerDay: number;
+  feedbackStyle: FeedbackStyle;
+  openToMentoring: boolean;
+  /** The first-sign-in step was finished or skipped. */
+  onboarded: boolean;
   /** Written by the server only. */
   reputation: number;
   /** Written by the server only. */
@@ -187,6 +208,14 @@ export const COMMUNITY_PROFILE_CLIENT_FIELDS = [
   'industries',
   'targetRoles',
   'specialties',
+  'listed',
+  'availability',
+  'openToRandom',
+  'preferredSessionTypes',
+  'maxSessionsPerDay',
+  'feedbackStyle',
+  'openToMentoring',
+  'onboarded',
 ] as const satisfies readonly (keyof CommunityProfile)[];
 
 export type CommunityProfileClientField = (typeof COMMUNITY_PROFILE_CLIENT_FIELDS)[number];
@@ -212,7 +241,15 @@ export const PROFILE_LIMITS = {
   specialtiesMax: 10,
   specialtyMax: 40,
   timeZoneMax: 64,
+  preferredSessionTypesMax: 4,
+  maxSessionsPerDayMin: 1,
+  maxSessionsPerDayMax: 10,
+  availabilityRangesMax: 14,
+  availabilityMax: 223,
 } as const;
+
+/** communityProfiles.availability: the shape the rules accept (functions/salamin/vocabulary.py). */
+export const AVAILABILITY_PATTERN = /^((mon|tue|wed|thu|fri|sat|sun) ([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)(;(mon|tue|wed|thu|fri|sat|sun) ([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)){0,13})?$/;
 
 // ---------------------------------------------------------------------------
 // Matching: matchingQueue/{uid}, peerSessions/{id}, users/{uid}/notifications/{id}
@@ -334,6 +371,8 @@ export interface MatchingQueueEntry extends MatchingPreferences {
   lastMatchedWith?: string[];
   /** Server-written when refused: when another join fits in the hourly budget. */
   retryAt?: Timestamp | null;
+  /** Server-written when a partner's "Not now" (or no-show) put this entry back: that session's id. */
+  requeuedFrom?: string;
 }
 
 export type ConnectionStatus = 'pending' | 'connecting' | 'connected' | 'disconnected';
@@ -380,8 +419,11 @@ export const FEEDBACK_PHASE_INDEX = 4;
 export const LAST_PHASE_INDEX = 5;
 
 /** Why a session ended (server-written). */
-export type SessionEndReason = 'finished' | 'time_limit' | 'left_early' | 'no_show' | 'called_off';
-export const SESSION_END_REASONS: readonly SessionEndReason[] = ['finished', 'time_limit', 'left_early', 'no_show', 'called_off'];
+/** 'declined_role': "Not now" on a match that bent the decliner's first-role wish (it costs nothing). */
+export type SessionEndReason = 'finished' | 'time_limit' | 'left_early' | 'no_show' | 'called_off' | 'declined_role';
+export const SESSION_END_REASONS: readonly SessionEndReason[] = [
+  'finished', 'time_limit', 'left_early', 'no_show', 'called_off', 'declined_role',
+];
 export const isSessionEndReason = (v: unknown): v is SessionEndReason =>
   typeof v === 'string' && (SESSION_END_REASONS as readonly string[]).includes(v);
 
@@ -445,6 +487,8 @@ export interface PeerSession {
   recordingEnabled: boolean;
   createdAt: Timestamp | null;
   matchedAt: Timestamp | null;
+  /** The participant whose first-role wish gave way to match them (their "Not now" costs nothing). */
+  bentRoleFor?: string | null;
 
   // ---- written by the interview functions once the two meet (absent on a just-matched session) ----
   /** 0..5 (see SESSION_PHASE_LABELS); null or absent until both are in the room. */
@@ -479,9 +523,11 @@ export interface PeerSession {
   budgetHolds?: Record<string, BudgetHold>;
   /** The stored code reached its size limit: the rules refuse further code updates in this session. */
   codeFull?: boolean;
+  /** The stored whiteboard reached its size limit: the rules refuse further board updates. */
+  boardFull?: boolean;
 }
 
-export type BudgetName = 'codeUpdates' | 'codeBytes' | 'signaling' | 'presence';
+export type BudgetName = 'codeUpdates' | 'codeBytes' | 'boardUpdates' | 'boardBytes' | 'signaling' | 'presence';
 
 export interface BudgetHold {
   budget: BudgetName;
@@ -493,6 +539,8 @@ export interface BudgetHold {
 export const WRITE_BUDGETS: Readonly<Record<BudgetName, { limit: number; what: string }>> = {
   codeUpdates: { limit: 900, what: 'code changes' },
   codeBytes: { limit: 1_048_576, what: 'bytes of code changes' },
+  boardUpdates: { limit: 900, what: 'whiteboard changes' },
+  boardBytes: { limit: 1_048_576, what: 'bytes of whiteboard changes' },
   signaling: { limit: 120, what: 'call set-up messages' },
   presence: { limit: 60, what: 'call status changes' },
 };
@@ -641,9 +689,22 @@ export interface UserStats {
   ratingHistory: RatingPoint[];
 }
 
-export type NotificationType = 'peer_match_found' | 'match_timeout';
+/** Every kind functions/salamin/notifications.py writes. */
+export const NOTIFICATION_TYPES = [
+  'peer_match_found',
+  'match_timeout',
+  'partner_joined',
+  'partner_left',
+  'partner_no_show',
+  'partner_declined',
+  'feedback_received',
+  'invitation_received',
+  'invitation_accepted',
+  'invitation_declined',
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const isNotificationType = (v: unknown): v is NotificationType =>
-  v === 'peer_match_found' || v === 'match_timeout';
+  (NOTIFICATION_TYPES as readonly unknown[]).includes(v);
 
 export type NotificationSuggestion = 'widen_preferences' | 'book_slot';
 
@@ -656,10 +717,12 @@ export interface Notification {
   type: NotificationType;
   title: string;
   message: string;
-  /** 'peer_match_found' only. */
+  /** The session it is about (match found, partner joined/left/no-show, feedback, invitation accepted). */
   sessionId?: string;
-  /** 'peer_match_found' only. */
+  /** The partner's display name, when the notification names them. */
   partnerName?: string;
+  /** invitation_* kinds: invitations/{invitationId}. */
+  invitationId?: string;
   /** 'match_timeout' only. */
   suggestions?: NotificationSuggestion[];
   createdAt: Timestamp | null;
@@ -689,10 +752,27 @@ export interface BootstrapProfileResponse {
 /** What `matchingStatus` returns: the caller's queue state and an honest count of compatible waiters. */
 export interface MatchingStatusResponse {
   status: 'none' | MatchingQueueStatus;
-  /** Others waiting now who share at least one session type with the caller (not counting the caller). */
+  /**
+   * Others waiting who could really be the caller's partner now: a shared language and session type,
+   * roles fitting as they stand, not blocked either way. Counts only, never who.
+   */
   waitingCompatible: number;
   /** Once matched. */
   sessionId?: string;
+  /** How many more would fit with a wider choice, and when same-role wishes may bend. */
+  widen?: MatchingWiden;
+  /** Median wait (s) of people like the caller matched in the last hour, when there are enough. */
+  medianWaitS?: number;
+  medianSample?: number;
+  /** Nobody fits now, but starting in `role` would fit `partners` people at once. */
+  roleOffer?: { role: ParticipantRole; partners: number };
+}
+
+export interface MatchingWiden {
+  allSessionTypes: number;
+  eitherRole?: number;
+  sameRoleAfterBend?: number;
+  bendInS?: number;
 }
 
 // ---- the session room -----------------------------------------------------------------------------
@@ -710,6 +790,8 @@ export interface Presence {
   videoEnabled: boolean;
   screenSharing: boolean;
   updatedAt: Timestamp | null;
+  /** With state 'left': this was Leave (the session ends for both), not a reload or a closed tab. */
+  leftSession: boolean;
 }
 
 export type SignalType = 'offer' | 'answer' | 'candidate';
@@ -755,6 +837,14 @@ export const CODE_LIMITS = {
   maxPresenceBytes: 8_192,
   maxStdinChars: 16_000,
   runsPerMinute: 10,
+} as const;
+
+/** The whiteboard's caps, shared with firestore.rules (boardUpdates, boardPresence). */
+export const BOARD_LIMITS = {
+  maxUpdateBytes: 131_072,
+  maxPresenceBytes: 8_192,
+  /** One element as JSON: a longer pen stroke is refused with a sentence (it would not fit an update). */
+  maxElementBytes: 100_000,
 } as const;
 
 /** peerSessions/{id}/codeUpdates/{updateId}: one batch of Yjs edits, appended by its author, never changed. */
@@ -854,3 +944,68 @@ export interface RunCodeResponse {
   status: RunStatus;
   verdict: RunVerdict | null;
 }
+
+// ---------------------------------------------------------------------------
+// Community: invitations, reports, suspension (issue 17). Written only by functions
+// (functions/salamin/invitations.py, safety.py); vocabulary in functions/salamin/vocabulary.py.
+// ---------------------------------------------------------------------------
+
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'withdrawn' | 'expired' | 'cancelled';
+export const INVITATION_STATUSES: readonly InvitationStatus[] = [
+  'pending',
+  'accepted',
+  'declined',
+  'withdrawn',
+  'expired',
+  'cancelled',
+];
+
+/** invitations/{id}: read by its two people (participantIds) and staff. */
+export interface Invitation {
+  id: string;
+  fromUid: string;
+  toUid: string;
+  fromName: string;
+  toName: string;
+  sessionType: SessionType;
+  difficulty: Difficulty;
+  when: 'now' | 'scheduled';
+  proposedAt: Timestamp | null;
+  expiresAt: Timestamp | null;
+  status: InvitationStatus;
+  /** Once the session exists (at accept for "now", at the proposed time otherwise). */
+  sessionId: string | null;
+  viaLink: boolean;
+  createdAt: Timestamp | null;
+}
+
+export type ReportReason = 'harassment' | 'inappropriate' | 'no_show' | 'cheating' | 'spam' | 'other';
+export const REPORT_REASONS: readonly Option<ReportReason>[] = [
+  { value: 'harassment', label: 'Harassment or abuse' },
+  { value: 'inappropriate', label: 'Inappropriate content or behaviour' },
+  { value: 'no_show', label: 'Repeatedly did not show up' },
+  { value: 'cheating', label: 'Cheating or sharing questions' },
+  { value: 'spam', label: 'Spam or advertising' },
+  { value: 'other', label: 'Something else' },
+];
+
+/** reports/{id}: filed through reportMember, read only by staff. */
+export interface Report {
+  id: string;
+  reporterUid: string;
+  subjectUid: string;
+  sessionId: string | null;
+  reason: ReportReason;
+  details: string;
+  status: 'open' | 'dismissed' | 'actioned';
+  createdAt: Timestamp | null;
+}
+
+/** users/{uid}.suspension, written by staff through suspendMember; the member reads why and until when. */
+export interface Suspension {
+  reason: string;
+  until: Timestamp;
+}
+
+/** Invitations and invite links a member may send per rolling 24 hours (invitations.py INVITES_PER_DAY). */
+export const INVITES_PER_DAY = 10;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LogOut, RefreshCw } from 'lucide-react';
 import { Wordmark } from '../../components/Wordmark';
@@ -88,7 +88,14 @@ function useFocusMainOnNavigate() {
   return mainRef;
 }
 
-export function AppShell() {
+interface AppShellProps {
+  /** Controls in the top bar before the user menu (the notifications bell), from the composition root. */
+  headerExtras?: ReactNode;
+  /** Banners under the top bar (a suspension notice), from the composition root. */
+  banners?: ReactNode;
+}
+
+export function AppShell({ headerExtras, banners }: AppShellProps = {}) {
   const { user } = useAuth();
   const mainRef = useFocusMainOnNavigate();
   if (!user) return null; // RequireAuth guards this; keeps the types honest.
@@ -112,10 +119,12 @@ export function AppShell() {
               ))}
             </ul>
           </nav>
+          {headerExtras}
           <UserMenu />
         </div>
       </header>
       <BootstrapBanner />
+      {banners}
       <main id="main" className="shell-main" ref={mainRef} tabIndex={-1}>
         <div className="container">
           <Outlet />

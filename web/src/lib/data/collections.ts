@@ -9,6 +9,8 @@ export const COLLECTIONS = {
   matchingQueue: 'matchingQueue',
   userStats: 'userStats',
   peerSessions: 'peerSessions',
+  invitations: 'invitations',
+  reports: 'reports',
 } as const;
 
 /** Subcollections of peerSessions/{sessionId}. */
@@ -18,6 +20,7 @@ export const SESSION_SUBCOLLECTIONS = {
   feedback: 'feedback',
   signaling: 'signaling',
   presence: 'presence',
+  quality: 'quality',
   code: 'code',
   codeUpdates: 'codeUpdates',
   codePresence: 'codePresence',

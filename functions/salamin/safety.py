@@ -61,9 +61,13 @@ def suspended_message(suspension: dict[str, Any]) -> str:
 
 
 def blocked_between(user_a: dict[str, Any] | None, uid_a: str, user_b: dict[str, Any] | None, uid_b: str) -> bool:
-    """Either has blocked the other. An unreadable block list is read for its well-formed items."""
-    a_blocks, _ = matching.parse_uid_list((user_a or {}).get("blockedUserIds"))
-    b_blocks, _ = matching.parse_uid_list((user_b or {}).get("blockedUserIds"))
+    """Either has blocked the other. A block list that is not a list at all cannot say whom it refuses,
+    so it counts as a block (as matching skips such a person); stray items in a list are ignored."""
+    try:
+        a_blocks, _ = matching.parse_uid_list((user_a or {}).get("blockedUserIds"))
+        b_blocks, _ = matching.parse_uid_list((user_b or {}).get("blockedUserIds"))
+    except ValueError:
+        return True
     return uid_b in a_blocks or uid_a in b_blocks
 
 
@@ -162,7 +166,10 @@ def block(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
         user = _user(db, uid, tx)
         if user is None:
             raise DomainError("failed-precondition", "Your account is still being set up; try again in a moment.")
-        current, _ = matching.parse_uid_list(user.get("blockedUserIds"))
+        try:
+            current, _ = matching.parse_uid_list(user.get("blockedUserIds"))
+        except ValueError:
+            current = frozenset()  # not a list: the union below replaces it with one
         if target not in current and len(current) >= vocab.BLOCKED_USER_IDS_MAX:
             raise DomainError("resource-exhausted", f"You can block at most {vocab.BLOCKED_USER_IDS_MAX} members.")
         tx.update(ref, {"blockedUserIds": firestore.ArrayUnion([target])})

@@ -1,0 +1,166 @@
+/**
+ * The room's shared whiteboard: Excalidraw (MIT) on the shared document of boardSync.ts. This module and
+ * Excalidraw load only when a board is first opened (App.tsx's lazy slot), so a session without one pays
+ * nothing.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { CaptureUpdateAction, Excalidraw } from '@excalidraw/excalidraw';
+import '@excalidraw/excalidraw/index.css';
+import type { ExcalidrawElement } from '@excalidraw/excalidraw/element/types';
+import type { AppState, Collaborator, ExcalidrawImperativeAPI, SocketId } from '@excalidraw/excalidraw/types';
+import { firestoreDocStore } from '../../lib/docSync/docData';
+import type { DocSyncSnapshot } from '../../lib/docSync/docSync';
+import type { WhiteboardProps } from '../../lib/slots';
+import { LIVE_SESSION_STATUSES, budgetHoldUntil } from '../../types/models';
+import { mergeScene, type BoardElement, type Refusal } from './boardScene';
+import { BoardSync } from './boardSync';
+
+declare global {
+  interface Window {
+    /** The shared board and its canvas, for the browser tests and benchmarks. */
+    __salaminBoard?: { sync: BoardSync; api: ExcalidrawImperativeAPI };
+  }
+}
+
+const COLORS = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed'] as const;
+
+function colorFor(uid: string): string {
+  let h = 0;
+  for (const ch of uid) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return COLORS[h % COLORS.length] ?? COLORS[0];
+}
+
+const REFUSALS: Record<Refusal, string> = {
+  image: 'Images can’t be added to the shared whiteboard; it stays on your screen only. Draw it, or describe it in a text box.',
+  'too-large': 'That drawing is too large to share (over 100 KB); it stays on your screen only. Draw it in smaller parts.',
+};
+
+const asBoard = (els: readonly ExcalidrawElement[]) => els as unknown as readonly BoardElement[];
+const asExcalidraw = (els: readonly BoardElement[]) => els as unknown as ExcalidrawElement[];
+
+/** A gesture in progress (a stroke being drawn, a drag, a resize): its element goes out once it is done. */
+function inGesture(s: AppState): boolean {
+  return !!(s.newElement || s.resizingElement || s.selectedElementsAreBeingDragged || s.isResizing || s.isRotating);
+}
+
+export function Whiteboard({ session, uid, link }: WhiteboardProps) {
+  const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
+  const myName = session.participants.find((p) => p.userId === uid)?.displayName ?? 'You';
+  const [sync, setSync] = useState<BoardSync | null>(null);
+
+  useEffect(() => {
+    const color = colorFor(uid);
+    const s = new BoardSync({ store: firestoreDocStore('board', session.id, uid, partnerUid), uid, user: { name: myName, color, colorLight: `${color}33` } });
+    s.start();
+    setSync(s);
+    return () => {
+      setSync(null);
+      void s.stop();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one document per session and person: a name change does not restart it
+  }, [session.id, uid, partnerUid]);
+
+  useEffect(() => {
+    if (!link || !sync) return;
+    sync.setLink(link);
+    return () => sync.setLink(null);
+  }, [link, sync]);
+
+  // A write budget's hold (or a full board): nothing is written meanwhile; edits wait.
+  const holdUntil = budgetHoldUntil(session, uid, Date.now());
+  useEffect(() => {
+    sync?.setHold(session.boardFull ? Infinity : holdUntil);
+  }, [sync, holdUntil, session.boardFull]);
+
+  if (!sync) return <div className="board-frame"><div className="editor-loading" data-testid="board-loading">Loading the whiteboard…</div></div>;
+  const ended = !LIVE_SESSION_STATUSES.includes(session.status);
+  return <Board key={sync.doc.guid} sync={sync} readOnly={ended} />;
+}
+
+function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
+  const [state, setState] = useState<DocSyncSnapshot & { refused: Refusal | null }>(sync.state);
+  const [api, setApi] = useState<ExcalidrawImperativeAPI | null>(null);
+  const gesture = useRef(false);
+
+  useEffect(() => sync.subscribe(setState), [sync]);
+
+  // The document → the screen: what the partner (or the stored board) changed, merged per element.
+  useEffect(() => {
+    if (!api) return;
+    const show = () => {
+      const local = asBoard(api.getSceneElementsIncludingDeleted());
+      const merged = mergeScene(local, sync.stored());
+      api.updateScene({ elements: asExcalidraw(merged), captureUpdate: CaptureUpdateAction.NEVER });
+      // A local version that beat the stored one (a concurrent write resolved the other way) goes out again.
+      if (!gesture.current) sync.pushLocal(asBoard(api.getSceneElementsIncludingDeleted()));
+    };
+    show();
+    const offRemote = sync.onRemote(() => show());
+    const onPeers = () => {
+      const collaborators = new Map<SocketId, Collaborator>();
+      for (const p of sync.peers()) {
+        collaborators.set(String(p.client) as SocketId, {
+          username: p.name,
+          color: { background: `${p.color}33`, stroke: p.color },
+          pointer: p.pointer ? { x: p.pointer.x, y: p.pointer.y, tool: p.pointer.tool } : undefined,
+          button: p.pointer?.button,
+          selectedElementIds: Object.fromEntries(p.selected.map((id) => [id, true])),
+          id: String(p.client),
+        });
+      }
+      api.updateScene({ collaborators, captureUpdate: CaptureUpdateAction.NEVER });
+    };
+    sync.awareness.on('change', onPeers);
+    onPeers();
+    const offUp = api.onPointerUp(() => {
+      gesture.current = false;
+      // After Excalidraw has finished the element (a stroke's last point, a drop).
+      setTimeout(() => sync.pushLocal(asBoard(api.getSceneElementsIncludingDeleted())), 0);
+    });
+    window.__salaminBoard = { sync, api };
+    return () => {
+      offRemote();
+      offUp();
+      sync.awareness.off('change', onPeers);
+      if (window.__salaminBoard?.sync === sync) delete window.__salaminBoard;
+    };
+  }, [api, sync, state.loaded]);
+
+  const onChange = (elements: readonly ExcalidrawElement[], appState: AppState) => {
+    gesture.current = inGesture(appState);
+    if (!gesture.current && state.loaded && !readOnly) sync.pushLocal(asBoard(elements));
+    sync.setSelection(Object.keys(appState.selectedElementIds).filter((id) => appState.selectedElementIds[id]));
+  };
+
+  const transport = state.linkOpen ? 'channel' : 'firestore';
+  return (
+    <div className="board-workspace" data-testid="whiteboard">
+      <div className="editor-toolbar board-toolbar">
+        <span className={`save-state save-${state.save}`} data-testid="board-save-state" data-state={state.save} aria-live="polite">
+          {state.save === 'loading' ? 'Loading…' : state.save === 'saving' ? 'Saving…' : state.save === 'retrying' ? 'Not saved yet, retrying…' : state.save === 'closed' ? 'Read-only' : 'Saved'}
+        </span>
+        <span className="muted small" data-testid="board-transport" data-live={transport}>
+          {state.linkOpen ? 'Live: peer to peer' : 'Live: via server'}
+        </span>
+      </div>
+      {state.error && <div className="alert alert-error small" role="alert" data-testid="board-error">{state.error}</div>}
+      {state.refused && (
+        <div className="alert alert-info small" role="alert" data-testid="board-refused">
+          {REFUSALS[state.refused]}{' '}
+          <button type="button" className="button button-sm" onClick={() => sync.clearRefusal()}>OK</button>
+        </div>
+      )}
+      <div className="board-frame" data-loaded={state.loaded ? 'yes' : 'no'}>
+        <Excalidraw
+          excalidrawAPI={setApi}
+          onChange={onChange}
+          onPointerUpdate={({ pointer, button }) => sync.setPointer({ x: pointer.x, y: pointer.y, tool: pointer.tool, button })}
+          isCollaborating
+          viewModeEnabled={readOnly || !state.loaded}
+          UIOptions={{ tools: { image: false }, canvasActions: { loadScene: false, saveToActiveFile: false } }}
+          theme="light"
+        />
+      </div>
+    </div>
+  );
+}

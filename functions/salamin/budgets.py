@@ -3,8 +3,9 @@
 Rules refuse what is too large in one write; they cannot count writes. Functions that already run on
 those writes count them, so no budget adds a function call to a keystroke:
 
-* code updates and their bytes: the existing codeUpdates trigger (one aggregation over the author's
-  pending updates of this minute, plus what compaction folded of that minute: `server/budget`);
+* code and board updates and their bytes: the per-session timer that compacts them (doctimer.py; one
+  aggregation over the author's pending updates of the minute, plus what compaction folded of that
+  minute: `server/budget`), so a flood is stopped within a tick or two of crossing the budget;
 * signaling messages: a trigger on each message (a call opens with a few dozen; no keystroke sends one);
 * presence writes: the existing presence-mirroring trigger.
 
@@ -39,10 +40,13 @@ FREEZE_S = 300  # how long a person who went over stays frozen in that session
 # Per person, per minute. The editor writes at most one update per 100 ms over Firestore alone (one a
 # second while the data channel is open), the whole editor holds 64,000 characters, a call opens with a
 # few dozen signaling messages and a person's call state changes a few times a minute. Code updates
-# get half again as margin (a count may include a fold in flight twice).
+# get half again as margin (a count may include a fold in flight twice). The whiteboard writes on the
+# same schedule as the editor and has the same budgets.
 BUDGETS: dict[str, int] = {
     "codeUpdates": 900,
     "codeBytes": 1_048_576,
+    "boardUpdates": 900,
+    "boardBytes": 1_048_576,
     "signaling": 120,
     "presence": 60,
 }
@@ -51,6 +55,8 @@ BUDGETS: dict[str, int] = {
 REASONS: dict[str, str] = {
     "codeUpdates": "too many code changes in a minute",
     "codeBytes": "too much code in a minute",
+    "boardUpdates": "too many whiteboard changes in a minute",
+    "boardBytes": "too much drawing in a minute",
     "signaling": "too many call set-up messages in a minute",
     "presence": "too many call status changes in a minute",
 }
@@ -90,7 +96,8 @@ def held(session: Mapping[str, Any] | None, uid: str, now_s: float) -> bool:
 def budget_ref(db: firestore.Client, session_id: str) -> firestore.DocumentReference:
     """Counters no client reads (the rules give clients no access to server/*).
 
-    `codeUpdates` and `codeBytes` → uid → minute → count: what compaction folded (increments).
+    `codeUpdates`, `codeBytes`, `boardUpdates`, `boardBytes` → uid → minute → count: what compaction
+    folded (increments).
     `signaling` and `presence` → uid → minute → {write key: true}: one key per write, so a trigger
     delivered twice counts its write once.
     """

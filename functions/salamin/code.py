@@ -1,8 +1,11 @@
-"""The shared code editor's persistence: browsers append Yjs updates, functions fold them into a snapshot.
+"""The shared documents' persistence (the code editor's and the whiteboard's, one mechanism): browsers
+append Yjs updates, a per-session timer (doctimer.py) folds them into a snapshot and counts them.
 
-Browsers write `peerSessions/{id}/codeUpdates/{updateId}` (append-only Yjs v1 updates, see firestore.rules).
-`compact` merges them, with the current snapshot, into `peerSessions/{id}/code/snapshot` and deletes the
-update documents it folded in. The Yjs document has a Y.Text "code" and a Y.Map "meta" ("language").
+Browsers write `peerSessions/{id}/{kind}Updates/{updateId}` (append-only Yjs v1 updates, see
+firestore.rules) for each KIND ("code", "board"). `compact` merges them, with the current snapshot, into
+`peerSessions/{id}/{kind}/snapshot` and deletes the update documents it folded in. The code's Yjs document
+has a Y.Text "code" and a Y.Map "meta" ("language"); the board's a Y.Map "elements" (element id → the
+element as JSON) and a Y.Map "deleted" (ids deleted: a deletion wins over a concurrent move).
 
 Safety rests on two properties of Yjs updates: merging is a union, and applying an update twice is a
 no-op. A fold takes no lock while it works: it reads the snapshot and up to FOLD_PAGE update documents,
@@ -14,9 +17,9 @@ nothing half done; a repeated compaction folds nothing new and gives the same sn
 
 The snapshot never grows past SNAPSHOT_MAX_BYTES (Firestore refuses documents over 1 MiB): near it, the
 fold re-encodes the state without the content of deleted text, and if that is still too large it writes
-nothing and marks the session `codeFull`, after which the rules refuse further updates. Each fold also
-adds what it folded to its authors' per-minute code budget counters (see budgets.py), so the budget
-check on the next update still sees them.
+nothing and marks the session `codeFull` (`boardFull`), after which the rules refuse further updates.
+Each fold also adds what it folded to its authors' per-minute budget counters (see budgets.py), so the
+budget check at the next tick still sees them.
 
 `merge_updates` is pure (pycrdt only); the rest is Firestore I/O.
 """
@@ -29,6 +32,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pycrdt
@@ -41,17 +45,34 @@ from salamin import questions as qb
 
 log = logging.getLogger(__name__)
 
-COMPACT_AT = 200  # the trigger compacts once a session holds this many update documents
+COMPACT_AT = 200  # the timer compacts once a session holds this many update documents of one kind
 MAX_TEXT = 200_000  # the snapshot's `text` is kept only below this many characters
 FOLD_PAGE = 449  # update documents folded (and deleted) per transaction: with the snapshot, ≤ 450 writes
 MAX_PAGES = 40  # per call, so a session flooded with updates cannot keep one compaction going forever
-LEASE_S = 60  # the trigger's compaction lease: one trigger compacts, the others leave it alone
 # A snapshot document holds the state and the text: kept well under Firestore's 1 MiB document limit.
 SNAPSHOT_MAX_BYTES = 900_000
 FOLD_ATTEMPTS = 6  # a fold that lost a race (precondition failed) starts again from fresh reads
 # Errors a fold's commit may meet when another fold or a write got there first: retried from the reads.
 RACES = (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists, gexc.Conflict, gexc.NotFound)
 EMPTY_STATE = pycrdt.Doc().get_update()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One shared document of a session: where its updates and snapshot live, what they count against."""
+
+    name: str
+    updates: str  # the update documents' collection
+    snapshot: str  # the collection of its single `snapshot` document
+    count_budget: str  # budgets.BUDGETS keys: update documents and their bytes per minute
+    bytes_budget: str
+    full_flag: str  # the session field that closes it once the snapshot cannot grow
+
+
+KINDS: dict[str, Kind] = {
+    "code": Kind("code", names.CODE_UPDATES, names.CODE, "codeUpdates", "codeBytes", "codeFull"),
+    "board": Kind("board", names.BOARD_UPDATES, names.BOARD, "boardUpdates", "boardBytes", "boardFull"),
+}
 
 
 # ---- pure ------------------------------------------------------------------------------------------------
@@ -120,6 +141,32 @@ def without_deleted_content(state: bytes) -> bytes:
     return out if missing[:1] == b"\x00" and len(out) < len(state) else state
 
 
+def read_board(state: bytes) -> int:
+    """How many elements a board state shows: entries of "elements" not in "deleted" (0 if unreadable)."""
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
+    try:
+        doc.apply_update(state)
+        elements = set(doc.get("elements", type=pycrdt.Map).keys())
+        deleted = set(doc.get("deleted", type=pycrdt.Map).keys())
+    except (TypeError, ValueError):
+        return 0
+    return len(elements - deleted)
+
+
+def snapshot_fields(kind: str, blobs: list[bytes]) -> dict[str, Any] | None:
+    """The snapshot document's derived fields for these updates merged, or None when it cannot fit."""
+    if kind == "code":
+        state, text, language = merge_updates(blobs)
+        fitted = fit_snapshot(state, text)
+        if fitted is None:
+            return None
+        return {"update": fitted[0], "text": fitted[1], "language": language}
+    valid = _valid(blobs)
+    merged = pycrdt.merge_updates(*valid) if valid else EMPTY_STATE
+    fitted = fit_snapshot(merged, "")
+    return None if fitted is None else {"update": fitted[0], "elementCount": read_board(fitted[0])}
+
+
 def snapshot_bytes(state: bytes, text: str) -> int:
     """About what a snapshot document weighs (its two large fields; the rest is a few dozen bytes)."""
     return len(state) + len(text.encode())
@@ -137,8 +184,9 @@ def fit_snapshot(state: bytes, text: str) -> tuple[bytes, str] | None:
     return None
 
 
-def tally(docs: list[Mapping[str, Any]]) -> dict[tuple[str, str, int], int]:
-    """What folding these update documents takes from their authors' minutes: (kind, uid, minute) → n."""
+def tally(docs: list[Mapping[str, Any]], kind: str = "code") -> dict[tuple[str, str, int], int]:
+    """What folding these update documents takes from their authors' minutes: (budget, uid, minute) → n."""
+    k = KINDS[kind]
     out: dict[tuple[str, str, int], int] = {}
     for d in docs:
         author, created = d.get("author"), d.get("createdAt")
@@ -146,8 +194,8 @@ def tally(docs: list[Mapping[str, Any]]) -> dict[tuple[str, str, int], int]:
             continue
         minute = budgets.minute_of(created.timestamp())
         blob = d.get("update")
-        for kind, n in (("codeUpdates", 1), ("codeBytes", len(blob) if isinstance(blob, bytes) else 0)):
-            out[(kind, author, minute)] = out.get((kind, author, minute), 0) + n
+        for budget, n in ((k.count_budget, 1), (k.bytes_budget, len(blob) if isinstance(blob, bytes) else 0)):
+            out[(budget, author, minute)] = out.get((budget, author, minute), 0) + n
     return out
 
 
@@ -157,21 +205,21 @@ def _session(db: firestore.Client, session_id: str) -> firestore.DocumentReferen
     return db.collection(names.SESSIONS).document(session_id)
 
 
-def snapshot_ref(db: firestore.Client, session_id: str) -> firestore.DocumentReference:
-    return _session(db, session_id).collection(names.CODE).document("snapshot")
+def snapshot_ref(db: firestore.Client, session_id: str, kind: str = "code") -> firestore.DocumentReference:
+    return _session(db, session_id).collection(KINDS[kind].snapshot).document("snapshot")
 
 
-def pending_count(db: firestore.Client, session_id: str) -> int:
+def pending_count(db: firestore.Client, session_id: str, kind: str = "code") -> int:
     """How many update documents wait to be folded: an aggregation count, no documents read."""
-    result = _session(db, session_id).collection(names.CODE_UPDATES).count().get()
+    result = _session(db, session_id).collection(KINDS[kind].updates).count().get()
     return int(result[0][0].value)
 
 
-def _fold_page(db: firestore.Client, session_id: str,
-               refs: list[firestore.DocumentReference]) -> tuple[int, dict[str, Any]]:
+def _fold_page(db: firestore.Client, session_id: str, refs: list[firestore.DocumentReference],
+               kind: str) -> tuple[int, dict[str, Any]]:
     """Snapshot + these update documents → new snapshot, the documents deleted: one batch, no lock held
     while merging. Returns (documents folded, the snapshot); (-1, snapshot) when the snapshot is full."""
-    snap_ref = snapshot_ref(db, session_id)
+    snap_ref = snapshot_ref(db, session_id, kind)
     for attempt in range(FOLD_ATTEMPTS):
         snap = snap_ref.get()
         current = (snap.to_dict() or {}) if snap.exists else {}
@@ -180,13 +228,10 @@ def _fold_page(db: firestore.Client, session_id: str,
             return 0, current
         blobs = [current["update"]] if isinstance(current.get("update"), bytes) else []
         blobs += [d.get("update") for d in docs if isinstance(d.get("update"), bytes)]
-        state, text, language = merge_updates(blobs)
-        fitted = fit_snapshot(state, text)
-        if fitted is None:
+        fields = snapshot_fields(kind, blobs)
+        if fields is None:
             return -1, current
-        state, text = fitted
-        doc = {"update": state, "text": text, "language": language,
-               "updateCount": int(current.get("updateCount") or 0) + len(docs),
+        doc = {**fields, "updateCount": int(current.get("updateCount") or 0) + len(docs),
                "updatedAt": firestore.SERVER_TIMESTAMP}
         batch = db.batch()
         if snap.exists:
@@ -195,14 +240,15 @@ def _fold_page(db: firestore.Client, session_id: str,
             batch.create(snap_ref, doc)
         for d in docs:
             batch.delete(d.reference, option=db.write_option(exists=True))
-        counts = tally([d.to_dict() or {} for d in docs])
+        counts = tally([d.to_dict() or {} for d in docs], kind)
         if counts:
             batch.set(budgets.budget_ref(db, session_id), _nested(counts), merge=True)
         try:
             batch.commit()
             return len(docs), doc
         except RACES as err:
-            log.info("code: fold of session %s lost a race (%s); reading again", session_id, type(err).__name__)
+            log.info("code: %s fold of session %s lost a race (%s); reading again", kind, session_id,
+                     type(err).__name__)
             time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
     raise RuntimeError(f"code: could not fold session {session_id} in {FOLD_ATTEMPTS} attempts")
 
@@ -214,21 +260,21 @@ def _nested(counts: dict[tuple[str, str, int], int]) -> dict[str, Any]:
     return out
 
 
-def mark_full(db: firestore.Client, session_id: str) -> None:
-    """The snapshot cannot grow: the rules refuse further code updates in this session."""
-    log.warning("code: session %s reached the snapshot size limit; code updates are now refused", session_id)
-    budgets.update_session(db, session_id, {"codeFull": True})
+def mark_full(db: firestore.Client, session_id: str, kind: str = "code") -> None:
+    """The snapshot cannot grow: the rules refuse further updates of this kind in this session."""
+    log.warning("code: session %s reached the %s snapshot size limit; its updates are now refused", session_id, kind)
+    budgets.update_session(db, session_id, {KINDS[kind].full_flag: True})
 
 
-def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> dict[str, Any]:
-    """Folds the session's update documents into its snapshot (see the module's docstring).
+def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0, kind: str = "code") -> dict[str, Any]:
+    """Folds the session's update documents of one kind into its snapshot (see the module's docstring).
 
     With `min_updates`, does nothing unless at least that many are waiting. Returns what it did:
     `folded` (update documents folded in by this call), `updateCount` (cumulative), `textLength`,
     `stateBytes`.
     """
-    updates = _session(db, session_id).collection(names.CODE_UPDATES)
-    if min_updates and pending_count(db, session_id) < min_updates:
+    updates = _session(db, session_id).collection(KINDS[kind].updates)
+    if min_updates and pending_count(db, session_id, kind) < min_updates:
         return {"folded": 0, "skipped": True}
     folded = 0
     full = False
@@ -238,58 +284,44 @@ def compact(db: firestore.Client, session_id: str, *, min_updates: int = 0) -> d
         refs = [s.reference for s in updates.select(["__name__"]).limit(FOLD_PAGE).stream()]
         if not refs:
             break
-        n, doc = _fold_page(db, session_id, refs)
+        n, doc = _fold_page(db, session_id, refs, kind)
         if n < 0:
-            mark_full(db, session_id)
+            mark_full(db, session_id, kind)
             full = True
             break
         folded += n
         if len(refs) < FOLD_PAGE:
             break
     if not doc:
-        doc = snapshot_ref(db, session_id).get().to_dict() or {}
+        doc = snapshot_ref(db, session_id, kind).get().to_dict() or {}
     return {"folded": folded, "updateCount": int(doc.get("updateCount") or 0), "full": full,
             "textLength": len(doc.get("text") or ""), "stateBytes": len(doc.get("update") or b"")}
 
 
-def _take_lease(db: firestore.Client, session_id: str, now: float) -> bool:
-    ref = _session(db, session_id).collection(names.SERVER).document("codeCompaction")
-
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> bool:
-        snap = ref.get(transaction=tx)
-        held = (snap.to_dict() or {}).get("leaseUntil") if snap.exists else None
-        if isinstance(held, (int, float)) and held > now:
-            return False
-        tx.set(ref, {"leaseUntil": now + LEASE_S})
-        return True
-
-    return run(db.transaction())
-
-
-def _release_lease(db: firestore.Client, session_id: str) -> None:
-    _session(db, session_id).collection(names.SERVER).document("codeCompaction").set({"leaseUntil": 0})
-
-
-def minute_counts(db: firestore.Client, session_id: str, author: str, now_s: float) -> dict[str, int]:
-    """The author's code updates and bytes in this minute: the pending ones (one aggregation query, no
-    document read) plus those a compaction already folded (its counters in server/budget)."""
+def minute_counts(db: firestore.Client, session_id: str, author: str, now_s: float,
+                  kind: str = "code") -> dict[str, int]:
+    """The author's updates and bytes of one kind in the minute of `now_s`: the pending ones (one
+    aggregation query, no document read) plus those a compaction already folded (server/budget)."""
+    k = KINDS[kind]
     minute = budgets.minute_of(now_s)
     start = dt.datetime.fromtimestamp(minute * budgets.WINDOW_S, dt.UTC)
-    mine = (_session(db, session_id).collection(names.CODE_UPDATES)
+    end = start + dt.timedelta(seconds=budgets.WINDOW_S)
+    mine = (_session(db, session_id).collection(k.updates)
             .where(filter=FieldFilter("author", "==", author))
-            .where(filter=FieldFilter("createdAt", ">=", start)))
+            .where(filter=FieldFilter("createdAt", ">=", start))
+            .where(filter=FieldFilter("createdAt", "<", end)))
     result = mine.count(alias="n").sum("bytes", alias="bytes").get()
     values = {r.alias: r.value for r in result[0]}
     folded = budgets.budget_ref(db, session_id).get().to_dict()
-    return {"codeUpdates": int(values.get("n") or 0) + budgets.counted(folded, "codeUpdates", author, minute),
-            "codeBytes": int(values.get("bytes") or 0) + budgets.counted(folded, "codeBytes", author, minute)}
+    return {k.count_budget: int(values.get("n") or 0) + budgets.counted(folded, k.count_budget, author, minute),
+            k.bytes_budget: int(values.get("bytes") or 0) + budgets.counted(folded, k.bytes_budget, author, minute)}
 
 
-def check_budget(db: firestore.Client, session_id: str, author: str, now_s: float | None = None) -> str | None:
-    """Freezes the author's writes in this session once their minute's code budget is exceeded."""
+def check_budget(db: firestore.Client, session_id: str, author: str, now_s: float | None = None,
+                 kind: str = "code") -> str | None:
+    """Freezes the author's writes in this session once a minute's budget of this kind is exceeded."""
     now_s = time.time() if now_s is None else now_s
-    over = budgets.over_budget(minute_counts(db, session_id, author, now_s))
+    over = budgets.over_budget(minute_counts(db, session_id, author, now_s, kind))
     if over:
         snap = _session(db, session_id).get()
         if snap.exists and not budgets.held(snap.to_dict(), author, now_s):
@@ -297,26 +329,13 @@ def check_budget(db: firestore.Client, session_id: str, author: str, now_s: floa
     return over
 
 
-def on_update_created(db: firestore.Client, session_id: str, author: object = None) -> dict[str, Any] | None:
-    """The trigger: the author's budget and a cheap count on every update; a compaction (under a lease)
-    from COMPACT_AT on."""
-    if isinstance(author, str) and author:
-        check_budget(db, session_id, author)
-    if pending_count(db, session_id) < COMPACT_AT:
-        return None
-    if not _take_lease(db, session_id, time.time()):
-        return None  # another trigger is compacting this session right now
-    try:
-        return compact(db, session_id)
-    finally:
-        _release_lease(db, session_id)
-
-
 def compact_quietly(db: firestore.Client, session_id: str) -> None:
-    """Best effort (the session lifecycle calls it when a session ends): logs and swallows any error."""
-    try:
-        result = compact(db, session_id)
-        log.info("code: compacted session %s at its end: %s", session_id, result)
-    except Exception:
-        log.exception("code: compacting session %s at its end failed (the updates stay, nothing is lost)",
-                      session_id)
+    """Best effort (the session lifecycle calls it when a session ends): folds every kind; logs and
+    swallows any error."""
+    for kind in KINDS:
+        try:
+            result = compact(db, session_id, kind=kind)
+            log.info("code: compacted session %s's %s at its end: %s", session_id, kind, result)
+        except Exception:
+            log.exception("code: compacting session %s's %s at its end failed (the updates stay, nothing is "
+                          "lost)", session_id, kind)

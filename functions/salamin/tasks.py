@@ -40,6 +40,11 @@ LONG_TIMER_RETRY = options.RetryConfig(
     max_attempts=10, min_backoff_seconds=5, max_backoff_seconds=60 if EMULATED else 30, max_doublings=3,
     max_retry_seconds=180000,
 )
+# The shared documents' per-session tick (doctimer.py): an early (emulated) dispatch comes back one busy
+# tick later, and a tick that failed is retried on the same beat.
+DOCS_RETRY = options.RetryConfig(
+    max_attempts=20, min_backoff_seconds=5, max_backoff_seconds=5, max_doublings=0, max_retry_seconds=600
+)
 RATE = (options.RateLimits(max_concurrent_dispatches=4, max_dispatches_per_second=20) if EMULATED
         else options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200))
 

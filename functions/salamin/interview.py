@@ -446,7 +446,8 @@ def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:
     doc = _session_doc(db, session_id)
     if not doc:
         return "gone"
-    if doc.get("feedbackRevealed") is not True:
+    revealed_here = doc.get("feedbackRevealed") is not True
+    if revealed_here:
         tasks.check_due(payload)
         db.collection(names.SESSIONS).document(session_id).update({"feedbackRevealed": True})
     # Recomputed even when both had written (revealed already): a delivery that failed after the reveal
@@ -454,5 +455,6 @@ def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:
     participants = [p for p in _list(doc.get("participantIds")) if isinstance(p, str)]
     for uid in participants:
         stats.recompute(db, uid)
-    _notify_feedback(db, session_id, participants)
+    if revealed_here:  # revealed earlier, the feedback trigger told them (and is retried if it failed)
+        _notify_feedback(db, session_id, participants)
     return "revealed"

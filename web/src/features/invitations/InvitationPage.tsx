@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { EmptyState, PageHeader } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
 import { useAuth } from '../../lib/authContext';
+import { useSlots } from '../../lib/slots';
 import { callableErrorMessage } from '../../lib/callableErrors';
 import { useNow } from '../../lib/useNow';
 import { DIFFICULTY_LABELS, SESSION_TYPE_LABELS, type Invitation } from '../../types/models';
@@ -29,6 +30,7 @@ export function InvitationPage() {
   const { user } = useAuth();
   const navigate = useNavigate();
   const now = useNow(true, 5000);
+  const { MemberActions } = useSlots();
   const [inv, setInv] = useState<Invitation | null | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -112,6 +114,7 @@ export function InvitationPage() {
           </p>
         )}
       </div>
+      {status === 'pending' && <MemberActions uid={mine ? inv.toUid : inv.fromUid} displayName={partner} />}
       <p>
         <Link to="/invitations">All invitations</Link>
       </p>

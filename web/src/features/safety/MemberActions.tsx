@@ -23,7 +23,7 @@ export function MemberActions({ uid, displayName, onBlocked }: MemberActionsProp
     return watchMySafety(me, (s) => setBlocked(s.blocked.includes(uid)), () => setBlocked(false));
   }, [me, uid]);
 
-  if (!me || me === uid) return null;
+  if (!me || !uid || me === uid) return null;
 
   async function doBlock() {
     setBusy(true);

@@ -80,7 +80,7 @@ function BackLink() {
 const OTHER_ROLE: Readonly<Record<ParticipantRole, ParticipantRole>> = { interviewer: 'interviewee', interviewee: 'interviewer' };
 
 function SessionDetail({ session, uid }: { session: PeerSession; uid: string }) {
-  const { FeedbackForm, FinalCode } = useSlots();
+  const { FeedbackForm, FinalCode, MemberActions } = useSlots();
   const location = useLocation();
   const arrivedToGiveFeedback = (location.state as { focus?: unknown } | null)?.focus === 'feedback';
   const partner = partnerOf(session, uid);
@@ -107,6 +107,8 @@ function SessionDetail({ session, uid }: { session: PeerSession; uid: string }) 
           ) : undefined
         }
       />
+      {/* After a session: practise again with this partner, or block or report them. */}
+      {!live && <MemberActions uid={partner.uid} displayName={partner.name} />}
 
       <div className="session-detail">
         <section className="card detail-card" aria-labelledby="detail-overview">

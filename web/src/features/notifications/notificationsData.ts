@@ -19,7 +19,7 @@ import type { Notification } from '../../types/models';
 import { toNotification } from './notificationDocs';
 
 /** How many of the latest the bell lists, and how many unread it counts exactly. */
-export const LIST_SIZE = 20;
+const LIST_SIZE = 20;
 export const UNREAD_CAP = 99;
 
 const notificationsOf = (uid: string) => collection(db, COLLECTIONS.users, uid, COLLECTIONS.notifications);

@@ -125,7 +125,7 @@ export function MemberActions({ uid, displayName, onBlocked }: MemberActionsProp
 }
 
 /** Report a member (optionally about one session): a reason and what happened, for staff only. */
-export function ReportForm({
+function ReportForm({
   subjectUid,
   displayName,
   sessionId,

@@ -68,12 +68,12 @@ export async function closeReport(reportId: string, resolution: 'dismissed' | 'a
 }
 
 /** What the member's own users document says about blocks and a suspension in force. */
-export interface MySafety {
+interface MySafety {
   blocked: string[];
   suspension: Suspension | null;
 }
 
-export function toMySafety(data: DocumentData | undefined, nowMs: number): MySafety {
+function toMySafety(data: DocumentData | undefined, nowMs: number): MySafety {
   const s: unknown = data?.suspension;
   let suspension: Suspension | null = null;
   if (typeof s === 'object' && s !== null && 'until' in s && isTimestamp(s.until) && s.until.toMillis() > nowMs) {
@@ -92,7 +92,7 @@ export function watchMySafety(
 
 const REASONS = new Set<string>(REPORT_REASONS.map((r) => r.value));
 
-export function toReport(id: string, data: DocumentData): Report | null {
+function toReport(id: string, data: DocumentData): Report | null {
   if (typeof data.subjectUid !== 'string' || typeof data.reporterUid !== 'string') return null;
   const rawReason: unknown = data.reason;
   const reason = typeof rawReason === 'string' && REASONS.has(rawReason) ? (rawReason as ReportReason) : 'other';

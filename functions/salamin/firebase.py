@@ -27,6 +27,11 @@ def in_emulator() -> bool:
     return os.environ.get("FUNCTIONS_EMULATOR") == "true" or bool(os.environ.get("FIRESTORE_EMULATOR_HOST"))
 
 
+def in_functions_emulator() -> bool:
+    """This process is a Functions emulator worker (never true in production or in the tests' process)."""
+    return os.environ.get("FUNCTIONS_EMULATOR") == "true"
+
+
 def project_id() -> str:
     return os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or DEFAULT_PROJECT
 

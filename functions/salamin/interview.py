@@ -15,7 +15,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from salamin import code, doctimer, names, notifications, stats, tasks
+from salamin import code, doctimer, names, notifications, safety, stats, tasks
 from salamin import lifecycle as lc
 from salamin import questions as qb
 from salamin.errors import DomainError
@@ -382,8 +382,8 @@ def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
 def _requeue_at_front(db: firestore.Client, uid: str, session_id: str) -> None:
     user = db.collection(names.USERS).document(uid).get().to_dict() or {}
     prefs = user.get("lastPreferences")
-    if not prefs:
-        return
+    if not prefs or safety.suspension_of(user, tasks.now_ms()):
+        return  # a suspended member is not put back in the queue (the rules refuse their own joins)
     ref = db.collection(names.MATCHING_QUEUE).document(uid)
 
     @firestore.transactional

@@ -15,8 +15,8 @@ from typing import Any
 
 from google.cloud import firestore
 
+from salamin import directory, names
 from salamin import lifecycle as lc
-from salamin import names
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,16 @@ def reputation(average: float, count: int, reliability: float) -> int:
     return round(max(0.0, min(100.0, (shrunk - 1) / 4 * 100 * reliability)))
 
 
+def public_part(stats: dict[str, Any]) -> dict[str, Any]:
+    """What communityProfiles/{uid} shows of a member's stats."""
+    # ratingBand is the directory's rating filter; written here with the rating it comes from, so the
+    # profile trigger has nothing to do after a stats write.
+    return {"reputation": stats["reputation"],
+            "peerStats": {"completedSessions": stats["completedSessions"], "averageRating": stats["averageRating"],
+                          "totalRatings": stats["totalRatings"]},
+            "ratingBand": directory.rating_band(stats["averageRating"], stats["totalRatings"])}
+
+
 def recompute(db: firestore.Client, uid: str) -> dict[str, Any]:
     """Recomputes and writes `uid`'s stats from the sources. Idempotent: the same sources, the same numbers.
 
@@ -172,12 +182,17 @@ def recompute(db: firestore.Client, uid: str) -> dict[str, Any]:
         if snap.exists:
             feedback[snap.reference.parent.parent.id] = snap.to_dict() or {}
     stats = compute(uid, sessions, feedback, now)
-    db.collection(names.USER_STATS).document(uid).set({**stats, "updatedAt": firestore.SERVER_TIMESTAMP})
-    profile = db.collection(names.COMMUNITY_PROFILES).document(uid)
-    if profile.get().exists:  # the public part; a profile is only ever created by bootstrapProfile
-        profile.update({
-            "reputation": stats["reputation"],
-            "peerStats": {"completedSessions": stats["completedSessions"], "averageRating": stats["averageRating"],
-                          "totalRatings": stats["totalRatings"]},
-        })
+    # Written only when they change: the same numbers again (a repeated delivery, the deadline after both
+    # had written) cost one read instead of a write, and no listener or profile trigger wakes for nothing.
+    stats_ref = db.collection(names.USER_STATS).document(uid)
+    profile_ref = db.collection(names.COMMUNITY_PROFILES).document(uid)
+    current = {snap.reference.path: snap for snap in db.get_all([stats_ref, profile_ref])}
+    stored, profile = current.get(stats_ref.path), current.get(profile_ref.path)
+    if stored is None or not stored.exists or \
+            {k: v for k, v in (stored.to_dict() or {}).items() if k != "updatedAt"} != stats:
+        stats_ref.set({**stats, "updatedAt": firestore.SERVER_TIMESTAMP})
+    if profile is not None and profile.exists:  # the public part; only bootstrapProfile creates a profile
+        public = public_part(stats)
+        if {k: (profile.to_dict() or {}).get(k) for k in public} != public:
+            profile_ref.update(public)
     return stats

@@ -35,7 +35,8 @@ from _harness import pct, run_inside_emulators
 
 def outer(args: argparse.Namespace) -> int:
     """Start the emulators this bench needs and run its inner half inside them."""
-    return run_inside_emulators(Path(__file__), ["--pairs", str(args.pairs), "--concurrency", str(args.concurrency)],
+    return run_inside_emulators(Path(__file__), ["--pairs", str(args.pairs), "--concurrency", str(args.concurrency),
+                                                 "--warmup", str(args.warmup)],
                                 "auth,firestore,functions,tasks", "bench-session-load.log", watch=True)
 
 
@@ -61,7 +62,7 @@ def inner(args: argparse.Namespace) -> int:
         return out
 
     with cf.ThreadPoolExecutor(16) as pool:
-        users = list(pool.map(lambda i: sign_up(display_name=f"Member {i}"), range(args.pairs * 2)))
+        users = list(pool.map(lambda i: sign_up(display_name=f"Member {i}"), range((args.pairs + args.warmup) * 2)))
         list(pool.map(lambda u: call("bootstrapProfile", {}, user=u), users))
     by_uid = {u.uid: u for u in users}
     prefs = {"sessionTypes": ["technical"], "difficultyLevels": ["intermediate"], "rolePreference": "flexible",
@@ -75,7 +76,7 @@ def inner(args: argparse.Namespace) -> int:
     sessions: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         sessions = admin.query("peerSessions")
-        if len(sessions) >= args.pairs:
+        if len(sessions) >= args.pairs + args.warmup:
             break
         time.sleep(1)
 
@@ -111,20 +112,29 @@ def inner(args: argparse.Namespace) -> int:
             errors.append(f"{sid}: {err}")
             return False
 
+    # A deployment in use: a few sessions at once first, so the functions the burst calls have workers
+    # (cold starts are the emulator's cost at first use, measured by the warm-up, not by the burst).
+    warm, measured = sessions[: args.warmup], sessions[args.warmup: args.warmup + args.pairs]
+    t0 = time.monotonic()
+    with cf.ThreadPoolExecutor(max(1, args.warmup)) as pool:
+        warm_ok = sum(pool.map(run_session, warm))
+    print(f"BENCH warm-up: {warm_ok} of {len(warm)} sessions at once in {time.monotonic() - t0:.1f} s")
+    timings.clear()
+    errors.clear()
     print("BENCH-PHASE start", flush=True)
     t0, cpu0 = time.monotonic(), time.process_time()
     with cf.ThreadPoolExecutor(max(1, min(args.concurrency, args.pairs))) as pool:
-        list(pool.map(run_session, sessions[: args.pairs]))
+        list(pool.map(run_session, measured))
     wall = time.monotonic() - t0
 
     completed = 0
     finished: set[str] = set()  # members of completed sessions
-    for s in sessions[: args.pairs]:
+    for s in measured:
         doc = admin.get(f"peerSessions/{s['id']}")
         if doc and doc["status"] == "completed":
             completed += 1
             finished.update(s["participantIds"])
-    members = [u for s in sessions[: args.pairs] for u in s["participantIds"]]
+    members = [u for s in measured for u in s["participantIds"]]
 
     def wrong(uid: str) -> dict[str, Any] | None:
         """What differs in `uid`'s userStats from what their one session implies (None when right)."""
@@ -178,6 +188,7 @@ def main() -> int:
     # All 50 at once is the target; the Functions emulator starts a Python process per concurrent request,
     # which on a 2-core machine thrashes, so a smaller number of sessions in flight can be chosen.
     ap.add_argument("--concurrency", type=int, default=50, help="sessions in flight at the same time")
+    ap.add_argument("--warmup", type=int, default=6, help="sessions run at once before the measured ones")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     return inner(args) if args.inner else outer(args)

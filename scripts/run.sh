@@ -14,7 +14,8 @@ if command -v turnserver >/dev/null; then
   turnserver -n --listening-ip=127.0.0.1 --listening-port=3478 --relay-ip=127.0.0.1 \
     --min-port=49160 --max-port=49260 --use-auth-secret --static-auth-secret="$TURN_SECRET" \
     --realm=salamin.local --no-tls --no-dtls --no-cli --fingerprint --allow-loopback-peers \
-    --log-file="$ROOT/.cache/turn.log" --simple-log --no-stdout-log --pidfile="$ROOT/.cache/turn.pid" &
+    --log-file="$ROOT/.cache/turn.log" --simple-log --no-stdout-log --pidfile="$ROOT/.cache/turn.pid" \
+    2>"$ROOT/.cache/turn-stderr.log" &  # coturn's "socket: Protocol not supported": it probes SCTP at start
   TURN_PID=$!
 fi
 
@@ -23,6 +24,9 @@ source scripts/runner_local.sh
 start_runner "$ROOT"
 
 LOG="$ROOT/.cache/emulators.log"
+# The Functions emulator serves every request in flight at once, each in a Python process of its own;
+# this bounds them (the rest wait in its queue), as bench/_harness.py does. README "Memory".
+export FUNCTIONS_EMULATOR_PARALLEL="${FUNCTIONS_EMULATOR_PARALLEL:-4}"
 node_modules/.bin/firebase emulators:start --project demo-salamin >"$LOG" 2>&1 &
 EMU=$!
 cleanup() {

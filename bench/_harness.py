@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # are 50 Python processes starting together on 2 cores. FUNCTIONS_EMULATOR_PARALLEL (firebase-tools'
 # WorkQueue) bounds the requests in flight; the rest wait in the emulator's queue. scripts/run.sh sets it
 # too; README "Reading a load bench" says why this number.
-EMULATOR_ENV = {"FUNCTIONS_EMULATOR_PARALLEL": "6"}
+EMULATOR_ENV = {"FUNCTIONS_EMULATOR_PARALLEL": "4"}
 
 
 def run_inside_emulators(script: Path, inner_args: list[str], only: str, log_name: str, *,

@@ -124,9 +124,11 @@ def searchDirectory(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 @firestore_fn.on_document_written(document=f"{names.COMMUNITY_PROFILES}/{{uid}}")
 def onCommunityProfileWritten(
         event: firestore_fn.Event[firestore_fn.Change[firestore_fn.DocumentSnapshot | None]]) -> None:
+    before = event.data.before if event.data else None
     after = event.data.after if event.data else None
-    profile = after.to_dict() if after is not None and after.exists else None
-    directory.refresh_derived(firebase.db(), event.params["uid"], profile)
+    directory.on_profile_written(firebase.db(), event.params["uid"],
+                                 before.to_dict() if before is not None and before.exists else None,
+                                 after.to_dict() if after is not None and after.exists else None)
 
 
 @scheduler_fn.on_schedule(schedule="every 15 minutes")

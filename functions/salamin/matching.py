@@ -10,9 +10,10 @@ soft score also weighs experience, time zone and reliability.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -477,6 +478,44 @@ def pick_partner(me: Candidate, waiting: Iterable[Candidate], now: float) -> tup
     """The best acceptable partner for `me` among `waiting` and its score, or None."""
     ranked = ranked_partners(me, waiting, now)
     return ranked[0] if ranked else None
+
+
+def _with_prefs(c: Candidate, **changes: Any) -> Candidate:
+    return replace(c, prefs=replace(c.prefs, **changes))
+
+
+def waiting_counts(me: Candidate, others: Iterable[Candidate], now: float) -> dict[str, Any]:
+    """The waiting screen's honest numbers for `me`, counts only (never who).
+
+    `count`: those who could really be my partner now: hard_fit as the roles stand (bent only where the
+    threshold has passed), not expired, and a score that reaches at least the floor bar (below it we would
+    never pair them). `widen`: how many more with "either" as first role (eitherRole), with every session type
+    (allSessionTypes), and, before my wish may bend, how many who want my first role too become possible
+    (sameRoleAfterBend) in `bendInS` seconds. `roleOffer`: nobody fits now but someone would if I started
+    in the other role.
+    """
+    pool = [c for c in others if c.uid != me.uid and not is_expired(c, now)]
+
+    def count(who: Candidate, at: float) -> int:
+        return sum(1 for c in pool if hard_fit(who, c, at) is None and score(who, c, at) >= BAR_FLOOR)
+
+    now_count = count(me, now)
+    widen: dict[str, int] = {"allSessionTypes": count(_with_prefs(me, session_types=SESSION_TYPES), now) - now_count}
+    out: dict[str, Any] = {"count": now_count, "widen": widen}
+    role = me.prefs.role_preference
+    if role == FLEXIBLE:
+        return out
+    widen["eitherRole"] = count(_with_prefs(me, role_preference=FLEXIBLE), now) - now_count
+    bend_in = BEND_AFTER_S - (now - me.start)
+    if bend_in > 0:
+        widen["sameRoleAfterBend"] = count(me, now + bend_in) - now_count
+        widen["bendInS"] = math.ceil(bend_in)
+    if now_count == 0:
+        other = INTERVIEWER if role == INTERVIEWEE else INTERVIEWEE
+        switched = count(_with_prefs(me, role_preference=other), now)
+        if switched:
+            out["roleOffer"] = {"role": other, "partners": switched}
+    return out
 
 
 def retry_delay_s(waited_s: float) -> float:

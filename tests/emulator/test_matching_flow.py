@@ -112,16 +112,24 @@ def test_incompatible_people_are_not_matched(admin: FirestoreClient) -> None:
     assert sessions(admin) == []
     for u in (a, b, c):
         assert admin.get(f"matchingQueue/{u.uid}")["status"] == "waiting"
-    # Honest numbers for the waiting screen: a and b both want technical; c is alone in behavioral.
-    assert call("matchingStatus", {}, user=a)["waitingCompatible"] == 1
+    # Honest numbers for the waiting screen: b shares a's session type but not a language, so nobody
+    # waiting could be a's partner; c would fit a with another session type (what would widen chances).
+    status_a = call("matchingStatus", {}, user=a)
+    assert status_a["waitingCompatible"] == 0
+    assert status_a["widen"]["allSessionTypes"] == 1
     assert call("matchingStatus", {}, user=c)["waitingCompatible"] == 0
 
 
-def test_two_strict_interviewers_are_not_matched(admin: FirestoreClient) -> None:
+def test_two_strict_interviewers_are_not_matched_before_the_wish_may_bend(admin: FirestoreClient) -> None:
+    from salamin import firebase, matching, matchmaking
+
     a, b = member("A"), member("B")
     join(a, rolePreference="interviewer")
     join(b, rolePreference="interviewer")
-    tried(admin, a, b)
+    for u in (a, b):
+        wait_for(lambda u=u: "lastMatchedWith" in (admin.get(f"matchingQueue/{u.uid}") or {}))
+    soon = time.time() + matching.BEND_AFTER_S - 10  # both have waited less than the threshold
+    assert [matchmaking.attempt_match(firebase.db(), u.uid, now=soon) for u in (a, b)] == [None, None]
     assert sessions(admin) == []
 
 

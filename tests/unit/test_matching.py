@@ -340,7 +340,7 @@ def test_same_first_role_wishes_bend_only_after_the_threshold(role: str) -> None
     # Bent pairs are acceptable only where nothing better waits: a fitting partner ranks above.
     fitting = cand("c", role_preference="flexible", joined_at=T0 + 20)
     ranked = m.ranked_partners(a, [b, fitting], T0 + m.BEND_AFTER_S)
-    assert [c.uid for c, _ in ranked][0] == "c"
+    assert [c.uid for c, _ in ranked] == ["c", "b"]
 
 
 def test_mutual_rematch_wish_bypasses_recent_partner_rule_but_not_a_block() -> None:
@@ -915,3 +915,38 @@ def test_join_budget_is_idempotent_and_drops_unreadable_items() -> None:
     assert m.admit_join("garbage", 10).joins == (10,)
     full = list(range(m.QUEUE_JOINS_PER_HOUR))
     assert m.admit_join(full, 5).allowed  # a recorded join stays allowed even when the hour is full
+
+
+def test_waiting_counts_count_only_real_possible_partners() -> None:
+    me = cand("me", role_preference="interviewee", joined_at=T0)
+    others = [
+        cand("fits", role_preference="interviewer", joined_at=T0),
+        cand("either", role_preference="flexible", joined_at=T0),
+        cand("same-role", role_preference="interviewee", joined_at=T0),
+        cand("no-language", role_preference="interviewer", languages=("japanese",), joined_at=T0),
+        cand("other-type", role_preference="interviewer", session_types=("behavioral",), joined_at=T0),
+        cand("blocked-me", role_preference="interviewer", blocked=("me",), joined_at=T0),
+        cand("expired", role_preference="interviewer", joined_at=T0 - 10_000),
+    ]
+    counts = m.waiting_counts(me, others, T0 + 5)
+    assert counts["count"] == 2  # fits and either
+    assert counts["widen"]["eitherRole"] == 1  # same-role fits an "either" me
+    assert counts["widen"]["allSessionTypes"] == 1  # other-type
+    assert counts["widen"]["sameRoleAfterBend"] == 1 and counts["widen"]["bendInS"] == m.BEND_AFTER_S - 5
+    assert "roleOffer" not in counts  # somebody fits now: nothing to offer
+
+
+def test_waiting_counts_offer_the_scarce_role_when_nobody_fits() -> None:
+    me = cand("me", role_preference="interviewee", joined_at=T0)
+    others = [cand(f"ee{i}", role_preference="interviewee", joined_at=T0 + 1) for i in range(3)]
+    counts = m.waiting_counts(me, others, T0 + 2)
+    assert counts["count"] == 0
+    assert counts["roleOffer"] == {"role": "interviewer", "partners": 3}
+    # Past the threshold the wishes bend: they count now, and nothing more is offered.
+    later = m.waiting_counts(me, others, T0 + m.BEND_AFTER_S)
+    assert later["count"] == 3 and "roleOffer" not in later and "sameRoleAfterBend" not in later["widen"]
+
+
+def test_waiting_counts_for_a_flexible_person_offer_no_role() -> None:
+    counts = m.waiting_counts(cand("me"), [cand("x", languages=("japanese",))], T0)
+    assert counts == {"count": 0, "widen": {"allSessionTypes": 0}}

@@ -41,6 +41,7 @@ export function linkOf(note: Notification): string {
     case 'feedback_received':
       return session ? `/sessions/${session}` : '/sessions';
     case 'partner_no_show':
+    case 'partner_declined':
     case 'match_timeout':
       return '/practice';
     case 'invitation_received':

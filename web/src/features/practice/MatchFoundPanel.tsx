@@ -1,5 +1,5 @@
-import { useEffect, useId, useRef } from 'react';
-import { AlertCircle, ArrowRight, Handshake } from 'lucide-react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { AlertCircle, ArrowRight, Clock, Handshake } from 'lucide-react';
 import {
   DIFFICULTY_LABELS,
   SESSION_TYPE_LABELS,
@@ -8,6 +8,11 @@ import {
   type PeerSession,
 } from '../../types/models';
 import { Spinner } from '../../components/Spinner';
+import { useNow } from '../../lib/useNow';
+import { formatClock } from './matchingDocs';
+
+/** The no-show window (functions: lifecycle.NO_SHOW_MINUTES): join within it or the session is cancelled. */
+export const JOIN_WINDOW_MS = 5 * 60_000;
 
 const OTHER_ROLE: Readonly<Record<ParticipantRole, ParticipantRole>> = {
   interviewer: 'interviewee',
@@ -39,6 +44,7 @@ interface MatchFoundPanelProps {
   /** Plain words when the session's details couldn't be read. */
   sessionError: string | null;
   onJoin: () => void;
+  /** Confirmed "Not now". */
   onNotNow: () => void;
   leaving: boolean;
   leaveError: string | null;
@@ -48,6 +54,11 @@ export function MatchFoundPanel({ uid, sessionId, session, sessionError, onJoin,
   const joinRef = useRef<HTMLButtonElement>(null);
   const headingId = useId();
   const { partnerName, myRole, partnerRole } = matchRoles(session, uid);
+  const bent = session?.bentRoleFor === uid;
+  const [confirming, setConfirming] = useState(false);
+  const now = useNow(true);
+  const matchedMs = session?.matchedAt?.toMillis() ?? null;
+  const joinLeft = matchedMs === null ? null : Math.max(0, (matchedMs + JOIN_WINDOW_MS - now) / 1000);
 
   // The one thing to do next: put the keyboard there.
   useEffect(() => {
@@ -69,10 +80,26 @@ export function MatchFoundPanel({ uid, sessionId, session, sessionError, onJoin,
 
       {session ? (
         <>
-          {myRole && partnerRole && (
+          {myRole && partnerRole && bent && (
+            <p className="notice match-roles" data-testid="match-roles" data-bent="true">
+              <span>
+                <strong>You’ll start as the {myRole}; you swap at half time.</strong> Nobody was free to start as the{' '}
+                {partnerRole} with you, so {partnerName}, who waited longer, keeps that wish. “Not now” costs you nothing.
+              </span>
+            </p>
+          )}
+          {myRole && partnerRole && !bent && (
             <p className="match-roles" data-testid="match-roles">
               You start as the <strong>{myRole}</strong>; {partnerName} starts as the <strong>{partnerRole}</strong>.
               You’ll swap halfway.
+            </p>
+          )}
+          {joinLeft !== null && (
+            <p className="muted" data-testid="join-countdown">
+              <Clock size={14} aria-hidden="true" />{' '}
+              {joinLeft > 0
+                ? `Join within ${formatClock(joinLeft)}; after that the session is cancelled.`
+                : 'The time to join is up; the session is being cancelled.'}
             </p>
           )}
           <dl className="summary match-details" aria-label="Session details">
@@ -111,16 +138,41 @@ export function MatchFoundPanel({ uid, sessionId, session, sessionError, onJoin,
         </p>
       )}
 
+      {confirming && (
+        <div className="alert" role="alertdialog" aria-label="Say not now?" data-testid="not-now-confirm">
+          <p data-testid="not-now-cost">
+            {bent
+              ? 'This costs you nothing: the match changed your first role.'
+              : 'This counts as a late cancellation: it lowers your reliability the way a missed session does.'}{' '}
+            The session is cancelled now and {partnerName} goes back to the front of the queue.
+          </p>
+          <div className="panel-actions">
+            <button type="button" className="button button-ghost" onClick={() => setConfirming(false)}>
+              Keep the match
+            </button>
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={onNotNow}
+              disabled={leaving}
+              aria-busy={leaving || undefined}
+              data-testid="not-now-confirm-button"
+            >
+              {leaving && <span className="spinner spinner-sm" aria-hidden="true" />}
+              Yes, not now
+            </button>
+          </div>
+        </div>
+      )}
+
       <div className="panel-actions">
         <button
           type="button"
           className="button button-ghost"
-          onClick={onNotNow}
-          disabled={leaving}
-          aria-busy={leaving || undefined}
+          onClick={() => setConfirming(true)}
+          disabled={leaving || confirming}
           data-testid="match-not-now"
         >
-          {leaving && <span className="spinner spinner-sm" aria-hidden="true" />}
           Not now
         </button>
         <button

@@ -3,20 +3,23 @@ import { useNavigate } from 'react-router-dom';
 import { Info, Lightbulb } from 'lucide-react';
 import { PageHeader } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
-import { LIVE_SESSION_STATUSES, type MatchingPreferences, type MatchingQueueEntry, type PeerSession } from '../../types/models';
+import type { MatchingPreferences, MatchingQueueEntry, ParticipantRole, PeerSession } from '../../types/models';
 import { useAuth } from '../../lib/authContext';
 import { useMyProfile } from '../../lib/myProfileContext';
 import { defaultPreferences, joinBudgetMessage, preferencesFrom } from './matchingDocs';
 import {
   cancelSearch,
   clearQueueEntry,
+  declineMatch,
   fetchLastPreferences,
   findTimeoutNotification,
   joinErrorMessage,
   joinQueue,
   leaveErrorMessage,
   markNotificationRead,
+  takeMatchRole,
 } from './matchingQueue';
+import { useMatchAlert } from '../../lib/matchAlerts';
 import { MatchFoundPanel, matchRoles } from './MatchFoundPanel';
 import { MatchForm } from './MatchForm';
 import { NoMatchPanel, type NoMatchInfo } from './NoMatchPanel';
@@ -48,9 +51,15 @@ const DEFAULT_NO_MATCH: NoMatchInfo = {
     'Nobody with fitting preferences was free just now. Try widening your session types, difficulty or role, or book a slot for later.',
 };
 
-/** A match stays on screen while its session hasn't moved on, for at most the session's length. */
+/** Session statuses in which "Join the session" still makes sense (not once it is winding down). */
+const JOINABLE: readonly PeerSession['status'][] = ['matched', 'starting', 'active'];
+
+/**
+ * A match stays on screen while its session can still be joined, for at most the session's length: not
+ * once someone left it early or it is ending, cancelled or over (no stale "Match found" card).
+ */
 function matchIsCurrent(entry: MatchingQueueEntry, session: PeerSession | null, openedAt: number): boolean {
-  if (session && !LIVE_SESSION_STATUSES.includes(session.status)) return false;
+  if (session && (!JOINABLE.includes(session.status) || session.leftEarly)) return false;
   const matchedAt = entry.matchedAt ?? session?.matchedAt ?? null;
   const minutes = session?.estimatedDuration ?? 60;
   return !matchedAt || openedAt - matchedAt.toMillis() <= minutes * 60_000;
@@ -69,6 +78,7 @@ function Practice({ uid }: { uid: string }) {
     INITIAL_PRACTICE,
   );
   const [settled, setSettled] = useState(false);
+  const [takingRole, setTakingRole] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   /** Set while the user is the one removing their waiting entry (Cancel), until they join again. */
   const removedByUser = useRef(false);
@@ -134,6 +144,18 @@ function Practice({ uid }: { uid: string }) {
   else view = 'form';
 
   const partnerName = matchRoles(sessionState.session, uid).partnerName;
+
+  // Never miss it: title, favicon, sound and (if allowed) a notification while the page is in the background.
+  useMatchAlert(
+    view === 'matched' && matchedSessionId
+      ? {
+          key: matchedSessionId,
+          title: 'Match found · Salamin',
+          body: `You’re practising with ${partnerName}. Join within five minutes.`,
+          onOpen: () => void navigate('/practice'),
+        }
+      : null,
+  );
 
   // Focus moves only on changes of state, not on the first screen.
   useEffect(() => {
@@ -209,12 +231,36 @@ function Practice({ uid }: { uid: string }) {
   }
 
   async function notNow() {
-    if (leaving) return;
+    if (leaving || !matchedSessionId) return;
     dispatch({ type: 'not-now-started' });
     try {
-      await clearQueueEntry(uid);
+      // The server cancels the session, tells the partner and removes this entry.
+      await declineMatch(matchedSessionId);
     } catch (err) {
+      // The session is gone or over already: only the finished entry is left to clear.
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+      if (code.endsWith('not-found') || code.endsWith('failed-precondition')) {
+        try {
+          await clearQueueEntry(uid);
+          return;
+        } catch (clearErr) {
+          dispatch({ type: 'leave-failed', message: leaveErrorMessage(clearErr) });
+          return;
+        }
+      }
       dispatch({ type: 'leave-failed', message: leaveErrorMessage(err) });
+    }
+  }
+
+  async function takeRole(role: ParticipantRole) {
+    if (takingRole) return;
+    setTakingRole(true);
+    try {
+      await takeMatchRole(role);
+    } catch (err) {
+      dispatch({ type: 'leave-failed', message: joinErrorMessage(err) });
+    } finally {
+      setTakingRole(false);
     }
   }
 
@@ -259,6 +305,8 @@ function Practice({ uid }: { uid: string }) {
       body = entry && (
         <WaitingPanel
           entry={entry}
+          onTakeRole={(role) => void takeRole(role)}
+          takingRole={takingRole}
           pending={queue.pending}
           clockOffsetMs={queue.clockOffsetMs}
           onCancel={() => void cancel()}

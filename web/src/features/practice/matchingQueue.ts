@@ -21,7 +21,14 @@ import {
 import { httpsCallable } from 'firebase/functions';
 import { COLLECTIONS } from '../../lib/data/collections';
 import { db, functions } from '../../lib/firebase';
-import type { MatchingPreferences, MatchingStatusResponse, Notification } from '../../types/models';
+import {
+  isParticipantRole,
+  type MatchingPreferences,
+  type MatchingStatusResponse,
+  type MatchingWiden,
+  type Notification,
+  type RolePreference,
+} from '../../types/models';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { normalisePreferences, toNotification } from './matchingDocs';
 
@@ -88,10 +95,31 @@ export async function cancelSearch(uid: string): Promise<'cancelled' | 'matched'
   });
 }
 
-/** Removes a finished (matched) entry, e.g. "Not now" on the match screen. */
+/** Removes a finished (matched) entry whose session is over or gone. */
 export async function clearQueueEntry(uid: string): Promise<void> {
   if (offline()) throw offlineError();
   await deleteDoc(queueEntryRef(uid));
+}
+
+const declineMatchCallable = httpsCallable<{ sessionId: string }, unknown>(functions, 'declineMatch');
+
+/**
+ * "Not now" on the match screen: the server cancels the session at once, tells the partner and puts them
+ * back at the front of the queue, and removes this entry. Resolves to what it cost.
+ */
+export async function declineMatch(sessionId: string): Promise<'none' | 'late_cancel'> {
+  if (offline()) throw offlineError();
+  const { data } = await declineMatchCallable({ sessionId });
+  const cost = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).cost : null;
+  return cost === 'none' ? 'none' : 'late_cancel';
+}
+
+const takeMatchRoleCallable = httpsCallable<{ role: RolePreference }, unknown>(functions, 'takeMatchRole');
+
+/** "Start as interviewer to be matched now": the waiting entry's first role becomes `role`, and it looks at once. */
+export async function takeMatchRole(role: RolePreference): Promise<void> {
+  if (offline()) throw offlineError();
+  await takeMatchRoleCallable({ role });
 }
 
 /** users/{uid}.lastPreferences, as stored by the server (unchecked), or null. */
@@ -141,13 +169,38 @@ export async function fetchMatchingStatus(): Promise<MatchingStatusResponse> {
   const { data } = await matchingStatusCallable();
   const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
   const status = record.status === 'waiting' || record.status === 'matched' ? record.status : 'none';
-  const count = record.waitingCompatible;
-  const out: MatchingStatusResponse = {
-    status,
-    waitingCompatible: typeof count === 'number' && Number.isFinite(count) ? Math.max(0, Math.floor(count)) : 0,
-  };
+  const out: MatchingStatusResponse = { status, waitingCompatible: countOf(record.waitingCompatible) ?? 0 };
   if (typeof record.sessionId === 'string') out.sessionId = record.sessionId;
+  const widen = record.widen;
+  if (typeof widen === 'object' && widen !== null) {
+    const w = widen as Record<string, unknown>;
+    const parsed: MatchingWiden = { allSessionTypes: countOf(w.allSessionTypes) ?? 0 };
+    const either = countOf(w.eitherRole);
+    const sameRole = countOf(w.sameRoleAfterBend);
+    const bendIn = countOf(w.bendInS);
+    if (either !== null) parsed.eitherRole = either;
+    if (sameRole !== null) parsed.sameRoleAfterBend = sameRole;
+    if (bendIn !== null) parsed.bendInS = bendIn;
+    out.widen = parsed;
+  }
+  const median = countOf(record.medianWaitS);
+  const sample = countOf(record.medianSample);
+  if (median !== null && sample !== null) {
+    out.medianWaitS = median;
+    out.medianSample = sample;
+  }
+  const offer = record.roleOffer;
+  if (typeof offer === 'object' && offer !== null) {
+    const o = offer as Record<string, unknown>;
+    const partners = countOf(o.partners);
+    if (isParticipantRole(o.role) && partners) out.roleOffer = { role: o.role, partners };
+  }
   return out;
+}
+
+/** A non-negative whole number from the server, or null. */
+function countOf(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.floor(value)) : null;
 }
 
 /** Plain words for a failure to join the queue. */

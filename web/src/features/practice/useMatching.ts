@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { onSnapshot } from 'firebase/firestore';
-import type { MatchingQueueEntry } from '../../types/models';
+import type { MatchingQueueEntry, MatchingStatusResponse } from '../../types/models';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
 import { toQueueEntry } from './matchingDocs';
 import { fetchMatchingStatus, queueEntryRef } from './matchingQueue';
@@ -80,16 +80,19 @@ export function useQueueEntry(
 const STATUS_POLL_MS = 5000;
 
 export interface WaitingCountState {
-  /** Others waiting who share a session type; null until the server has answered. */
+  /** Others waiting who could really be your partner now; null until the server has answered. */
   count: number | null;
+  /** The server's whole answer (widen, median wait, role offer), once there is one. */
+  status: MatchingStatusResponse | null;
   /** The last attempt failed (the last known count, if any, is kept). */
   failed: boolean;
 }
 
-const NO_COUNT: WaitingCountState = { count: null, failed: false };
+const NO_COUNT: WaitingCountState = { count: null, status: null, failed: false };
 
 /** Asks `matchingStatus` now and every 5 s while `active`; never makes a number up. */
-export function useWaitingCount(active: boolean): WaitingCountState {
+/** `refreshKey`: a change asks again at once (e.g. the entry's first role). */
+export function useWaitingCount(active: boolean, refreshKey = ''): WaitingCountState {
   const [state, setState] = useState<WaitingCountState>(NO_COUNT);
 
   useEffect(() => {
@@ -101,7 +104,8 @@ export function useWaitingCount(active: boolean): WaitingCountState {
       try {
         const result = await fetchMatchingStatus();
         // 'none' or 'matched': the entry just changed; the queue listener will show what's next.
-        if (!stopped && result.status === 'waiting') setState({ count: result.waitingCompatible, failed: false });
+        if (!stopped && result.status === 'waiting')
+          setState({ count: result.waitingCompatible, status: result, failed: false });
       } catch {
         if (!stopped) setState((prev) => ({ ...prev, failed: true }));
       }
@@ -112,7 +116,7 @@ export function useWaitingCount(active: boolean): WaitingCountState {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [active]);
+  }, [active, refreshKey]);
 
   return state;
 }

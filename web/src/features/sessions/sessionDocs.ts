@@ -156,6 +156,15 @@ export interface Outcome {
 export function sessionOutcome(session: PeerSession, uid: string): Outcome {
   const leftByMe = session.leftEarly === uid;
   if (session.status === 'cancelled') {
+    if (session.endReason === 'declined_role')
+      return {
+        key: 'called-off',
+        label: 'Cancelled (not now)',
+        tone: 'muted',
+        detail: leftByMe
+          ? 'You said “Not now” to a match that changed your first role. That costs nothing.'
+          : 'Your partner said “Not now” before it started; you went back to the front of the queue.',
+      };
     if (session.endReason === 'called_off')
       return {
         key: 'called-off',

@@ -64,6 +64,7 @@ export function toPeerSession(id: string, data: DocumentData): PeerSession {
     recordingEnabled: booleanOr(data.recordingEnabled, false),
     createdAt: isTimestamp(data.createdAt) ? data.createdAt : null,
     matchedAt: isTimestamp(data.matchedAt) ? data.matchedAt : null,
+    ...(typeof data.bentRoleFor === 'string' ? { bentRoleFor: data.bentRoleFor } : {}),
     ...interviewFields(data),
   };
 }

@@ -4,18 +4,23 @@ Usage: python bench/rtc_connect.py [--runs 20]
 
 Starts the emulators (through `firebase emulators:exec`), coturn on loopback and headless Chromium by
 itself, stops them after, prints a table and ends with one line of JSON:
-{"runs", "failures", "p50_ms", "p95_ms", "relay_p50_ms", "relay_p95_ms"}.
+{"runs", "failures", "p50_ms", "p95_ms", "relay_p50_ms", "relay_p95_ms", "frame_p95_ms", ...}.
 
-Each run is a fresh session opened by two real browser contexts with fake camera and microphone. The
-time is max(connectedAt) - max(startedAt) as the two call engines record them (Date.now() in each page,
-one machine's clock): from the moment the second person is in the room until both see "connected".
+Each run is a fresh session opened by two real browser contexts with fake camera and microphone
+(?autojoin=1: no pre-join check). Every page keeps a timeline of its set-up (web/src/features/room/
+timeline.ts, Date.now() in each page: one machine's clock). Time zero is the later of the two "join
+pressed" marks, the moment both people are in the room; a step's time is the later of the two pages'
+marks (a step only one side takes, like sending the offer, is that side's). "connected" is when both
+see the call connected, "firstRemoteFrame" when both show a frame of the partner's video
+(requestVideoFrameCallback). The older measure, from both call engines started to both connected, is
+printed too ("engine->connected"). The load average and the CPU time of emulators, functions workers,
+browsers and this script during the run are printed with the numbers.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -23,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _harness import pct, run_inside_emulators
+from _harness import Conditions, pct, run_inside_emulators
 
 
 def outer(args: argparse.Namespace) -> int:
@@ -43,16 +48,24 @@ def inner(args: argparse.Namespace) -> int:
     clear_firestore()
     admin = FirestoreClient.admin()
     a, b = sign_up(display_name="Bench A"), sign_up(display_name="Bench B")
-    results: dict[str, list[float]] = {"direct": [], "relay": []}
-    failures = 0
+    steps = ["roomOpened", "joinPressed", "sessionJoined", "iceFetched", "engineStarted", "presenceWritten",
+             "partnerSeen", "offerSent", "offerReceived", "answerSent", "answerReceived", "firstCandidateSent",
+             "firstCandidateReceived", "candidatePair", "connected", "firstRemoteFrame"]
+    results: dict[str, dict[str, list[float]]] = {m: {k: [] for k in [*steps, "engine->connected"]}
+                                                  for m in ("direct", "relay")}
+    failures: dict[str, int] = {"direct": 0, "relay": 0}
+    conditions = Conditions()
 
-    def connected_ms(page: Page) -> tuple[int, int] | None:
+    def timeline(page: Page) -> dict[str, float] | None:
+        """The page's timeline once it shows a frame of the partner's video (None after 20 s)."""
         try:
-            page.wait_for_function("() => window.__salaminCall && window.__salaminCall.connectedAt > 0",
-                                   timeout=20_000)
+            page.wait_for_function(
+                "() => window.__salaminTimeline && window.__salaminTimeline.firstRemoteFrame > 0"
+                " && window.__salaminCall && window.__salaminCall.connectedAt > 0", timeout=20_000)
         except Exception:
             return None
-        return page.evaluate("() => [window.__salaminCall.startedAt, window.__salaminCall.connectedAt]")
+        return page.evaluate("() => ({...window.__salaminTimeline, startedAt: window.__salaminCall.startedAt,"
+                             " connectedAt: window.__salaminCall.connectedAt})")
 
     with coturn(), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -63,37 +76,51 @@ def inner(args: argparse.Namespace) -> int:
             sign_in(page, user.email, user.password)
             pages.append(page)
         pa, pb = pages
+        conditions.start()
         for mode in ("direct", "relay"):
             query = "?autojoin=1" + ("&relay=1" if mode == "relay" else "")
             for i in range(args.runs + 1):  # run 0 warms the pages up and is not counted
                 sid = make_session(admin, a, b)
                 pa.goto(f"{APP_URL}/session/{sid}{query}")
                 pb.goto(f"{APP_URL}/session/{sid}{query}")
-                ta, tb = connected_ms(pa), connected_ms(pb)
+                ta, tb = timeline(pa), timeline(pb)
                 if i == 0:
                     continue
+                conditions.sample()
                 if ta is None or tb is None:
-                    failures += 1
+                    failures[mode] += 1
                     continue
-                results[mode].append(max(ta[1], tb[1]) - max(ta[0], tb[0]))
+                t0 = max(ta["joinPressed"], tb["joinPressed"])
+                for step in steps:
+                    marks = [t[step] for t in (ta, tb) if step in t]
+                    if marks:
+                        results[mode][step].append(max(marks) - t0)
+                results[mode]["engine->connected"].append(
+                    max(ta["connectedAt"], tb["connectedAt"]) - max(ta["startedAt"], tb["startedAt"]))
                 time.sleep(0.2)
+        usage = conditions.print()  # before the browsers close, so their CPU time is still readable
         browser.close()
 
+    direct, relay = results["direct"], results["relay"]
     out = {
-        "runs": len(results["direct"]) + len(results["relay"]) + failures,
-        "failures": failures,
-        "p50_ms": round(pct(results["direct"], 50), 1),
-        "p95_ms": round(pct(results["direct"], 95), 1),
-        "relay_p50_ms": round(pct(results["relay"], 50), 1),
-        "relay_p95_ms": round(pct(results["relay"], 95), 1),
+        "runs": sum(len(r["connected"]) for r in results.values()) + sum(failures.values()),
+        "failures": sum(failures.values()),
+        "p50_ms": round(pct(direct["connected"], 50), 1),
+        "p95_ms": round(pct(direct["connected"], 95), 1),
+        "frame_p50_ms": round(pct(direct["firstRemoteFrame"], 50), 1),
+        "frame_p95_ms": round(pct(direct["firstRemoteFrame"], 95), 1),
+        "relay_p50_ms": round(pct(relay["connected"], 50), 1),
+        "relay_p95_ms": round(pct(relay["connected"], 95), 1),
+        "relay_frame_p95_ms": round(pct(relay["firstRemoteFrame"], 95), 1),
     }
-    print("BENCH == both in the room -> connected (ms) ==")
-    print(f"BENCH {'path':<10}{'runs':>6}{'p50':>10}{'p95':>10}{'mean':>10}{'max':>10}")
-    for mode, values in results.items():
-        if values:
-            print(f"BENCH {mode:<10}{len(values):>6}{pct(values, 50):>10.1f}{pct(values, 95):>10.1f}"
-                  f"{statistics.mean(values):>10.1f}{max(values):>10.1f}")
-    print(f"BENCH failures: {failures}")
+    print("BENCH == ms after both pressed Join (later of the two pages' marks) ==")
+    print(f"BENCH {'step':<24}{'direct p50':>12}{'p95':>9}{'relay p50':>12}{'p95':>9}{'n':>5}")
+    for step in [*steps, "engine->connected"]:
+        d, r = direct[step], relay[step]
+        print(f"BENCH {step:<24}{pct(d, 50):>12.0f}{pct(d, 95):>9.0f}{pct(r, 50):>12.0f}{pct(r, 95):>9.0f}"
+              f"{len(d) + len(r):>5}")
+    print(f"BENCH failures: direct {failures['direct']}, relay {failures['relay']}")
+    out.update(usage)
     print(json.dumps(out))
     return 0
 

@@ -140,15 +140,63 @@ def test_one_side_reloads_and_the_call_comes_back(pair: Pair) -> None:
     assert pb.evaluate("() => window.__salaminCall.peerId") != first_peer
 
 
-def test_leaving_tells_the_partner(pair: Pair) -> None:
+def test_leave_asks_first_then_the_leaver_is_out_and_the_partner_told_within_2_s(pair: Pair) -> None:
     pa, pb = pair.open(pair.a), pair.open(pair.b)
     join(pa)
     join(pb)
     expect_connected_with_video(pa)
+    expect_connected_with_video(pb)
+    # Both in: the interview has begun (the phase bar is up), so leaving ends it early for both.
+    expect(pa.get_by_test_id("phase-bar")).to_be_visible()
     pb.get_by_test_id("leave-call").click()
-    expect(pb).to_have_url(re.compile("/sessions"))
-    expect(pa.get_by_test_id("partner-absent")).to_be_visible()
-    expect(pa.get_by_test_id("call-state")).to_have_attribute("data-state", "waiting")
+    expect(pb.get_by_test_id("leave-confirm")).to_contain_text("ends the session for both of you")
+    pb.get_by_test_id("leave-cancel").click()  # staying changes nothing
+    expect(pb.get_by_test_id("leave-confirm")).to_have_count(0)
+    expect(pa.get_by_test_id("partner-left")).to_have_count(0)
+
+    pb.get_by_test_id("leave-call").click()
+    pb.get_by_test_id("leave-confirm-button").click()
+    expect(pa.get_by_test_id("partner-left")).to_contain_text("Grace left the session", timeout=2_000)
+    expect(pb).to_have_url(re.compile(f"/sessions/{pair.sid}$"), timeout=2_000)
+    # The partner's phase bar: the introductions were cut short, the phases never reached were skipped.
+    expect(pa.get_by_test_id("phase-bar")).to_have_attribute("data-phase", "4")
+    expect(pa.locator("[data-status=skipped]")).to_have_count(3)
+    expect(pa.locator("[data-status=cut-short]")).to_have_text(re.compile("Introductions"))
+    expect(pa.locator("[data-status=done]")).to_have_count(0)
+
+
+def test_a_second_tab_of_the_same_member_leaves_the_partner_alone(pair: Pair) -> None:
+    pa, pb = pair.open(pair.a), pair.open(pair.b)
+    join(pa)
+    join(pb)
+    expect_connected_with_video(pa)
+    expect_connected_with_video(pb)
+    expect(pb.get_by_test_id("channel-open")).to_be_visible()
+    first = pb.evaluate("() => ({peer: window.__salaminCall.snapshot.partner.peerId,"
+                        " connectedAt: window.__salaminCall.connectedAt})")
+
+    second = pa.context.new_page()
+    second.goto(f"{APP_URL}/session/{pair.sid}")
+    expect(second.get_by_test_id("other-tab")).to_contain_text("open in another tab")
+    # The second tab wrote nothing: the partner still talks to the first tab, on the same connection.
+    stored = FirestoreClient.admin().get(f"peerSessions/{pair.sid}/presence/{pair.a.uid}")
+    assert stored["peerId"] == first["peer"] and stored["state"] == "connected"
+    expect(pb.get_by_test_id("call-state")).to_have_attribute("data-state", "connected")
+    expect(pb.get_by_test_id("channel-open")).to_be_visible()
+    now = pb.evaluate("() => ({peer: window.__salaminCall.snapshot.partner.peerId,"
+                      " connectedAt: window.__salaminCall.connectedAt, restarts: window.__salaminCall.snapshot.restarts})")
+    assert now == {**first, "restarts": 0}
+    expect(pa.get_by_test_id("call-state")).to_have_attribute("data-state", "connected")
+
+    # Taking it over: the first tab lets go quietly, the partner reconnects to the second tab.
+    second.get_by_test_id("take-over").click()
+    expect(pa.get_by_test_id("tab-taken")).to_be_visible()
+    join(second)
+    expect_connected_with_video(second)
+    new_peer = second.evaluate("() => window.__salaminCall.peerId")
+    pb.wait_for_function(f"() => window.__salaminCall.snapshot.partner.peerId === {new_peer!r}"
+                         " && window.__salaminCall.snapshot.state === 'connected'")
+    expect(pb.get_by_test_id("partner-left")).to_have_count(0)
 
 
 def test_strangers_and_ended_sessions_get_a_clear_page(pair: Pair, browser: Browser) -> None:

@@ -169,11 +169,21 @@ def test_a_person_frozen_for_a_budget_neither_signals_nor_writes_presence(
 @pytest.mark.parametrize("bad", [
     {"state": "dancing"}, {"audioEnabled": "yes"}, {"videoEnabled": None}, {"screenSharing": 1},
     {"peerId": "x"}, {"uid": "someone"}, {"updatedAt": None}, {"connectionStatus": "connected"},
+    {"leftSession": True}, {"state": "left", "leftSession": False}, {"state": "left", "leftSession": "yes"},
 ])
 def test_presence_fields_are_validated(trio: tuple[AuthUser, AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
     a, _, _, sid = trio
     with pytest.raises(DeniedError):
         FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, **bad))
+
+
+def test_leave_is_told_apart_from_a_reload(trio: tuple[AuthUser, AuthUser, AuthUser, str]) -> None:
+    a, b, _, sid = trio
+    FirestoreClient.as_user(a).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="left", leftSession=True))
+    seen = FirestoreClient.as_user(b).get(f"peerSessions/{sid}/presence/{a.uid}")
+    assert seen["state"] == "left" and seen["leftSession"] is True
+    with pytest.raises(DeniedError):  # only a's own presence says a left
+        FirestoreClient.as_user(b).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="left", leftSession=True))
 
 
 def test_presence_is_mirrored_into_the_session(trio: tuple[AuthUser, AuthUser, AuthUser, str],
@@ -208,3 +218,46 @@ def test_notes_close_with_the_session(trio: tuple[AuthUser, AuthUser, AuthUser, 
     with pytest.raises(DeniedError):
         me.update(path, {"text": "Rewritten afterwards", "updatedAt": SERVER_TIMESTAMP})
     assert me.get(path)["text"] == "Finishing my notes during feedback"  # still readable by their author
+
+
+def quality(u: AuthUser, **over: Any) -> dict[str, Any]:
+    return {"uid": u.uid, "updatedAt": SERVER_TIMESTAMP, "samples": 4, "weakSeconds": 0, "rttMsAvg": 12.5,
+            "rttMsMax": 30, "lossPctAvg": 0, "lossPctMax": 0.4, "jitterMsMax": 3.1, "fpsAvg": 29.5, "freezeMs": 0,
+            "freezeMsMax": 0, "concealedPctMax": 0, "minHeight": 480, "relayed": False, "videoLevelMax": 0, **over}
+
+
+def test_quality_summary_owner_writes_the_two_participants_read(trio: tuple[AuthUser, AuthUser, AuthUser, str],
+                                                                signed_out: FirestoreClient) -> None:
+    a, b, stranger, sid = trio
+    path = f"peerSessions/{sid}/quality/{a.uid}"
+    FirestoreClient.as_user(a).set(path, quality(a))
+    assert FirestoreClient.as_user(a).get(path)["fpsAvg"] == 29.5
+    assert FirestoreClient.as_user(b).get(path)["rttMsMax"] == 30  # the partner reads it
+    for client in (FirestoreClient.as_user(stranger), signed_out):
+        with pytest.raises(DeniedError):
+            client.get(path)
+        with pytest.raises(DeniedError):
+            client.set(f"peerSessions/{sid}/quality/{b.uid}", quality(b))
+    with pytest.raises(DeniedError):  # the partner cannot write (or overwrite) someone else's summary
+        FirestoreClient.as_user(b).set(path, quality(a))
+    with pytest.raises(DeniedError):  # at most once a minute
+        FirestoreClient.as_user(a).set(path, quality(a, samples=8))
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).delete(path)
+
+
+@pytest.mark.parametrize("bad", [
+    {"samples": 0}, {"samples": 1.5}, {"lossPctMax": 101}, {"rttMsAvg": -1}, {"relayed": "no"}, {"videoLevelMax": 3},
+    {"uid": "someone"}, {"updatedAt": None}, {"extra": 1}, {"fpsAvg": "30"}, {"minHeight": 20000},
+])
+def test_quality_summary_fields_are_bounded(trio: tuple[AuthUser, AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
+    a, _, _, sid = trio
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"peerSessions/{sid}/quality/{a.uid}", quality(a, **bad))
+
+
+def test_no_quality_summary_in_an_ended_session(admin: FirestoreClient) -> None:
+    a, b = sign_up(), sign_up()
+    sid = make_session(admin, a, b, status="completed")
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).set(f"peerSessions/{sid}/quality/{a.uid}", quality(a))

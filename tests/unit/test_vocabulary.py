@@ -97,6 +97,8 @@ def rules_specs(path: str) -> dict[str, Any]:
         put(name, vocab.StrList(int(most), 1, 128, vocab.UID_PATTERN))
     for name, lo, hi in re.findall(rf"{FIELD} >= (\d+) && (?:request\.resource\.data|\bd)\.\w+ <= (\d+)", text):
         put(name, vocab.Int(int(lo), int(hi)))
+    for name, hi in re.findall(rf"qNum\({FIELD}, (\d+)\)", text):
+        put(name, vocab.Num(0, int(hi)))
     for name in re.findall(rf"rating\({FIELD}\)", text):
         put(name, vocab.Int(1, 5))
     if "rubricOk(request.resource.data.rubric" in text:
@@ -157,6 +159,7 @@ def test_rules_enum_lists_equal_the_vocabulary() -> None:
     assert rules_list("spokenLanguages") == vocab.LANGUAGES
     assert rules_list("industries") == vocab.INDUSTRIES
     assert rules_list("feedbackTags") == vocab.FEEDBACK_TAGS
+    assert rules_list("feedbackStyles") == vocab.FEEDBACK_STYLES
 
 
 def test_rules_rubric_keys_equal_the_vocabulary() -> None:
@@ -217,6 +220,7 @@ def ts_regex(source: str) -> str:
     ("SPOKEN_LANGUAGES", "SpokenLanguage", vocab.LANGUAGES),
     ("INDUSTRIES", "Industry", vocab.INDUSTRIES),
     ("FEEDBACK_TAGS", "FeedbackTag", vocab.FEEDBACK_TAGS),
+    ("FEEDBACK_STYLES", "FeedbackStyle", vocab.FEEDBACK_STYLES),
 ])
 def test_web_enums_equal_the_vocabulary(ts_name: str, type_name: str, values: tuple[str, ...]) -> None:
     assert ts_options(ts_name) == values
@@ -276,11 +280,19 @@ def test_web_profile_limits_equal_the_vocabulary() -> None:
         "industriesMax": _spec(p, "industries").max_items, "targetRolesMax": _spec(p, "targetRoles").max_items,
         "targetRoleMax": _spec(p, "targetRoles").max_len, "specialtiesMax": _spec(p, "specialties").max_items,
         "specialtyMax": _spec(p, "specialties").max_len, "timeZoneMax": _spec(p, "timeZone").max_len,
+        "preferredSessionTypesMax": _spec(p, "preferredSessionTypes").max_items,
+        "maxSessionsPerDayMin": _spec(p, "maxSessionsPerDay").min,
+        "maxSessionsPerDayMax": _spec(p, "maxSessionsPerDay").max,
+        "availabilityRangesMax": vocab.AVAILABILITY_RANGES_MAX, "availabilityMax": _spec(p, "availability").max_len,
     }
+    m = re.search(r"export const AVAILABILITY_PATTERN = (/.*/);", MODELS)
+    assert m and ts_regex(m.group(1)) == vocab.AVAILABILITY_PATTERN == _spec(p, "availability").pattern
     fields = re.search(r"COMMUNITY_PROFILE_CLIENT_FIELDS = \[(.*?)\]", MODELS, re.S)
     assert fields and set(_quoted(fields.group(1))) == set(p) - {"updatedAt"}
     # The server's bootstrap writes names the rules would accept from the owner.
     assert _spec(p, "displayName").max_len == profiles.DISPLAY_NAME_MAX
+    # ...and a default for every field the rules check, so the owner's first edit passes.
+    assert set(profiles.CommunityProfile(uid="u", displayName="A").to_doc()) >= set(p) - {"updatedAt"}
 
 
 def test_web_feedback_and_code_limits_equal_the_vocabulary() -> None:

@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { Mic, MicOff, MonitorUp, MonitorX, PhoneOff, Video, VideoOff, Wifi, WifiOff } from 'lucide-react';
 import type { CallEngine, EngineSnapshot, EngineState } from './callEngine';
 import { useSpeaking } from './useSpeaking';
+import { markStep } from './timeline';
+import type { QualityView } from './callQuality';
 
 const STATE_LABEL: Record<EngineState, string> = {
   waiting: 'Waiting for your partner',
@@ -36,6 +38,13 @@ function VideoTile({
     const el = ref.current;
     if (el && el.srcObject !== stream) el.srcObject = stream;
   }, [stream]);
+  // The first frame of the partner's video actually shown (the end of the bench's timeline).
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || muted || !('requestVideoFrameCallback' in el)) return;
+    const id = el.requestVideoFrameCallback(() => markStep('firstRemoteFrame'));
+    return () => el.cancelVideoFrameCallback(id);
+  }, [stream, muted]);
   return (
     <div className={`tile${speaking ? ' tile-speaking' : ''}`} data-speaking={speaking ? 'true' : 'false'} data-testid={`${testId}-tile`}>
       {/* The element stays mounted so audio keeps playing while the picture is off. */}
@@ -47,6 +56,60 @@ function VideoTile({
   );
 }
 
+/** Signal bars (0-4) from the call's own statistics: a glance at how the line is. */
+function SignalBars({ value, testId, who }: { value: number | null; testId: string; who: string }) {
+  if (value === null) return null;
+  const words = value >= 4 ? 'good' : value === 3 ? 'fair' : 'weak';
+  return (
+    <span className={`signal-bars signal-${words}`} data-testid={testId} data-bars={value} role="img"
+      aria-label={`${who} connection: ${words}`} title={`${who} connection: ${words}`}>
+      {[1, 2, 3, 4].map((i) => <span key={i} className={i <= value ? 'on' : ''} />)}
+    </span>
+  );
+}
+
+/** What a weak line means and what helps, for whoever's side it is on. */
+function WeakConnection({ quality, partnerName }: { quality: QualityView; partnerName: string }) {
+  if (!quality.weak) return null;
+  const paused = quality.videoLevel >= 2;
+  const lowered = quality.videoLevel === 1;
+  return (
+    <div className="alert alert-info weak-connection" role="status" data-testid="weak-connection" data-weak={quality.weak}
+      data-video-level={quality.videoLevel}>
+      {quality.weak === 'partner'
+        ? `${partnerName}’s connection is weak: their video may freeze or lag. Turning off their camera or switching network helps them.`
+        : quality.weak === 'mine'
+          ? 'Your connection is weak. Turning off your camera, closing other downloads or switching network helps.'
+          : `The connection between you and ${partnerName} is weak. Turning off cameras or switching network helps.`}
+      {paused && ' Your video is paused so your voice stays clear; it comes back by itself when the line recovers.'}
+      {lowered && ' Your video is sent at a lower quality for now to keep the call going.'}
+    </div>
+  );
+}
+
+/** Leave ends the session for both: say so, and what it means, before it happens. */
+function LeaveConfirm({ partnerName, onLeave, onStay }: { partnerName: string; onLeave: () => void; onStay: () => void }) {
+  const stay = useRef<HTMLButtonElement>(null);
+  useEffect(() => stay.current?.focus(), []);
+  return (
+    <div className="leave-confirm card" role="alertdialog" aria-labelledby="leave-title" aria-describedby="leave-text"
+      data-testid="leave-confirm" onKeyDown={(e) => e.key === 'Escape' && onStay()}>
+      <h3 id="leave-title">Leave the session?</h3>
+      <p id="leave-text">
+        This ends the session for both of you: {partnerName} is told at once and can’t continue without you.
+        A session you leave early doesn’t count as completed, which lowers your reliability on your profile.
+        Only a dropped connection? Stay: the call reconnects by itself.
+      </p>
+      <div className="button-row">
+        <button type="button" ref={stay} className="button button-secondary" onClick={onStay} data-testid="leave-cancel">Stay</button>
+        <button type="button" className="button button-danger" onClick={onLeave} data-testid="leave-confirm-button">
+          Leave and end the session
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function CallView({
   engine,
   snap,
@@ -54,6 +117,7 @@ export function CallView({
   onLeave,
   side,
   workspace,
+  notice,
 }: {
   engine: CallEngine;
   snap: EngineSnapshot;
@@ -62,7 +126,10 @@ export function CallView({
   side: React.ReactNode;
   /** The shared editor, beside the videos. */
   workspace?: React.ReactNode;
+  /** Above the videos: news that changes the session (the partner left). */
+  notice?: React.ReactNode;
 }) {
+  const [confirmLeave, setConfirmLeave] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const [controlError, setControlError] = useState<string | null>(null);
   const partner = snap.partner;
@@ -107,11 +174,15 @@ export function CallView({
           </span>
           {snap.channelOpen && <span className="muted small" data-testid="channel-open">Live link open</span>}
         </div>
-        {snap.error && snap.state !== 'connected' && <div className="alert alert-error" role="alert">{snap.error}</div>}
+        {notice}
+        {snap.error && snap.state !== 'connected' && !notice && <div className="alert alert-error" role="alert">{snap.error}</div>}
+        {snap.state === 'connected' && snap.quality && <WeakConnection quality={snap.quality} partnerName={partnerName} />}
         <div className="stage">
           <VideoTile stream={snap.remoteStream} muted={false} label={partnerName}
             showVideo={partnerHere && !!partner?.videoEnabled || !!partner?.screenSharing} speaking={remoteSpeaking}
             testId="remote-video">
+            <SignalBars value={partnerHere && snap.state === 'connected' ? (snap.quality?.partnerBars ?? null) : null}
+              testId="signal-remote" who={`${partnerName}’s`} />
             <span className="partner-flags" data-testid="partner-flags">
               {!partnerHere && <span className="flag" data-testid="partner-absent">not here yet</span>}
               {partnerHere && !partner?.audioEnabled && (
@@ -127,7 +198,9 @@ export function CallView({
           </VideoTile>
           <div className="self-view">
             <VideoTile stream={snap.localStream} muted label="You" showVideo={snap.videoEnabled && !snap.screenSharing}
-              speaking={localSpeaking} testId="local-video" mirrored />
+              speaking={localSpeaking} testId="local-video" mirrored>
+              <SignalBars value={snap.state === 'connected' ? (snap.quality?.myBars ?? null) : null} testId="signal-local" who="Your" />
+            </VideoTile>
           </div>
         </div>
         {controlError && <div className="alert alert-error" role="alert">{controlError}</div>}
@@ -150,11 +223,13 @@ export function CallView({
             {snap.screenSharing ? <MonitorX size={18} aria-hidden="true" /> : <MonitorUp size={18} aria-hidden="true" />}
             <span>{snap.screenSharing ? 'Stop sharing' : 'Share screen'}</span>
           </button>
-          <button type="button" className="control control-leave" data-testid="leave-call" onClick={onLeave}>
+          <button type="button" className="control control-leave" data-testid="leave-call" onClick={() => setConfirmLeave(true)}
+            aria-expanded={confirmLeave}>
             <PhoneOff size={18} aria-hidden="true" />
             <span>Leave</span>
           </button>
         </div>
+        {confirmLeave && <LeaveConfirm partnerName={partnerName} onLeave={onLeave} onStay={() => setConfirmLeave(false)} />}
       </div>
       {workspace && <div className="room-work">{workspace}</div>}
       <aside className="room-side" aria-label="Session">

@@ -49,6 +49,8 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: PeerS
     // on the emulator; a fresh one always starts from what is there.
   }, [session.id, uid, myRole, half, questionKey]);
 
+  const lastLive = useLastLivePhase(session.id, index);
+
   if (index === null)
     return (
       <p className="muted" data-testid="phase-waiting">
@@ -92,11 +94,16 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: PeerS
     <div className="interview-panel" data-testid="interview-panel">
       <div className="phase-bar" data-testid="phase-bar" data-phase={index}>
         <ol className="phase-steps">
-          {PHASE_LABELS.map((name, i) => (
-            <li key={name} className={i === index ? 'current' : i < index ? 'done' : ''} aria-current={i === index ? 'step' : undefined}>
-              {name}
-            </li>
-          ))}
+          {PHASE_LABELS.map((name, i) => {
+            const status = phaseStatus(i, index, session.leftEarly ? lastLive : null);
+            return (
+              <li key={name} className={status} aria-current={i === index ? 'step' : undefined} data-status={status}>
+                {name}
+                {status === 'skipped' && <span className="small"> (skipped)</span>}
+                {status === 'cut-short' && <span className="small"> (ended early)</span>}
+              </li>
+            );
+          })}
         </ol>
         <div className="phase-now">
           <strong data-testid="phase-name">{PHASE_LABELS[index]}</strong>
@@ -152,6 +159,35 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: PeerS
       )}
     </div>
   );
+}
+
+type PhaseStatus = 'current' | 'done' | 'cut-short' | 'skipped' | '';
+
+/**
+ * A phase's mark on the bar. After someone left early (`lastLive`: the last phase before feedback this
+ * tab saw, or undefined when it cannot know), the phases the session jumped over are skipped, not done.
+ */
+function phaseStatus(i: number, index: number, lastLive: number | null | undefined): PhaseStatus {
+  if (i === index) return 'current';
+  if (i > index) return '';
+  if (lastLive === null || index < FEEDBACK_PHASE_INDEX || i >= FEEDBACK_PHASE_INDEX) return 'done';
+  if (lastLive === undefined) return 'skipped';
+  return i < lastLive ? 'done' : i === lastLive ? 'cut-short' : 'skipped';
+}
+
+/** The last phase before feedback seen in this tab (kept for a reload); undefined when never seen here. */
+function useLastLivePhase(sessionId: string, index: number | null): number | undefined {
+  const key = `salamin.lastPhase.${sessionId}`;
+  const [last, setLast] = useState<number | undefined>(() => {
+    const raw = Number(sessionStorage.getItem(key) ?? NaN);
+    return Number.isInteger(raw) ? raw : undefined;
+  });
+  useEffect(() => {
+    if (index === null || index >= FEEDBACK_PHASE_INDEX) return;
+    setLast(index);
+    sessionStorage.setItem(key, String(index));
+  }, [index, key]);
+  return last;
 }
 
 /** Private interviewer notes, saved a moment after typing stops; only their author can read them. */

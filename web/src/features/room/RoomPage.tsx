@@ -1,10 +1,8 @@
-import { Suspense, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { httpsCallable } from 'firebase/functions';
 import { Ban, DoorClosed } from 'lucide-react';
 import { EmptyState } from '../../components/PageHeader';
 import { Spinner } from '../../components/Spinner';
-import { functions } from '../../lib/firebase';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
 import {
   DIFFICULTY_LABELS,
@@ -12,7 +10,6 @@ import {
   budgetHoldUntil,
   LIVE_SESSION_STATUSES,
   SESSION_TYPE_LABELS,
-  type IceServersResponse,
   type PeerSession,
 } from '../../types/models';
 import { useAuth } from '../../lib/authContext';
@@ -22,28 +19,14 @@ import { openMedia } from './media';
 import { PreJoin, type JoinChoice } from './PreJoin';
 import { FeedbackForm } from './FeedbackForm';
 import { InterviewPanel } from './InterviewPanel';
+import { OpenBoardButton, Workspaces } from './Workspaces';
 import { peerLinkOf } from './enginePeerLink';
 import type { PeerLink } from '../../lib/peerLink';
-import { useSlots } from '../../lib/slots';
 import { watchPeerSession } from '../../lib/data/peerSessions';
+import { markStep, resetTimeline } from './timeline';
+import { iceServersFor, joinSession, leaveSession, withRetries } from './callables';
+import { useTabLock } from './tabLock';
 
-
-/** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
-async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
-  let lastError: unknown;
-  for (const delay of [0, 500, 1500]) {
-    if (delay) await new Promise((r) => setTimeout(r, delay));
-    try {
-      return await fn();
-    } catch (err) {
-      lastError = err;
-      const code = (err as { code?: string }).code ?? '';
-      // Refusals are final: only retry what may pass next time.
-      if (/permission-denied|not-found|failed-precondition|unauthenticated|invalid-argument/.test(code)) break;
-    }
-  }
-  throw lastError;
-}
 
 function readRemembered(key: string): { audio: boolean; video: boolean } | null {
   try {
@@ -65,9 +48,6 @@ declare global {
   }
 }
 
-const getIceServers = httpsCallable<{ sessionId: string }, IceServersResponse>(functions, 'getIceServers');
-const joinSession = httpsCallable<{ sessionId: string }, { status: string; serverTime: number }>(functions, 'joinSession');
-const leaveSession = httpsCallable<{ sessionId: string }, { status: string }>(functions, 'leaveSession');
 
 /** /session/:sessionId — only the two participants get in; an ended session shows a clear page. */
 export function RoomPage() {
@@ -115,7 +95,15 @@ export function RoomPage() {
           title={session.status === 'cancelled' ? 'This session was cancelled.' : 'This session has ended.'}>
           {session.status === 'cancelled' ? (
             <>
-              Your partner didn’t make it, or the session was called off. <Link to="/sessions">See your sessions</Link> or{' '}
+              {session.leftEarly && session.leftEarly !== user.uid ? (
+                <span data-testid="partner-left">
+                  {session.participants.find((p) => p.userId === session.leftEarly)?.displayName ?? 'Your partner'} left the
+                  session before it began; it doesn’t count against you.{' '}
+                </span>
+              ) : (
+                'Your partner didn’t make it, or the session was called off. '
+              )}
+              <Link to="/sessions">See your sessions</Link> or{' '}
               <Link to="/practice">find a new partner</Link>.
             </>
           ) : (
@@ -135,7 +123,39 @@ export function RoomPage() {
   return <Room session={session} uid={user.uid} />;
 }
 
+/**
+ * One tab per member holds the call (tabLock.ts). A second tab says the call is open elsewhere and offers
+ * to take it over; the first tab, when taken over, stops quietly and offers to take it back.
+ */
 function Room({ session, uid }: { session: PeerSession; uid: string }) {
+  const { lock, takeOver } = useTabLock(session.id);
+  const [generation, setGeneration] = useState(0);
+  const take = () => {
+    takeOver();
+    setGeneration((g) => g + 1);
+  };
+  if (lock === 'checking') return <Spinner label="Opening the room…" />;
+  if (lock === 'elsewhere') return <OtherTab onTakeOver={take} taken={false} />;
+  return <CallRoom key={generation} session={session} uid={uid} tabLost={lock === 'taken'} onTakeOver={take} />;
+}
+
+function OtherTab({ onTakeOver, taken }: { onTakeOver: () => void; taken: boolean }) {
+  return (
+    <section className="card other-tab" data-testid={taken ? 'tab-taken' : 'other-tab'} role="status">
+      <h2>{taken ? 'Your call moved to another tab' : 'This session is open in another tab'}</h2>
+      <p className="muted">
+        {taken
+          ? 'You took the call over in another tab or window; your partner is with you there.'
+          : 'You’re already in this session in another tab or window. Only one can hold the call; your partner stays connected to it.'}
+      </p>
+      <button type="button" className="button button-primary" onClick={onTakeOver} data-testid="take-over">
+        Use this tab instead
+      </button>
+    </section>
+  );
+}
+
+function CallRoom({ session, uid, tabLost, onTakeOver }: { session: PeerSession; uid: string; tabLost: boolean; onTakeOver: () => void }) {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const relayOnly = params.get('relay') === '1';
@@ -150,9 +170,19 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   const [snap, setSnap] = useState<EngineSnapshot | null>(null);
   const [joinError, setJoinError] = useState<string | null>(null);
   const [joining, setJoining] = useState(false);
+  // Before the first render's effects: the room is open from the moment it is on screen.
+  useState(() => {
+    resetTimeline();
+    markStep('roomOpened');
+  });
+  // Fetch the ICE servers now, while the person checks their camera: joining then need not wait for them.
+  useEffect(() => {
+    iceServersFor(session.id, uid).catch(() => undefined);
+  }, [session.id, uid]);
   const engineRef = useRef<CallEngine | null>(null);
   const [clockOffsetMs, setClockOffsetMs] = useState(0);
-  const { CodeWorkspace } = useSlots();
+  // A behavioral session has no board until someone opens one.
+  const [boardWanted, setBoardWanted] = useState(false);
   // The editor's channel to the partner: the call's data channel, for as long as the call lasts.
   const [link, setLink] = useState<PeerLink | null>(null);
   useEffect(() => {
@@ -168,18 +198,24 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
   async function join(choice: JoinChoice) {
     setJoining(true);
     setJoinError(null);
+    markStep('joinPressed');
     try {
       // Entering the room is what starts the interview (both in: phases begin); the answer also gives
-      // the server's clock, so both countdowns agree whatever the local clocks say.
+      // the server's clock, so both countdowns agree whatever the local clocks say. The call does not
+      // wait for it (the rules let a participant of a live session signal): it runs alongside.
       const sentAt = Date.now();
-      const joined = await withRetries(() => joinSession({ sessionId: session.id }));
-      setClockOffsetMs(joined.data.serverTime * 1000 - (sentAt + Date.now()) / 2);
-      const ice = await withRetries(() => getIceServers({ sessionId: session.id }));
+      const joined = withRetries(() => joinSession({ sessionId: session.id })).then((r) => {
+        markStep('sessionJoined');
+        setClockOffsetMs(r.data.serverTime * 1000 - (sentAt + Date.now()) / 2);
+      });
+      // Fetched while the pre-join check was on screen: usually already here.
+      const ice = await iceServersFor(session.id, uid);
+      markStep('iceFetched');
       const e = new CallEngine({
         sessionId: session.id,
         uid,
         partnerUid,
-        iceServers: ice.data.iceServers,
+        iceServers: ice.iceServers,
         relayOnly,
         localStream: choice.stream,
         audioEnabled: choice.audioEnabled,
@@ -194,8 +230,13 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
           sessionStorage.setItem(rejoinKey, JSON.stringify({ audio: next.audioEnabled, video: next.videoEnabled }));
       });
       setEngine(e);
-      await e.start();
+      await Promise.all([e.start(), joined]);
     } catch (err) {
+      // Refused (or the functions unreachable): no half-joined call is left running.
+      void engineRef.current?.leave();
+      engineRef.current = null;
+      setEngine(null);
+      setSnap(null);
       choice.stream.getTracks().forEach((t) => t.stop());
       setJoinError(`We couldn’t start the call: ${err instanceof Error ? err.message : String(err)}. Reload the page to try again.`);
     } finally {
@@ -237,13 +278,28 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
     };
   }, []);
 
-  async function leave() {
+  // Leave (confirmed in the call view) ends the session early for both. The leaver is out at once: the
+  // presence write that tells the partner and the function that ends the session run on their own.
+  function leave() {
     sessionStorage.removeItem(rejoinKey);
-    await engine?.leave();
-    // Leaving ends the session early for both; the partner is told and both can still give feedback.
-    await leaveSession({ sessionId: session.id }).catch(() => undefined);
-    void navigate('/sessions', { replace: true });
+    void engine?.leave(true);
+    void withRetries(() => leaveSession({ sessionId: session.id })).catch(() => undefined);
+    void navigate(`/sessions/${encodeURIComponent(session.id)}`, { replace: true, state: { focus: 'feedback' } });
   }
+
+  // The partner pressed Leave: the session is over for us too. Say so at once (their presence says it
+  // before the session does) and let the camera go.
+  const partnerLeft = session.leftEarly === partnerUid || (!!snap?.partner?.leftSession && snap.partner.state === 'left');
+  useEffect(() => {
+    if (partnerLeft) void engineRef.current?.leave();
+  }, [partnerLeft]);
+
+  // Another tab of ours took the call over: stop here, quietly (the partner now talks to that tab).
+  useEffect(() => {
+    if (!tabLost) return;
+    sessionStorage.removeItem(rejoinKey);
+    engineRef.current?.handOver();
+  }, [tabLost, rejoinKey]);
 
   const side = (
     <div className="session-facts" data-testid="session-facts">
@@ -259,9 +315,11 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
         <dd>{session.estimatedDuration} minutes, you swap roles after {session.halfDuration}</dd>
       </dl>
       <InterviewPanel session={session} uid={uid} clockOffsetMs={clockOffsetMs} />
+      {!session.requiresCodeEditor && !session.requiresWhiteboard && !boardWanted && <OpenBoardButton onOpen={() => setBoardWanted(true)} />}
     </div>
   );
 
+  if (tabLost) return <OtherTab onTakeOver={onTakeOver} taken />;
   if (!engine || !snap)
     return (
       <div className="room-prejoin">
@@ -269,17 +327,31 @@ function Room({ session, uid }: { session: PeerSession; uid: string }) {
         {joining || skipCheck ? <Spinner label="Joining…" /> : <PreJoin partnerName={partnerName} onJoin={(c) => void join(c)} />}
       </div>
     );
-  // Technical and mixed sessions get the shared editor; the others keep the calmer two-column room.
-  const workspace = session.requiresCodeEditor ? (
-    <Suspense fallback={<Spinner label="Loading the code editor…" />}>
-      <CodeWorkspace session={session} uid={uid} link={link} />
-    </Suspense>
+  // Technical and mixed sessions get the editor and the board as tabs, case studies the board; a behavioral
+  // session keeps the calmer two-column room unless someone opens a board.
+  const workspace = session.requiresCodeEditor || session.requiresWhiteboard || boardWanted ? (
+    <Workspaces session={session} uid={uid} link={link} boardWanted={boardWanted} />
   ) : undefined;
   return (
     <>
       <BudgetHoldNotice session={session} uid={uid} />
-      <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={() => void leave()} side={side} workspace={workspace} />
+      <CallView engine={engine} snap={snap} partnerName={partnerName} onLeave={leave} side={side} workspace={workspace}
+        notice={partnerLeft ? <PartnerLeft session={session} partnerName={partnerName} /> : null} />
     </>
+  );
+}
+
+/** "Ada left the session", and what happens now. */
+function PartnerLeft({ session, partnerName }: { session: PeerSession; partnerName: string }) {
+  const started = session.startedAt != null || (session.phaseIndex ?? null) !== null;
+  return (
+    <div className="alert alert-info partner-left" role="alert" data-testid="partner-left">
+      <strong>{partnerName} left the session.</strong>{' '}
+      {started
+        ? 'The interview has ended for both of you and doesn’t count against you. You can still tell them how it went (only about what you did together), then '
+        : 'It hadn’t started, so it doesn’t count against you. '}
+      <Link to="/practice">find a new partner</Link>.
+    </div>
   );
 }
 

@@ -11,7 +11,10 @@ import {
   type Unsubscribe,
 } from 'firebase/firestore';
 import type { CallState, Presence, SignalMessage } from '../../types/models';
-import { presenceCollection, presenceRef, signalRef, signalingCollection } from './roomData';
+import { presenceCollection, presenceRef, signalRef, signalingCollection, writeQualitySummary } from './roomData';
+import type { QualityView } from './callQuality';
+import { QualityMonitor } from './qualityMonitor';
+import { markStep } from './timeline';
 
 /**
  * One participant's side of the call: an RTCPeerConnection negotiated with the "perfect negotiation"
@@ -41,6 +44,8 @@ export interface EngineSnapshot {
   channelOpen: boolean;
   restarts: number;
   error: string | null;
+  /** Signal bars and weak-connection state, from getStats every few seconds (null until measured). */
+  quality: QualityView | null;
 }
 
 export interface EngineOptions {
@@ -61,12 +66,36 @@ type Listener = (s: EngineSnapshot) => void;
 type DataListener = (data: unknown) => void;
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000];
+/** How long a description waits for candidate gathering before it goes without the rest (they trickle). */
+const GATHER_WAIT_MS = 250;
 const DISCONNECT_GRACE_MS = 2000;
 
 function randomId(): string {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Resolves when the connection has gathered its candidates, or after `maxMs`. */
+function gathered(pc: RTCPeerConnection, maxMs: number): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', check);
+      resolve();
+    };
+    const check = () => pc.iceGatheringState === 'complete' && done();
+    const timer = setTimeout(done, maxMs);
+    pc.addEventListener('icegatheringstatechange', check);
+  });
+}
+
+/** The candidates written into a description (`a=candidate:...` lines, as onicecandidate spells them). */
+export function candidateLines(sdp: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of sdp.split(/\r?\n/)) if (line.startsWith('a=candidate:')) out.add(line.slice(2));
+  return out;
 }
 
 export class CallEngine {
@@ -80,6 +109,10 @@ export class CallEngine {
   private makingOffer = false;
   private ignoreOffer = false;
   private pendingCandidates: RTCIceCandidateInit[] = [];
+  /** This negotiation's own description: sent yet? which candidates went inside it? which wait for it? */
+  private descriptionSent = false;
+  private inDescription = new Set<string>();
+  private earlyCandidates: RTCIceCandidateInit[] = [];
   private partnerPeer: string | null = null;
   /** Messages from a partner page we have not seen in presence yet (it may be on its way). */
   private heldMessages = new Map<string, { id: string; msg: SignalMessage }[]>();
@@ -115,8 +148,17 @@ export class CallEngine {
       channelOpen: false,
       restarts: 0,
       error: null,
+      quality: null,
     };
+    this.monitor = new QualityMonitor({
+      getStats: () => (this.pc ? this.pc.getStats() : Promise.resolve(null)),
+      videoSender: () => this.videoSender(),
+      writeSummary: (summary) => writeQualitySummary(opts.sessionId, opts.uid, summary),
+      onView: (quality) => !this.closed && this.update({ quality }),
+    });
   }
+
+  private readonly monitor: QualityMonitor;
 
   // ---- public API ----------------------------------------------------------------------------------
 
@@ -143,17 +185,39 @@ export class CallEngine {
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
-    await this.cleanUpMyOldMessages();
-    // Presence first: the partner uses our peerId to tell our messages from a previous page's.
-    await this.writePresence('connecting');
+    markStep('engineStarted');
+    // Nothing here waits for anything else: listen, start the connection (the offer is made while the
+    // partner may still be on the way, and waits for them in Firestore), write presence and clear our
+    // old messages all at once. The presence write is issued before the offer's (this client's writes
+    // reach the server in order), so the partner still learns our peerId before our first message.
     this.listenToPresence();
     this.listenToSignals();
+    const presence = this.writePresence('connecting').then(() => markStep('presenceWritten'));
     this.buildConnection();
+    await Promise.all([presence, this.cleanUpMyOldMessages()]);
   }
 
-  async leave(): Promise<void> {
+  /**
+   * Out of the call. `endSession`: this is Leave, which ends the session for both; presence says so
+   * (leftSession), so the partner is told at once rather than waiting for the session to change.
+   */
+  async leave(endSession = false): Promise<void> {
     if (this.closed) return;
+    this.shutDown();
+    await this.writePresence('left', endSession).catch(() => undefined);
+  }
+
+  /**
+   * Another tab of this member took the call over: stop here without a word to the partner (the new
+   * tab's presence, with its own peerId, tells them to reconnect to it).
+   */
+  handOver(): void {
+    if (!this.closed) this.shutDown();
+  }
+
+  private shutDown(): void {
     this.closed = true;
+    void this.monitor.stop();
     this.clearRestart();
     this.unsubs.forEach((u) => u());
     this.unsubs = [];
@@ -161,7 +225,6 @@ export class CallEngine {
     this.pc = null;
     this.stopLocalTracks();
     this.update({ state: 'left', channelOpen: false });
-    await this.writePresence('left').catch(() => undefined);
   }
 
   setAudioEnabled(on: boolean): void {
@@ -238,6 +301,9 @@ export class CallEngine {
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.pendingCandidates = [];
+    this.descriptionSent = false;
+    this.inDescription = new Set();
+    this.earlyCandidates = [];
     const remote = new MediaStream();
     this.update({ remoteStream: remote, channelOpen: false });
 
@@ -258,22 +324,19 @@ export class CallEngine {
     pc.onicecandidate = (e) => {
       if (this.pc !== pc || !e.candidate) return;
       const c = e.candidate.toJSON();
-      void this.sendSignal({
-        type: 'candidate',
-        candidate: {
-          candidate: c.candidate ?? '',
-          sdpMid: c.sdpMid ?? null,
-          sdpMLineIndex: c.sdpMLineIndex ?? null,
-          usernameFragment: c.usernameFragment ?? null,
-        },
-      });
+      // Before our description is sent a candidate waits to travel inside it; after, it trickles.
+      if (!this.descriptionSent) this.earlyCandidates.push(c);
+      else if (!this.inDescription.has(c.candidate ?? '')) this.sendCandidate(c);
     };
     pc.onnegotiationneeded = async () => {
       if (this.pc !== pc) return;
       try {
         this.makingOffer = true;
+        this.descriptionSent = false;
         await pc.setLocalDescription();
-        if (pc.localDescription) await this.sendSignal({ type: pc.localDescription.type as 'offer', sdp: pc.localDescription.sdp });
+        this.makingOffer = false;
+        await this.sendDescription(pc);
+        markStep('offerSent');
       } catch (err) {
         this.update({ error: `Could not start the call: ${String(err)}` });
       } finally {
@@ -281,6 +344,41 @@ export class CallEngine {
       }
     };
     pc.onconnectionstatechange = () => this.pc === pc && this.onConnectionState(pc);
+    // ICE found a working candidate pair; DTLS still has to finish before the call is connected.
+    pc.oniceconnectionstatechange = () => {
+      if (this.pc === pc && (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed')) markStep('candidatePair');
+    };
+  }
+
+  /**
+   * Sends our description once the candidates are gathered, or after GATHER_WAIT_MS at most: those
+   * gathered by then travel inside it (one message and one Firestore round trip, rather than one per
+   * candidate, each costing the partner a read and the server a trigger); any found later trickle.
+   */
+  private async sendDescription(pc: RTCPeerConnection): Promise<void> {
+    await gathered(pc, GATHER_WAIT_MS);
+    const local = pc.localDescription;
+    if (this.pc !== pc || !local || this.closed) return;
+    this.inDescription = candidateLines(local.sdp);
+    this.descriptionSent = true;
+    const early = this.earlyCandidates;
+    this.earlyCandidates = [];
+    const sent = this.sendSignal({ type: local.type as 'offer' | 'answer', sdp: local.sdp });
+    for (const c of early) if (!this.inDescription.has(c.candidate ?? '')) this.sendCandidate(c);
+    await sent;
+  }
+
+  private sendCandidate(c: RTCIceCandidateInit): void {
+    markStep('firstCandidateSent');
+    void this.sendSignal({
+      type: 'candidate',
+      candidate: {
+        candidate: c.candidate ?? '',
+        sdpMid: c.sdpMid ?? null,
+        sdpMLineIndex: c.sdpMLineIndex ?? null,
+        usernameFragment: c.usernameFragment ?? null,
+      },
+    });
   }
 
   private addOwnTransceivers(pc: RTCPeerConnection): void {
@@ -328,6 +426,8 @@ export class CallEngine {
     const s = pc.connectionState;
     if (s === 'connected') {
       if (!this.connectedAt) this.connectedAt = Date.now();
+      markStep('connected');
+      this.monitor.start();
       this.clearRestart();
       this.restartAttempt = 0;
       this.update({ state: 'connected', error: null });
@@ -373,6 +473,7 @@ export class CallEngine {
     const old = this.pc;
     this.pc = null;
     old?.close();
+    this.monitor.reset();
     this.update({ state: 'connecting' });
     void this.writePresence('connecting');
     this.buildConnection();
@@ -424,6 +525,7 @@ export class CallEngine {
             const id = change.doc.id;
             // Not a message this client can read (the rules check every field; an old format): skip it.
             if (!msg) continue;
+            markStep(msg.type === 'offer' ? 'offerReceived' : msg.type === 'answer' ? 'answerReceived' : 'firstCandidateReceived');
             chain = chain.then(() => this.route(id, msg)).catch(() => undefined);
           }
         },
@@ -443,7 +545,8 @@ export class CallEngine {
       return;
     }
     await this.handle(msg);
-    await deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
+    // Not awaited: the next message (often a candidate right behind this one) must not wait a round trip.
+    void deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
   }
 
   private async handle(msg: SignalMessage): Promise<void> {
@@ -478,8 +581,10 @@ export class CallEngine {
     await pc.setRemoteDescription(description); // the polite side rolls back implicitly on a collision
     if (description.type === 'offer') {
       if (this.polite) await this.adoptTransceivers(pc);
+      this.descriptionSent = false;
       await pc.setLocalDescription();
-      if (pc.localDescription) await this.sendSignal({ type: 'answer', sdp: pc.localDescription.sdp });
+      // Not awaited: the candidates queued behind the offer are added while the answer gathers and travels.
+      void this.sendDescription(pc).then(() => markStep('answerSent'), () => undefined);
     }
     const queued = this.pendingCandidates;
     this.pendingCandidates = [];
@@ -490,7 +595,9 @@ export class CallEngine {
     // Leftovers from my earlier page loads would only confuse the partner.
     try {
       const mine = await getDocs(query(this.signalsRef(), where('from', '==', this.opts.uid)));
-      await Promise.all(mine.docs.map((d) => deleteDoc(d.ref).catch(() => undefined)));
+      // This page's own messages may already be among them (we do not wait for this before offering).
+      const old = mine.docs.filter((d) => d.data()?.fromPeer !== this.peerId);
+      await Promise.all(old.map((d) => deleteDoc(d.ref).catch(() => undefined)));
     } catch {
       // Not fatal: the partner ignores messages from pages that are not current.
     }
@@ -502,7 +609,7 @@ export class CallEngine {
     return presenceRef(this.opts.sessionId, uid);
   }
 
-  private async writePresence(state?: CallState): Promise<void> {
+  private async writePresence(state?: CallState, leftSession = false): Promise<void> {
     const current: CallState = state ?? (this.snap.state === 'waiting' ? 'connecting' : this.snap.state);
     await setDoc(this.presenceRef(this.opts.uid), {
       uid: this.opts.uid,
@@ -512,6 +619,7 @@ export class CallEngine {
       videoEnabled: this.snap.videoEnabled,
       screenSharing: this.snap.screenSharing,
       updatedAt: serverTimestamp(),
+      ...(leftSession && current === 'left' ? { leftSession: true } : {}),
     }).catch((err: unknown) => {
       if (!this.closed) this.update({ error: `Could not update your status: ${String(err)}` });
     });
@@ -562,6 +670,7 @@ export class CallEngine {
   private applyPartnerPresence(partner: Presence | null): void {
     const before = this.partnerPeer;
     this.presenceReady = true;
+    if (partner && partner.state !== 'left') markStep('partnerSeen');
     this.update({ partner });
     if (!partner || partner.state === 'left') {
       this.partnerPeer = partner?.peerId ?? null;
@@ -609,7 +718,7 @@ export class CallEngine {
     for (const [peer, items] of held) {
       for (const { id, msg } of items) {
         if (peer === this.partnerPeer) await this.handle(msg).catch(() => undefined);
-        await deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
+        void deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
       }
     }
   }

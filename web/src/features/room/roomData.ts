@@ -18,6 +18,7 @@ import { COLLECTIONS, SESSION_SUBCOLLECTIONS as SUB } from '../../lib/data/colle
 import { readConverter } from '../../lib/data/converter';
 import { db } from '../../lib/firebase';
 import { booleanOr, isRecord, stringArray, stringOr, timestampOrNull } from '../../lib/firestoreValues';
+import type { QualitySummary } from './callQuality';
 import type { CallState, Presence, PrivateQuestion, PrivateQuestionsDoc, SignalMessage } from '../../types/models';
 
 const CALL_STATES: readonly CallState[] = ['connecting', 'connected', 'reconnecting', 'failed', 'left'];
@@ -37,6 +38,7 @@ export function toPresence(uid: string, data: DocumentData): Presence | null {
     videoEnabled: booleanOr(data.videoEnabled, true),
     screenSharing: booleanOr(data.screenSharing, false),
     updatedAt: timestampOrNull(data.updatedAt),
+    leftSession: data.state === 'left' && data.leftSession === true,
   };
 }
 
@@ -100,6 +102,13 @@ export function presenceCollection(sessionId: string): CollectionReference<Prese
 
 export function presenceRef(sessionId: string, uid: string): DocumentReference {
   return doc(sessionDoc(sessionId), SUB.presence, uid);
+}
+
+// ---- call quality (callQuality.ts) ------------------------------------------------------------------------
+
+/** This participant's quality summary; the rules let it change at most once a minute. */
+export function writeQualitySummary(sessionId: string, uid: string, summary: QualitySummary): Promise<void> {
+  return setDoc(doc(sessionDoc(sessionId), SUB.quality, uid), { uid, ...summary, updatedAt: serverTimestamp() });
 }
 
 // ---- the interviewer's questions and notes -------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import APP_URL, sign_in
-from tests.support.emulators import FirestoreClient, call, sign_up
+from tests.support.emulators import FirestoreClient, call, sign_up, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 
@@ -38,7 +38,7 @@ def test_the_bell_counts_lists_opens_and_marks_all_read(page: Page, admin: Fires
     page.locator("[data-testid=bell-item][data-type=feedback_received]").click()
     expect(page).to_have_url(re.compile(r"/sessions/s1$"))
     expect(page.get_by_test_id("bell-count")).to_have_text("2")
-    assert admin.get(f"users/{ada.uid}/notifications/feedback-s1")["read"] is True
+    wait_for(lambda: admin.get(f"users/{ada.uid}/notifications/feedback-s1")["read"])  # the server has it too
     # A new one arrives while the page is open: the count follows.
     admin.set(f"users/{ada.uid}/notifications/match-s2", {
         "type": "peer_match_found", "title": "Match found!", "message": "With Linus.", "sessionId": "s2",
@@ -49,6 +49,8 @@ def test_the_bell_counts_lists_opens_and_marks_all_read(page: Page, admin: Fires
     expect(page.get_by_test_id("bell-count")).to_have_count(0)
     expect(page.locator("[data-testid=bell-item][data-read=false]")).to_have_count(0)
     rows = FirestoreClient.as_user(ada).query("notifications", parent=f"users/{ada.uid}")
-    assert len(rows) == 4 and all(r["read"] is True for r in rows)
+    assert len(rows) == 4
+    wait_for(lambda: all(r["read"] is True for r in FirestoreClient.as_user(ada).query(
+        "notifications", parent=f"users/{ada.uid}")))
     page.goto(f"{APP_URL}/practice")
     expect(page.get_by_test_id("bell-count")).to_have_count(0)

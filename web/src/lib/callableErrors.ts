@@ -10,7 +10,9 @@ export function callableErrorMessage(error: unknown): string {
     if (code === 'internal' || code === 'unknown') return 'Something went wrong on our side. Try again in a moment.';
     if (code === 'unavailable' || code === 'deadline-exceeded')
       return 'We couldn’t reach the server. Check your connection and try again.';
-    if (error.message) return error.message;
+    // The SDK appends the HTTP status (" [400]"): the person needs only the sentence.
+    const sentence = error.message.replace(/\s*\[\d{3}\]$/, '');
+    if (sentence) return sentence;
   }
   return 'Something went wrong. Try again in a moment.';
 }

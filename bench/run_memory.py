@@ -5,10 +5,11 @@ Usage: python bench/run_memory.py [--minutes 20] [--pairs 2]
 Starts scripts/run.sh (the whole app: emulators with hosting, the code runner, coturn, demo data), and
 once it says it is running, plays `--pairs` pairs of people using it the whole time: each pair joins the
 matching queue, gets matched, enters the room (getIceServers, presence, a few signaling messages),
-moves through every phase, writes feedback and starts over. Every 5 s it samples the PSS of every process
-run.sh started (ProcessWatch in bench/_harness.py); each minute it prints the total, the functions
-workers' part and their count. At the end it stops run.sh with Ctrl-C as a person would, prints every
-line run.sh printed (so what a person sees can be read) and one line of JSON:
+moves through every phase, writes feedback and, after a breather (BREATHER_S), starts over. Every 5 s
+it samples the PSS of every process run.sh started (ProcessWatch in bench/_harness.py); each minute it
+prints the total, the functions workers' part and their count. At the end it stops run.sh with Ctrl-C
+as a person would, prints every line run.sh printed (so what a person sees can be read) and one line of
+JSON:
 {"minutes", "sessions", "peak_mb", "end_mb", "peak_workers", "end_workers"}.
 """
 
@@ -31,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from _harness import ProcessWatch
 
+# Between two sessions of a pair: a session every ~3 minutes stays inside the queue's 20 joins per hour.
+BREATHER_S = 150
 PREFS = {"sessionTypes": ["technical"], "difficultyLevels": ["intermediate"], "rolePreference": "flexible",
          "languages": ["english"], "industries": ["tech"], "targetRoles": [], "timeZone": "Europe/London",
          "experienceLevel": "mid", "maxWaitTime": 300}
@@ -46,8 +49,10 @@ def use(stop: threading.Event, pair: int, done: list[int], errors: list[str]) ->
     admin = FirestoreClient.admin()
     while not stop.is_set():
         try:
-            for user in (a, b):
-                FirestoreClient.as_user(user).set(f"matchingQueue/{user.uid}", {
+            for user in (a, b):  # as the app does: the last session's entry goes, a new one comes
+                client = FirestoreClient.as_user(user)
+                client.delete(f"matchingQueue/{user.uid}")
+                client.create(f"matchingQueue/{user.uid}", {
                     "uid": user.uid, **PREFS, "status": "waiting", "joinedAt": SERVER_TIMESTAMP})
 
             def matched() -> str | None:
@@ -89,7 +94,7 @@ def use(stop: threading.Event, pair: int, done: list[int], errors: list[str]) ->
                 for user in (a, b):
                     call("advancePhase", {"sessionId": sid, "fromIndex": index}, user=user)
             done.append(1)
-            stop.wait(20)  # a breather between sessions
+            stop.wait(BREATHER_S)
         except Exception as err:  # counted and printed: a scripted use that fails says so
             errors.append(f"pair {pair}: {type(err).__name__}: {str(err)[:160]}")
             stop.wait(5)

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { Bell } from 'lucide-react';
 import { useAuth } from '../../lib/authContext';
 import type { Notification } from '../../types/models';
@@ -121,6 +121,11 @@ export function NotificationBell() {
               ))}
             </ul>
           )}
+          <div className="bell-foot">
+            <Link to="/invitations" onClick={() => setOpen(false)} data-testid="bell-invitations">
+              Invitations and invite links
+            </Link>
+          </div>
         </div>
       )}
     </div>

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -32,7 +34,18 @@ class CommunityProfile:
     industries: list[str] = field(default_factory=list)
     targetRoles: list[str] = field(default_factory=list)
     specialties: list[str] = field(default_factory=list)
+    listed: bool = False  # in the directory only once the member chooses it
+    availability: str = ""
+    openToRandom: bool = True
+    preferredSessionTypes: list[str] = field(default_factory=list)
+    maxSessionsPerDay: int = 2
+    feedbackStyle: str = "balanced"
+    openToMentoring: bool = False
+    onboarded: bool = False
     reputation: float = 0.0
+    badges: list[str] = field(default_factory=list)
+    peerStats: dict[str, Any] = field(
+        default_factory=lambda: {"completedSessions": 0, "averageRating": 0.0, "totalRatings": 0})
 
     def to_doc(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,6 +94,20 @@ def _zones() -> frozenset[str]:
     return _ZONES
 
 
+LAST_ACTIVE_EVERY_S = 3600
+
+
+def last_active_due(last: object, now: float) -> bool:
+    """lastActiveAt moves at most once an hour: it sorts the directory, and a finer clock would tell every
+    member to the minute when someone was last here."""
+    return not isinstance(last, dt.datetime) or now - last.timestamp() >= LAST_ACTIVE_EVERY_S
+
+
+def touch_last_active(ref: firestore.DocumentReference, profile: Mapping[str, Any]) -> None:
+    if last_active_due(profile.get("lastActiveAt"), time.time()):
+        ref.update({"lastActiveAt": firestore.SERVER_TIMESTAMP})
+
+
 def bootstrap(db: firestore.Client, uid: str, email: str | None, name_hint: object,
               tz_hint: object) -> tuple[dict[str, Any], bool]:
     """Create users/{uid} and communityProfiles/{uid} once; later calls return what exists.
@@ -94,12 +121,14 @@ def bootstrap(db: firestore.Client, uid: str, email: str | None, name_hint: obje
     user_ref = db.collection(names.USERS).document(uid)
     snap = profile_ref.get()
     if snap.exists:
-        return snap.to_dict() or {}, False
+        existing = snap.to_dict() or {}
+        touch_last_active(profile_ref, existing)
+        return existing, False
     profile = CommunityProfile(uid=uid, displayName=clean_display_name(name_hint, uid),
                                timeZone=clean_time_zone(tz_hint)).to_doc()
     batch = db.batch()
     batch.create(profile_ref, {**profile, "joinedAt": firestore.SERVER_TIMESTAMP,
-                               "updatedAt": firestore.SERVER_TIMESTAMP})
+                               "updatedAt": firestore.SERVER_TIMESTAMP, "lastActiveAt": firestore.SERVER_TIMESTAMP})
     batch.set(user_ref, {"uid": uid, "email": email or "", "displayName": profile["displayName"],
                          "blockedUserIds": [], "createdAt": firestore.SERVER_TIMESTAMP}, merge=True)
     try:

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.emulators import SERVER_TIMESTAMP, AuthUser, DeniedError, FirestoreClient, call, sign_up
+from tests.support.emulators import (
+    SERVER_TIMESTAMP,
+    AuthUser,
+    DeniedError,
+    FirestoreClient,
+    call,
+    sign_up,
+    sign_up_staff,
+)
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
 
@@ -111,7 +119,10 @@ def test_notifications_owner_reads_marks_read_and_dismisses(owner: AuthUser, str
 
 GOOD_EDIT = {"displayName": "Ada L.", "headline": "Backend", "bio": "Hi", "experienceLevel": "senior",
              "timeZone": "Europe/London", "languages": ["english", "french"], "industries": ["tech"],
-             "targetRoles": ["Staff Engineer"], "specialties": ["graphs"], "updatedAt": SERVER_TIMESTAMP}
+             "targetRoles": ["Staff Engineer"], "specialties": ["graphs"], "listed": True,
+             "availability": "mon 09:00-12:00;sun 18:30-24:00", "openToRandom": False,
+             "preferredSessionTypes": ["technical", "mixed"], "maxSessionsPerDay": 3, "feedbackStyle": "direct",
+             "openToMentoring": True, "onboarded": True, "updatedAt": SERVER_TIMESTAMP}
 
 
 def test_profiles_readable_by_signed_in_members_only(owner: AuthUser, stranger: AuthUser,
@@ -125,6 +136,36 @@ def test_profile_owner_edits_valid_fields(owner: AuthUser, admin: FirestoreClien
     FirestoreClient.as_user(owner).update(f"communityProfiles/{owner.uid}", GOOD_EDIT)
     stored = admin.get(f"communityProfiles/{owner.uid}")
     assert stored["displayName"] == "Ada L." and stored["languages"] == ["english", "french"]
+    assert stored["availability"] == GOOD_EDIT["availability"] and stored["maxSessionsPerDay"] == 3
+
+
+def test_profile_owner_edits_one_field_of_a_bootstrapped_profile(owner: AuthUser, admin: FirestoreClient) -> None:
+    """bootstrapProfile writes a default for every checked field, so a one-field edit passes the rules."""
+    FirestoreClient.as_user(owner).update(f"communityProfiles/{owner.uid}",
+                                          {"listed": True, "updatedAt": SERVER_TIMESTAMP})
+    assert admin.get(f"communityProfiles/{owner.uid}")["listed"] is True
+
+
+def test_blocked_members_cannot_read_each_other_s_profile(owner: AuthUser, admin: FirestoreClient) -> None:
+    other = sign_up(display_name="Other")
+    call("bootstrapProfile", {}, user=other)
+    staff = sign_up_staff()
+    mine, theirs = f"communityProfiles/{owner.uid}", f"communityProfiles/{other.uid}"
+    assert FirestoreClient.as_user(other).get(mine)["displayName"] == "Owner"
+    admin.update(f"users/{owner.uid}", {"blockedUserIds": [other.uid]})  # the owner blocks the other
+    denied(lambda: FirestoreClient.as_user(other).get(mine))  # the blocked one no longer sees the blocker
+    denied(lambda: FirestoreClient.as_user(owner).get(theirs))  # nor the blocker the blocked one
+    assert FirestoreClient.as_user(owner).get(mine)["uid"] == owner.uid  # your own, always
+    assert FirestoreClient.as_user(staff).get(theirs)["uid"] == other.uid  # staff see both
+    admin.update(f"users/{owner.uid}", {"blockedUserIds": []})
+    assert FirestoreClient.as_user(other).get(mine)["displayName"] == "Owner"
+
+
+def test_only_staff_list_profiles(owner: AuthUser, stranger: AuthUser, signed_out: FirestoreClient) -> None:
+    denied(lambda: FirestoreClient.as_user(stranger).query("communityProfiles"))
+    denied(lambda: FirestoreClient.as_user(owner).query("communityProfiles", [("listed", "==", True)]))
+    denied(lambda: signed_out.query("communityProfiles"))
+    assert FirestoreClient.as_user(sign_up_staff()).query("communityProfiles")
 
 
 @pytest.mark.parametrize("bad", [
@@ -145,9 +186,29 @@ def test_profile_owner_edits_valid_fields(owner: AuthUser, admin: FirestoreClien
     {"targetRoles": ["x" * 41]},
     {"targetRoles": [1]},
     {"targetRoles": [f"r{i}" for i in range(11)]},
+    {"listed": "yes"},
+    {"availability": "mon 9:00-12:00"},
+    {"availability": "someday"},
+    {"availability": ";".join(["mon 09:00-12:00"] * 15)},
+    {"availability": 7},
+    {"openToRandom": 1},
+    {"preferredSessionTypes": ["karaoke"]},
+    {"preferredSessionTypes": ["technical", "technical"]},
+    {"maxSessionsPerDay": 0},
+    {"maxSessionsPerDay": 11},
+    {"maxSessionsPerDay": 2.5},
+    {"feedbackStyle": "brutal"},
+    {"openToMentoring": "sure"},
+    {"onboarded": None},
     {"reputation": 100},
     {"joinedAt": SERVER_TIMESTAMP},
     {"peerStats": {"averageRating": 5}},
+    {"badges": ["highly_rated_interviewer"]},
+    {"searchFacets": ["w:anything"]},
+    {"ratingBand": 5},
+    {"availableNow": True},
+    {"availableHours": [1]},
+    {"lastActiveAt": SERVER_TIMESTAMP},
 ])
 def test_profile_owner_edit_rejects_bad_or_server_fields(owner: AuthUser, bad: dict[str, Any]) -> None:
     edit = {**GOOD_EDIT, **bad}

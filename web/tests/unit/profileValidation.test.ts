@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseProfile, validateProfile } from '../../src/features/profile/profileValidation';
 import { TARGET_ROLE_RULES, tagProblem } from '../../src/lib/tags';
 import { PROFILE_LIMITS, type CommunityProfileEditable } from '../../src/types/models';
+import { formatAvailability, parseAvailability } from '../../src/lib/availability';
 
 const valid: CommunityProfileEditable = {
   displayName: 'Ada Lovelace',
@@ -13,6 +14,14 @@ const valid: CommunityProfileEditable = {
   industries: [],
   targetRoles: ['Backend engineer'],
   specialties: [],
+  listed: true,
+  availability: 'mon 09:00-12:00;sun 18:30-24:00',
+  openToRandom: true,
+  preferredSessionTypes: ['technical'],
+  maxSessionsPerDay: 2,
+  feedbackStyle: 'balanced',
+  openToMentoring: false,
+  onboarded: true,
 };
 
 describe('profile validation', () => {
@@ -48,5 +57,25 @@ describe('profile validation', () => {
     const out = normaliseProfile({ ...valid, displayName: '  Ada ', targetRoles: [' SRE ', '  '] });
     expect(out.displayName).toBe('Ada');
     expect(out.targetRoles).toEqual(['SRE']);
+  });
+});
+
+describe('availability and preferences', () => {
+  it('round-trips the stored ranges', () => {
+    const ranges = parseAvailability(valid.availability);
+    expect(ranges).toEqual([
+      { day: 'mon', from: '09:00', to: '12:00' },
+      { day: 'sun', from: '18:30', to: '24:00' },
+    ]);
+    expect(formatAvailability(ranges)).toBe(valid.availability);
+    expect(parseAvailability('someday')).toEqual([]);
+  });
+
+  it('refuses a range that ends before it starts, too many ranges, and out-of-range preferences', () => {
+    expect(validateProfile({ ...valid, availability: 'mon 12:00-09:00' }).availability).toMatch(/end after/);
+    const many = Array.from({ length: PROFILE_LIMITS.availabilityRangesMax + 1 }, () => 'mon 09:00-10:00').join(';');
+    expect(validateProfile({ ...valid, availability: many }).availability).toBeTruthy();
+    expect(validateProfile({ ...valid, maxSessionsPerDay: 0 }).maxSessionsPerDay).toMatch(/sessions a day/);
+    expect(validateProfile({ ...valid, maxSessionsPerDay: PROFILE_LIMITS.maxSessionsPerDayMax + 1 }).maxSessionsPerDay).toBeTruthy();
   });
 });

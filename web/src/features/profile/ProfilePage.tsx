@@ -19,6 +19,7 @@ import { useMyProfile } from '../../lib/myProfileContext';
 import { SPECIALTY_RULES } from '../../lib/tags';
 import { useProfileForm } from './useProfileForm';
 import { TagInput } from '../../components/TagInput';
+import { ProfileExtraFields } from './ProfileExtraFields';
 
 function formatJoined(profile: CommunityProfile): string {
   const date = profile.joinedAt?.toDate();
@@ -208,6 +209,8 @@ export function ProfilePage() {
             onPendingChange={(text) => setPending('specialties', text)}
           />
         </div>
+
+        <ProfileExtraFields idPrefix={ids} draft={draft} errors={errors} update={update} />
 
         <div className="form-footer">
           <div className="form-status" aria-live="polite">

@@ -1,12 +1,14 @@
 import type { DocumentData } from 'firebase/firestore';
 import {
   isExperienceLevel,
+  isFeedbackStyle,
   isIndustry,
+  isSessionType,
   isSpokenLanguage,
   type CommunityProfile,
   type PeerStats,
 } from '../../types/models';
-import { isRecord, isTimestamp, stringArray } from '../../lib/firestoreValues';
+import { booleanOr, isRecord, isTimestamp, stringArray } from '../../lib/firestoreValues';
 import { browserTimeZone } from '../../lib/timeZone';
 
 function stringOr(value: unknown, fallback: string): string {
@@ -26,6 +28,15 @@ export function toCommunityProfile(uid: string, data: DocumentData): CommunityPr
     industries: stringArray(data.industries).filter(isIndustry),
     targetRoles: stringArray(data.targetRoles),
     specialties: stringArray(data.specialties),
+    listed: booleanOr(data.listed, false),
+    availability: stringOr(data.availability, ''),
+    openToRandom: booleanOr(data.openToRandom, true),
+    preferredSessionTypes: stringArray(data.preferredSessionTypes).filter(isSessionType),
+    maxSessionsPerDay:
+      typeof data.maxSessionsPerDay === 'number' && Number.isInteger(data.maxSessionsPerDay) ? data.maxSessionsPerDay : 2,
+    feedbackStyle: isFeedbackStyle(data.feedbackStyle) ? data.feedbackStyle : 'balanced',
+    openToMentoring: booleanOr(data.openToMentoring, false),
+    onboarded: booleanOr(data.onboarded, false),
     reputation: typeof data.reputation === 'number' && Number.isFinite(data.reputation) ? data.reputation : 0,
     joinedAt: isTimestamp(data.joinedAt) ? data.joinedAt : null,
     updatedAt: isTimestamp(data.updatedAt) ? data.updatedAt : null,

@@ -46,6 +46,14 @@ export async function saveProfile(uid: string, values: CommunityProfileEditable)
     industries: values.industries,
     targetRoles: values.targetRoles,
     specialties: values.specialties,
+    listed: values.listed,
+    availability: values.availability,
+    openToRandom: values.openToRandom,
+    preferredSessionTypes: values.preferredSessionTypes,
+    maxSessionsPerDay: values.maxSessionsPerDay,
+    feedbackStyle: values.feedbackStyle,
+    openToMentoring: values.openToMentoring,
+    onboarded: values.onboarded,
     updatedAt: serverTimestamp(),
   });
 }

@@ -1,11 +1,13 @@
 import {
   PROFILE_LIMITS as L,
   isExperienceLevel,
+  isFeedbackStyle,
   type CommunityProfileClientField,
   type CommunityProfileEditable,
 } from '../../types/models';
 import { SPECIALTY_RULES, TARGET_ROLE_RULES, tagListProblem } from '../../lib/tags';
 import { isValidTimeZone } from '../../lib/timeZone';
+import { availabilityProblem, parseAvailability } from '../../lib/availability';
 
 export type ProfileErrors = Partial<Record<CommunityProfileClientField, string>>;
 
@@ -33,6 +35,15 @@ export function validateProfile(p: CommunityProfileEditable): ProfileErrors {
   const specialties = tagListProblem(p.specialties, SPECIALTY_RULES);
   if (specialties) errors.specialties = specialties;
 
+  const availability = availabilityProblem(parseAvailability(p.availability));
+  if (availability) errors.availability = availability;
+  else if (p.availability && parseAvailability(p.availability).length === 0) errors.availability = 'Check the time ranges.';
+  if (p.preferredSessionTypes.length > L.preferredSessionTypesMax)
+    errors.preferredSessionTypes = `Choose up to ${L.preferredSessionTypesMax} session types.`;
+  if (!Number.isInteger(p.maxSessionsPerDay) || p.maxSessionsPerDay < L.maxSessionsPerDayMin || p.maxSessionsPerDay > L.maxSessionsPerDayMax)
+    errors.maxSessionsPerDay = `Choose ${L.maxSessionsPerDayMin} to ${L.maxSessionsPerDayMax} sessions a day.`;
+  if (!isFeedbackStyle(p.feedbackStyle)) errors.feedbackStyle = 'Choose how you like feedback.';
+
   return errors;
 }
 
@@ -48,5 +59,13 @@ export function normaliseProfile(p: CommunityProfileEditable): CommunityProfileE
     industries: [...p.industries],
     targetRoles: p.targetRoles.map((r) => r.trim()).filter(Boolean),
     specialties: p.specialties.map((r) => r.trim()).filter(Boolean),
+    listed: p.listed,
+    availability: p.availability,
+    openToRandom: p.openToRandom,
+    preferredSessionTypes: [...p.preferredSessionTypes],
+    maxSessionsPerDay: p.maxSessionsPerDay,
+    feedbackStyle: p.feedbackStyle,
+    openToMentoring: p.openToMentoring,
+    onboarded: p.onboarded,
   };
 }

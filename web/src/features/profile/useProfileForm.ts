@@ -18,6 +18,14 @@ function editableOf(p: CommunityProfile): CommunityProfileEditable {
     industries: p.industries,
     targetRoles: p.targetRoles,
     specialties: p.specialties,
+    listed: p.listed,
+    availability: p.availability,
+    openToRandom: p.openToRandom,
+    preferredSessionTypes: p.preferredSessionTypes,
+    maxSessionsPerDay: p.maxSessionsPerDay,
+    feedbackStyle: p.feedbackStyle,
+    openToMentoring: p.openToMentoring,
+    onboarded: p.onboarded,
   };
 }
 
@@ -38,6 +46,14 @@ const FIELD_ORDER: readonly CommunityProfileClientField[] = [
   'industries',
   'targetRoles',
   'specialties',
+  'listed',
+  'availability',
+  'openToRandom',
+  'preferredSessionTypes',
+  'maxSessionsPerDay',
+  'feedbackStyle',
+  'openToMentoring',
+  'onboarded',
 ];
 
 export function useProfileForm(uid: string | null, profile: CommunityProfile | null) {

@@ -372,6 +372,6 @@ def redeem_link(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
                           session_type=str(link.get("sessionType")), difficulty=str(link.get("difficulty")),
                           proposed_ms=None, now=now, via_link=True)
         tx.update(link_ref, {"usedBy": uid, "usedAt": firestore.SERVER_TIMESTAMP, "invitationId": inv_ref.id})
-        return inv_ref.id
+        return str(inv_ref.id)
 
     return {"invitationId": str(run(db.transaction()))}

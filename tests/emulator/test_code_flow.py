@@ -1,5 +1,5 @@
 """The shared code editor on the emulators: real Yjs updates (made with pycrdt) written through the rules,
-compacted by the trigger, at the session's end and directly; and runCode against the real runner service."""
+compacted by the session's timer, at the session's end and directly; and runCode against the real runner service."""
 
 from __future__ import annotations
 
@@ -70,11 +70,15 @@ def salamin_db() -> Any:
 
 # ---- compaction ----------------------------------------------------------------------------------------------
 
-def test_the_trigger_compacts_and_nothing_is_lost(admin: FirestoreClient) -> None:
+def test_the_session_timer_compacts_and_nothing_is_lost(admin: FirestoreClient) -> None:
+    """No trigger per update: joining starts the session's timer, whose tick folds the code once enough
+    updates wait."""
     from salamin import code
 
     a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
-    sid = make_session(admin, a, b, status="active")
+    sid = make_session(admin, a, b)
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
     ea, eb = two_people_typing(a, b, 110)
     all_updates = ea.updates + eb.updates
     assert len(all_updates) >= code.COMPACT_AT

@@ -30,8 +30,8 @@ TIMEOUT_RETRY = options.RetryConfig(
     max_attempts=10, min_backoff_seconds=4, max_backoff_seconds=15, max_doublings=2, max_retry_seconds=1500
 )
 # functions/.env.local (read only by the emulators) sets this: the Functions emulator starts a Python
-# process for every request in flight and never reaps them, so locally the queues dispatch a few at a
-# time; production keeps wide queues.
+# process for every request in flight (bounded by FUNCTIONS_EMULATOR_PARALLEL, docs/capacity.md), so
+# locally the queues dispatch a few at a time; production keeps wide queues.
 EMULATED = os.environ.get("SALAMIN_TASK_PROFILE") == "emulator" or os.environ.get("FUNCTIONS_EMULATOR") == "true"
 
 # Session timers run for up to 80 minutes; in the emulator (which dispatches early) they come back at most

@@ -16,6 +16,7 @@ import {
 import { useAuth } from '../../lib/authContext';
 import { usePeerSession } from '../../lib/data/peerSessions';
 import { useSlots } from '../../lib/slots';
+import { RematchButton } from './RematchButton';
 import { FeedbackSummary } from '../../components/FeedbackSummary';
 import { interviewOver, partnerOf, rubricFor, type Partner } from '../../lib/sessionRules';
 import {
@@ -80,7 +81,7 @@ function BackLink() {
 const OTHER_ROLE: Readonly<Record<ParticipantRole, ParticipantRole>> = { interviewer: 'interviewee', interviewee: 'interviewer' };
 
 function SessionDetail({ session, uid }: { session: PeerSession; uid: string }) {
-  const { FeedbackForm, FinalCode, MemberActions } = useSlots();
+  const { FeedbackForm, FinalCode, FinalBoard, MemberActions } = useSlots();
   const location = useLocation();
   const arrivedToGiveFeedback = (location.state as { focus?: unknown } | null)?.focus === 'feedback';
   const partner = partnerOf(session, uid);
@@ -109,6 +110,7 @@ function SessionDetail({ session, uid }: { session: PeerSession; uid: string }) 
       />
       {/* After a session: practise again with this partner, or block or report them. */}
       {!live && <MemberActions uid={partner.uid} displayName={partner.name} />}
+      {!live && session.startedAt && <RematchButton sessionId={session.id} partnerName={partner.name} />}
 
       <div className="session-detail">
         <section className="card detail-card" aria-labelledby="detail-overview">
@@ -163,6 +165,12 @@ function SessionDetail({ session, uid }: { session: PeerSession; uid: string }) 
         {session.requiresCodeEditor && session.status !== 'cancelled' && (
           <Suspense fallback={<Spinner label="Loading the code…" />}>
             <FinalCode sessionId={session.id} />
+          </Suspense>
+        )}
+
+        {session.requiresWhiteboard && session.status !== 'cancelled' && (
+          <Suspense fallback={<Spinner label="Loading the whiteboard…" />}>
+            <FinalBoard sessionId={session.id} />
           </Suspense>
         )}
 

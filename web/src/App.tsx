@@ -7,8 +7,10 @@ import { SignInPage } from './features/auth/SignInPage';
 import { CommunityPage } from './features/community/CommunityPage';
 import { LandingPage } from './features/landing/LandingPage';
 import { PracticePage } from './features/practice/PracticePage';
+import { MatchBanner } from './features/practice/MatchBanner';
 import { MyProfileProvider } from './features/profile/MyProfileProvider';
 import { ProfilePage } from './features/profile/ProfilePage';
+import { MemberPage } from './features/profile/MemberPage';
 import { RoomPage } from './features/room/RoomPage';
 import { SessionDetailPage } from './features/sessions/SessionDetailPage';
 import { SessionsPage } from './features/sessions/SessionsPage';
@@ -57,7 +59,12 @@ export function App() {
         element={
           <RequireAuth>
             <MyProfileProvider>
-              <AppShell headerExtras={<NotificationBell />} banners={<SuspensionBanner />} />
+              <AppShell headerExtras={<NotificationBell />} banners={
+                  <>
+                    <SuspensionBanner />
+                    <MatchBanner />
+                  </>
+                } />
             </MyProfileProvider>
           </RequireAuth>
         }
@@ -66,6 +73,7 @@ export function App() {
         <Route path="/sessions" element={<SessionsPage />} />
         <Route path="/sessions/:sessionId" element={<SessionDetailPage />} />
         <Route path="/community" element={<CommunityPage />} />
+        <Route path="/members/:uid" element={<MemberPage />} />
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/session/:sessionId" element={<RoomPage />} />
         <Route path="/invitations" element={<InvitationsPage />} />

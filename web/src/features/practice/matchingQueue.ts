@@ -10,6 +10,7 @@ import {
   getDoc,
   getDocs,
   limit,
+  onSnapshot,
   orderBy,
   query,
   runTransaction,
@@ -24,15 +25,25 @@ import { db, functions } from '../../lib/firebase';
 import {
   isParticipantRole,
   type MatchingPreferences,
+  type MatchingQueueEntry,
   type MatchingStatusResponse,
   type MatchingWiden,
   type Notification,
   type RolePreference,
 } from '../../types/models';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
-import { normalisePreferences, toNotification } from './matchingDocs';
+import { normalisePreferences, toNotification, toQueueEntry } from './matchingDocs';
 
 export const queueEntryRef = (uid: string) => doc(db, COLLECTIONS.matchingQueue, uid);
+
+/** The user's own entry as it changes (null when there is none or it cannot be read). */
+export function watchQueueEntry(uid: string, onEntry: (entry: MatchingQueueEntry | null) => void): () => void {
+  return onSnapshot(
+    queueEntryRef(uid),
+    (snap) => onEntry(toQueueEntry(uid, snap.data())),
+    () => onEntry(null),
+  );
+}
 const notificationsOf = (uid: string) => collection(db, COLLECTIONS.users, uid, COLLECTIONS.notifications);
 
 /** Exactly the fields the rules allow a client to create. */

@@ -303,7 +303,10 @@ export function FeedbackFields({
               );
             })}
           </div>
-          <p className="hint">Only {partnerName} sees this, with the rest of your feedback.</p>
+          <p className="hint">
+            Only {partnerName} sees this, with the rest of your feedback. “Yes” also asks to practise with {partnerName}{' '}
+            again: if they say yes too, you’re paired directly the next time you both look for a partner.
+          </p>
         </fieldset>
       </fieldset>
 

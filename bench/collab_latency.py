@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _harness import pct, run_inside_emulators
+from _harness import Conditions, pct, run_inside_emulators
 
 RUNNER_PORT = 8765
 
@@ -118,9 +118,12 @@ def measure(args: argparse.Namespace) -> int:
     from playwright.sync_api import Page, sync_playwright
 
     from tests.browser.conftest import APP_URL, CHROMIUM, CHROMIUM_ARGS, sign_in
+    from tests.support import fixtures
     from tests.support.emulators import FirestoreClient, clear_firestore, make_session, sign_up, stored_code
 
     clear_firestore()
+    fixtures.load_bank()  # the session gets a question, after which running code opens
+    conditions = Conditions()
     admin = FirestoreClient.admin()
     a, b = sign_up(display_name="Bench A"), sign_up(display_name="Bench B")
     lat: dict[str, list[float]] = {"datachannel": [], "firestore": []}
@@ -144,6 +147,7 @@ def measure(args: argparse.Namespace) -> int:
             sign_in(page, user.email, user.password)
             pages.append(page)
         pa, pb = pages
+        conditions.start()
         for transport, query in (("datachannel", "?autojoin=1"), ("firestore", "?autojoin=1&codelink=off")):
             sid = make_session(admin, a, b)
             for page in (pa, pb):
@@ -187,6 +191,13 @@ def measure(args: argparse.Namespace) -> int:
 
             if transport == "datachannel" and args.runs:
                 # Same session (active now that both are in): click Run, output on both screens.
+                # Running opens once the question is on screen: both agree to end the introductions.
+                pa.get_by_test_id("next-phase").click()
+                pb.get_by_test_id("partner-proposed").wait_for(timeout=60_000)
+                pb.get_by_test_id("next-phase").click()
+                for page in (pa, pb):
+                    page.wait_for_function("() => document.querySelector('[data-testid=phase-bar]')?.dataset.phase"
+                                           " === '1'", timeout=60_000)
                 pa.evaluate("() => window.__salaminCode.replaceText('print(\"hello from the runner\")')")
                 for page in (pa, pb):
                     page.evaluate(RUNS_DONE_JS)
@@ -206,6 +217,7 @@ def measure(args: argparse.Namespace) -> int:
                     time.sleep(6.2)  # 10 runs a minute per session: stay under the limit
             for page in (pa, pb):
                 page.goto(f"{APP_URL}/practice")
+        usage = conditions.print()  # while the browsers still run, so their CPU time is readable
         browser.close()
 
     out = {
@@ -229,6 +241,7 @@ def measure(args: argparse.Namespace) -> int:
         print(f"BENCH {'runs':<14}{len(run_ms):>6}{pct(run_ms, 50):>9.1f}{pct(run_ms, 95):>9.1f}"
               f"{statistics.mean(run_ms):>9.1f}{max(run_ms):>9.1f}")
     print(f"BENCH lost edits: {lost}")
+    out.update(usage)
     print(json.dumps(out))
     return 0
 

@@ -269,6 +269,16 @@ CODE_PRESENCE: dict[str, Spec] = {"uid": Own(), "state": Bytes(1, 8192), "update
 BOARD_UPDATE: dict[str, Spec] = CODE_UPDATE
 BOARD_PRESENCE: dict[str, Spec] = CODE_PRESENCE
 
+# peerSessions/{id}/callAttempts/{uid}: attempts that did not connect within 15 s, and the last reason
+STALL_REASONS: tuple[str, ...] = (
+    "no-candidates", "relay-unreachable", "checks-failed", "partner-left", "media-refused")
+CALL_ATTEMPTS: dict[str, Spec] = {
+    "uid": Own(),
+    "failures": Int(1, 100),
+    "reason": Enum(STALL_REASONS),
+    "updatedAt": ServerTime(),
+}
+
 # Rules path of each client-written collection -> its spec (the drift test walks this).
 CLIENT_WRITTEN: dict[str, dict[str, Spec]] = {
     "/matchingQueue/{uid}": QUEUE_ENTRY,
@@ -279,6 +289,7 @@ CLIENT_WRITTEN: dict[str, dict[str, Spec]] = {
     "/notes/{uid}": NOTES,
     "/presence/{uid}": PRESENCE,
     "/quality/{uid}": QUALITY,
+    "/callAttempts/{uid}": CALL_ATTEMPTS,
     "/signaling/{messageId}": SIGNALING,
     "/codeUpdates/{updateId}": CODE_UPDATE,
     "/codePresence/{uid}": CODE_PRESENCE,

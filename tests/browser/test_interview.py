@@ -93,3 +93,45 @@ def test_two_people_walk_through_both_halves_and_feedback(browser: Browser, bank
         assert admin.get(f"peerSessions/{pair.sid}")["status"] == "completed"
     finally:
         pair.close()
+
+
+def one_row(page: Page, selector: str) -> bool:
+    """Every visible child of the toolbar sits on the same line (nothing wrapped)."""
+    return page.evaluate("""(sel) => {
+        const kids = [...document.querySelector(sel).children].filter((e) => e.getBoundingClientRect().width > 0);
+        const mids = kids.map((e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+        return mids.length > 1 && Math.max(...mids) - Math.min(...mids) < 8; }""", selector)
+
+
+def test_prompts_read_as_formatted_text_and_runs_open_with_the_question(browser: Browser, bank: None) -> None:
+    pair = Pair(browser)
+    try:
+        # 1440 px: a common laptop width, where the toolbars used to wrap.
+        pa, pb = pair.open(pair.a, width=1440), pair.open(pair.b, width=1440)
+        join(pa)
+        join(pb)
+        for p in (pa, pb):
+            phase(p, 0)
+            # Introductions: no question on screen yet, so nothing to run.
+            expect(p.get_by_test_id("run-code")).to_be_disabled()
+            assert one_row(p, "[data-testid=code-workspace] .editor-toolbar"), "the editor toolbar wrapped"
+            assert one_row(p, ".controls"), "the call controls wrapped"
+        pa.get_by_test_id("next-phase").click()
+        expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=20_000)
+        pb.get_by_test_id("next-phase").click()
+        for p in (pa, pb):
+            phase(p, 1)
+            expect(p.get_by_test_id("run-code")).to_be_enabled()
+            prompt = p.get_by_test_id("question-prompt")
+            expect(prompt).to_have_attribute("data-rendered", "true")
+            # Markdown became structure: bold, inline code, a code block; no markers left in the text.
+            expect(prompt.locator("strong").first).to_be_visible()
+            expect(prompt.locator("code").first).to_be_visible()
+            assert "**" not in prompt.inner_text() and "```" not in prompt.inner_text()
+        # The interviewer's solution too, with its code highlighted once it is opened.
+        pa.get_by_test_id("interviewer-only").locator("summary").click()
+        solution = pa.get_by_test_id("question-solution")
+        expect(solution).to_have_attribute("data-rendered", "true")
+        assert "**" not in solution.inner_text()
+    finally:
+        pair.close()

@@ -5,6 +5,7 @@ This proves the TURN credential scheme end to end: coturn accepts the HMAC the f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.test_room import Pair, expect_connected_with_video, join
 from tests.support.coturn import coturn
+from tests.support.emulators import DeniedError, FirestoreClient, sign_up, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 
@@ -46,3 +48,41 @@ def test_relay_only_call_connects_through_coturn(relay: None, browser: Browser) 
             assert route == {"local": "relay", "remote": "relay"}, route
     finally:
         pair.close()
+
+
+def test_call_quality_is_summarised_for_the_two_and_a_lossy_line_shows_weak(relay: None, browser: Browser) -> None:
+    pair = Pair(browser)
+    try:
+        _quality_checks(pair)
+    finally:
+        pair.close()
+
+
+def _quality_checks(pair: Pair) -> None:
+    pa, pb = pair.open(pair.a, "?relay=1"), pair.open(pair.b, "?relay=1")
+    join(pa)
+    join(pb)
+    expect_connected_with_video(pa)
+    expect_connected_with_video(pb)
+    expect(pa.get_by_test_id("signal-remote")).to_have_attribute("data-bars", re.compile("[1-4]"))
+    # The first summary comes after three samples (about 12 s): written by its owner, read by both.
+    path = f"peerSessions/{pair.sid}/quality/{pair.a.uid}"
+    summary = wait_for(lambda: FirestoreClient.admin().get(path), timeout=45, every=1)
+    assert summary["samples"] >= 3 and summary["relayed"] is True and summary["fpsAvg"] > 0
+    assert FirestoreClient.as_user(pair.b).get(path)["samples"] >= 3
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(sign_up(display_name="Eve")).get(path)
+
+    # Chromium's network emulation drops a third of A's WebRTC packets both ways (through the relay).
+    cdp = pa.context.new_cdp_session(pa)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 150, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1, "packetLoss": 35})
+    weak = pa.get_by_test_id("weak-connection")
+    expect(weak).to_be_visible(timeout=30_000)
+    # What A sends suffers, so A's video steps down (lower, then paused) while audio goes on.
+    expect(weak).to_have_attribute("data-video-level", re.compile("[12]"), timeout=30_000)
+    expect(pb.get_by_test_id("signal-remote")).to_have_attribute("data-bars", re.compile("[12]"), timeout=30_000)
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1, "packetLoss": 0})
+    expect(weak).to_have_count(0, timeout=40_000)  # and it comes back by itself

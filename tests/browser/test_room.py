@@ -23,8 +23,8 @@ class Pair:
         self.sid = make_session(FirestoreClient.admin(), self.a, self.b)
         self.pages: list[Page] = []
 
-    def open(self, user: AuthUser, query: str = "") -> Page:
-        ctx = self.browser.new_context(viewport={"width": 1366, "height": 800})
+    def open(self, user: AuthUser, query: str = "", width: int = 1366) -> Page:
+        ctx = self.browser.new_context(viewport={"width": width, "height": 800})
         ctx.set_default_timeout(CONNECT_MS)
         page = ctx.new_page()
         sign_in(page, user.email, user.password)
@@ -184,7 +184,8 @@ def test_a_second_tab_of_the_same_member_leaves_the_partner_alone(pair: Pair) ->
     expect(pb.get_by_test_id("call-state")).to_have_attribute("data-state", "connected")
     expect(pb.get_by_test_id("channel-open")).to_be_visible()
     now = pb.evaluate("() => ({peer: window.__salaminCall.snapshot.partner.peerId,"
-                      " connectedAt: window.__salaminCall.connectedAt, restarts: window.__salaminCall.snapshot.restarts})")
+                      " connectedAt: window.__salaminCall.connectedAt,"
+                      " restarts: window.__salaminCall.snapshot.restarts})")
     assert now == {**first, "restarts": 0}
     expect(pa.get_by_test_id("call-state")).to_have_attribute("data-state", "connected")
 
@@ -248,3 +249,4 @@ def test_participant_fields_follow_the_call(pair: Pair) -> None:
     assert parts[pair.a.uid]["audioEnabled"] is False
     assert parts[pair.a.uid]["connectionStatus"] == "connected" and parts[pair.a.uid]["joinedAt"] is not None
     assert parts[pair.b.uid]["connectionStatus"] == "connected"
+

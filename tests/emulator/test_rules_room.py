@@ -183,7 +183,8 @@ def test_leave_is_told_apart_from_a_reload(trio: tuple[AuthUser, AuthUser, AuthU
     seen = FirestoreClient.as_user(b).get(f"peerSessions/{sid}/presence/{a.uid}")
     assert seen["state"] == "left" and seen["leftSession"] is True
     with pytest.raises(DeniedError):  # only a's own presence says a left
-        FirestoreClient.as_user(b).set(f"peerSessions/{sid}/presence/{a.uid}", presence(a, state="left", leftSession=True))
+        FirestoreClient.as_user(b).set(f"peerSessions/{sid}/presence/{a.uid}",
+                                       presence(a, state="left", leftSession=True))
 
 
 def test_presence_is_mirrored_into_the_session(trio: tuple[AuthUser, AuthUser, AuthUser, str],
@@ -250,7 +251,8 @@ def test_quality_summary_owner_writes_the_two_participants_read(trio: tuple[Auth
     {"samples": 0}, {"samples": 1.5}, {"lossPctMax": 101}, {"rttMsAvg": -1}, {"relayed": "no"}, {"videoLevelMax": 3},
     {"uid": "someone"}, {"updatedAt": None}, {"extra": 1}, {"fpsAvg": "30"}, {"minHeight": 20000},
 ])
-def test_quality_summary_fields_are_bounded(trio: tuple[AuthUser, AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
+def test_quality_summary_fields_are_bounded(trio: tuple[AuthUser, AuthUser, AuthUser, str],
+                                            bad: dict[str, Any]) -> None:
     a, _, _, sid = trio
     with pytest.raises(DeniedError):
         FirestoreClient.as_user(a).set(f"peerSessions/{sid}/quality/{a.uid}", quality(a, **bad))
@@ -261,3 +263,25 @@ def test_no_quality_summary_in_an_ended_session(admin: FirestoreClient) -> None:
     sid = make_session(admin, a, b, status="completed")
     with pytest.raises(DeniedError):
         FirestoreClient.as_user(a).set(f"peerSessions/{sid}/quality/{a.uid}", quality(a))
+
+
+def attempt(u: AuthUser, **over: Any) -> dict[str, Any]:
+    return {"uid": u.uid, "failures": 1, "reason": "checks-failed", "updatedAt": SERVER_TIMESTAMP, **over}
+
+
+def test_a_failed_call_attempt_is_recorded_by_its_owner_for_the_two(trio: tuple[AuthUser, AuthUser, AuthUser, str],
+                                                                  signed_out: FirestoreClient) -> None:
+    a, b, stranger, sid = trio
+    path = f"peerSessions/{sid}/callAttempts/{a.uid}"
+    FirestoreClient.as_user(a).set(path, attempt(a))
+    assert FirestoreClient.as_user(b).get(path)["reason"] == "checks-failed"
+    for client in (FirestoreClient.as_user(stranger), signed_out):
+        with pytest.raises(DeniedError):
+            client.get(path)
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).set(path, attempt(a))
+    with pytest.raises(DeniedError):  # one write in 10 s at most
+        FirestoreClient.as_user(a).set(path, attempt(a, failures=2))
+    for bad in ({"reason": "gremlins"}, {"failures": 0}, {"failures": 101}, {"extra": True}):
+        with pytest.raises(DeniedError):
+            FirestoreClient.as_user(b).set(f"peerSessions/{sid}/callAttempts/{b.uid}", attempt(b, **bad))

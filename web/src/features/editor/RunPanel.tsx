@@ -111,8 +111,12 @@ export function RunPanel({ session, uid, sync, language, question, ended }: {
     }
   }
 
-  const disabled = !active || ended || starting !== null || inFlight;
-  const why = !active ? 'Code runs while the interview is on.' : inFlight ? 'A run is going; it takes a few seconds.' : '';
+  // Runs start with the questions: during the introductions there is nothing to run against yet.
+  const questionShown = (session.phaseIndex ?? 0) >= 1;
+  const disabled = !active || !questionShown || ended || starting !== null || inFlight;
+  const why = !active ? 'Code runs while the interview is on.'
+    : !questionShown ? 'Running opens once the question is on screen, after the introductions.'
+    : inFlight ? 'A run is going; it takes a few seconds.' : '';
 
   return (
     <section className="run-panel" aria-label="Run code" data-testid="run-panel">

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Mic, MicOff, MonitorUp, MonitorX, PhoneOff, Video, VideoOff, Wifi, WifiOff } from 'lucide-react';
-import type { CallEngine, EngineSnapshot, EngineState } from './callEngine';
+import type { CallEngine, EngineSnapshot, EngineState, StallReason } from './callEngine';
 import { useSpeaking } from './useSpeaking';
 import { markStep } from './timeline';
 import type { QualityView } from './callQuality';
@@ -83,6 +83,40 @@ function WeakConnection({ quality, partnerName }: { quality: QualityView; partne
           : `The connection between you and ${partnerName} is weak. Turning off cameras or switching network helps.`}
       {paused && ' Your video is paused so your voice stays clear; it comes back by itself when the line recovers.'}
       {lowered && ' Your video is sent at a lower quality for now to keep the call going.'}
+    </div>
+  );
+}
+
+const STALL_WORDS: Record<StallReason, string> = {
+  'no-candidates': 'Your browsers couldn’t find a network route to each other.',
+  'relay-unreachable': 'We couldn’t reach the relay server that carries calls through strict networks.',
+  'checks-failed': 'A firewall or network between you is blocking the direct connection.',
+  'partner-left': 'Your partner left before the call connected.',
+  'media-refused': 'The call couldn’t start with your camera and microphone blocked.',
+};
+
+/** 15 s without a connection: why, and the next step that fits (retry, the relay, audio only). */
+function Stalled({ engine, reason, relayOnly }: { engine: CallEngine; reason: StallReason; relayOnly: boolean }) {
+  return (
+    <div className="alert alert-error" role="alert" data-testid="call-stalled" data-reason={reason}>
+      <p>The call hasn’t connected yet. {STALL_WORDS[reason]}</p>
+      {reason !== 'partner-left' && (
+        <div className="button-row">
+          <button type="button" className="button button-secondary" onClick={() => engine.retry()} data-testid="stall-retry">
+            Try again
+          </button>
+          {!relayOnly && (
+            <button type="button" className="button button-secondary" onClick={() => engine.retry({ relay: true })}
+              data-testid="stall-relay">
+              Connect through the relay
+            </button>
+          )}
+          <button type="button" className="button button-secondary" data-testid="stall-audio"
+            onClick={() => void engine.setVideoEnabled(false).finally(() => engine.retry({ relay: true }))}>
+            Audio only
+          </button>
+        </div>
+      )}
     </div>
   );
 }
@@ -170,12 +204,13 @@ export function CallView({
         <div className="room-topbar">
           <span className={`conn-badge conn-${stateClass}`} data-testid="call-state" data-state={snap.state} role="status" aria-live="polite">
             {snap.state === 'connected' ? <Wifi size={14} aria-hidden="true" /> : <WifiOff size={14} aria-hidden="true" />}
-            {STATE_LABEL[snap.state]}
+            {notice && snap.state === 'left' ? 'Call ended' : STATE_LABEL[snap.state]}
           </span>
           {snap.channelOpen && <span className="muted small" data-testid="channel-open">Live link open</span>}
         </div>
         {notice}
         {snap.error && snap.state !== 'connected' && !notice && <div className="alert alert-error" role="alert">{snap.error}</div>}
+        {snap.stall && snap.state !== 'connected' && !notice && <Stalled engine={engine} reason={snap.stall} relayOnly={snap.relayOnly} />}
         {snap.state === 'connected' && snap.quality && <WeakConnection quality={snap.quality} partnerName={partnerName} />}
         <div className="stage">
           <VideoTile stream={snap.remoteStream} muted={false} label={partnerName}

@@ -10,6 +10,7 @@ import {
 } from '../../types/models';
 import { FeedbackForm } from './FeedbackForm';
 import { saveNotes, watchNotes, watchPrivateQuestions } from './roomData';
+import { Markdown } from './Markdown';
 
 const advancePhase = httpsCallable<{ sessionId: string; fromIndex: number }, { result: string }>(functions, 'advancePhase');
 
@@ -138,14 +139,14 @@ export function InterviewPanel({ session, uid, clockOffsetMs }: { session: PeerS
               <article key={q.id} className="question" data-testid="question">
                 <h4>{q.title}</h4>
                 <p className="muted small">{q.difficulty}{q.tags?.length ? ` · ${q.tags.join(', ')}` : ''}</p>
-                <div className="prompt">{q.prompt}</div>
+                <Markdown source={q.prompt} className="prompt" testId="question-prompt" />
                 {secret && (
                   <details className="interviewer-only" data-testid="interviewer-only">
                     <summary>Hints, solution and rubric (only you see this)</summary>
                     {secret.hints?.length ? (
-                      <ol>{secret.hints.map((h) => <li key={h}>{h}</li>)}</ol>
+                      <ol>{secret.hints.map((h) => <li key={h}><Markdown source={h} /></li>)}</ol>
                     ) : null}
-                    {secret.solution && <div className="solution">{secret.solution}</div>}
+                    {secret.solution && <Markdown source={secret.solution} className="solution" testId="question-solution" />}
                     {secret.rubric?.length ? (
                       <ul>{secret.rubric.map((r) => <li key={r.criterion}><strong>{r.criterion}</strong>: {r.description}</li>)}</ul>
                     ) : null}

@@ -11,9 +11,10 @@ import {
   type Unsubscribe,
 } from 'firebase/firestore';
 import type { CallState, Presence, SignalMessage } from '../../types/models';
-import { presenceCollection, presenceRef, signalRef, signalingCollection, writeQualitySummary } from './roomData';
+import { presenceCollection, presenceRef, recordFailedAttempt, signalRef, signalingCollection, writeQualitySummary } from './roomData';
 import type { QualityView } from './callQuality';
 import { QualityMonitor } from './qualityMonitor';
+import { candidateLines } from './sdp';
 import { markStep } from './timeline';
 
 /**
@@ -31,6 +32,9 @@ import { markStep } from './timeline';
 
 export type EngineState = CallState | 'waiting';
 
+/** Why an attempt did not connect within STALL_MS (recorded in callAttempts/{uid}; the room offers a next step). */
+export type StallReason = 'no-candidates' | 'relay-unreachable' | 'checks-failed' | 'partner-left' | 'media-refused';
+
 export interface EngineSnapshot {
   state: EngineState;
   /** The partner's presence, or null before they have opened the room. */
@@ -46,6 +50,9 @@ export interface EngineSnapshot {
   error: string | null;
   /** Signal bars and weak-connection state, from getStats every few seconds (null until measured). */
   quality: QualityView | null;
+  /** The current attempt has not connected within STALL_MS, and why (null otherwise). */
+  stall: StallReason | null;
+  relayOnly: boolean;
 }
 
 export interface EngineOptions {
@@ -60,6 +67,8 @@ export interface EngineOptions {
   videoEnabled: boolean;
   /** Device the camera is re-acquired from when it is switched back on. */
   videoDeviceId?: string;
+  /** The browser refused the camera and microphone in the pre-join check. */
+  mediaRefused?: boolean;
 }
 
 type Listener = (s: EngineSnapshot) => void;
@@ -68,6 +77,8 @@ type DataListener = (data: unknown) => void;
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000];
 /** How long a description waits for candidate gathering before it goes without the rest (they trickle). */
 const GATHER_WAIT_MS = 250;
+/** An attempt that has not connected this long after both are present counts as failed. */
+const STALL_MS = 15_000;
 const DISCONNECT_GRACE_MS = 2000;
 
 function randomId(): string {
@@ -91,15 +102,9 @@ function gathered(pc: RTCPeerConnection, maxMs: number): Promise<void> {
   });
 }
 
-/** The candidates written into a description (`a=candidate:...` lines, as onicecandidate spells them). */
-export function candidateLines(sdp: string): Set<string> {
-  const out = new Set<string>();
-  for (const line of sdp.split(/\r?\n/)) if (line.startsWith('a=candidate:')) out.add(line.slice(2));
-  return out;
-}
-
 export class CallEngine {
-  readonly peerId = randomId();
+  /** New on every page load, and on a retry (so the partner starts over with us too). */
+  peerId = randomId();
   /** Wall-clock ms when this side entered the call, and when it first connected (benchmarks, diagnostics). */
   startedAt = 0;
   connectedAt = 0;
@@ -149,6 +154,8 @@ export class CallEngine {
       restarts: 0,
       error: null,
       quality: null,
+      stall: null,
+      relayOnly: opts.relayOnly,
     };
     this.monitor = new QualityMonitor({
       getStats: () => (this.pc ? this.pc.getStats() : Promise.resolve(null)),
@@ -217,6 +224,7 @@ export class CallEngine {
 
   private shutDown(): void {
     this.closed = true;
+    this.clearAttempt();
     void this.monitor.stop();
     this.clearRestart();
     this.unsubs.forEach((u) => u());
@@ -295,12 +303,14 @@ export class CallEngine {
     if (this.closed) return;
     const pc = new RTCPeerConnection({
       iceServers: this.opts.iceServers,
-      iceTransportPolicy: this.opts.relayOnly ? 'relay' : 'all',
+      iceTransportPolicy: this.snap.relayOnly ? 'relay' : 'all',
     });
     this.pc = pc;
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.pendingCandidates = [];
+    this.localTypes = new Set();
+    this.remoteCandidates = 0;
     this.descriptionSent = false;
     this.inDescription = new Set();
     this.earlyCandidates = [];
@@ -324,6 +334,7 @@ export class CallEngine {
     pc.onicecandidate = (e) => {
       if (this.pc !== pc || !e.candidate) return;
       const c = e.candidate.toJSON();
+      if (e.candidate.type) this.localTypes.add(e.candidate.type);
       // Before our description is sent a candidate waits to travel inside it; after, it trickles.
       if (!this.descriptionSent) this.earlyCandidates.push(c);
       else if (!this.inDescription.has(c.candidate ?? '')) this.sendCandidate(c);
@@ -428,6 +439,8 @@ export class CallEngine {
       if (!this.connectedAt) this.connectedAt = Date.now();
       markStep('connected');
       this.monitor.start();
+      this.clearAttempt();
+      if (this.snap.stall) this.update({ stall: null });
       this.clearRestart();
       this.restartAttempt = 0;
       this.update({ state: 'connected', error: null });
@@ -464,6 +477,50 @@ export class CallEngine {
   private clearRestart(): void {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
+  }
+
+  /**
+   * The room's next step after a failed attempt: start over (as a new page, so the partner does too),
+   * through the relay if asked.
+   */
+  retry(options: { relay?: boolean } = {}): void {
+    if (this.closed) return;
+    this.peerId = randomId();
+    this.update({ stall: null, relayOnly: options.relay ?? this.snap.relayOnly });
+    this.rebuild();
+    this.watchAttempt();
+  }
+
+  private stallTimer: ReturnType<typeof setTimeout> | null = null;
+  private failures = 0;
+  private localTypes = new Set<string>();
+  private remoteCandidates = 0;
+
+  /** An attempt runs from the partner being here (or a retry) until connected. */
+  private watchAttempt(): void {
+    if (this.stallTimer || this.closed) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      if (this.closed || this.pc?.connectionState === 'connected') return;
+      const reason = this.stallReason();
+      this.failures += 1;
+      this.update({ stall: reason });
+      void recordFailedAttempt(this.opts.sessionId, this.opts.uid, reason, this.failures).catch(() => undefined);
+    }, STALL_MS);
+  }
+
+  private clearAttempt(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+  }
+
+  private stallReason(): StallReason {
+    const partner = this.snap.partner;
+    if (!partner || partner.state === 'left') return 'partner-left';
+    if (this.snap.relayOnly && !this.localTypes.has('relay')) return 'relay-unreachable';
+    if (this.localTypes.size === 0 || this.remoteCandidates === 0) return 'no-candidates';
+    if (this.opts.mediaRefused) return 'media-refused';
+    return 'checks-failed';
   }
 
   /** The partner reloaded or came back: start over with a fresh connection. */
@@ -555,6 +612,7 @@ export class CallEngine {
     if (msg.type === 'candidate') {
       const c = msg.candidate;
       if (!c) return;
+      this.remoteCandidates += 1;
       const init: RTCIceCandidateInit = {
         candidate: c.candidate,
         sdpMid: c.sdpMid,
@@ -574,6 +632,7 @@ export class CallEngine {
     }
     if (!msg.sdp) return;
     const description: RTCSessionDescriptionInit = { type: msg.type, sdp: msg.sdp };
+    this.remoteCandidates += candidateLines(msg.sdp).size;
     const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
@@ -677,6 +736,7 @@ export class CallEngine {
       this.update({ state: this.closed ? 'left' : 'waiting' });
       return;
     }
+    if (this.pc?.connectionState !== 'connected') this.watchAttempt();
     if (partner.peerId !== before) {
       this.partnerPeer = partner.peerId;
       // A different page than the one we were talking to: its messages only are current now.

@@ -74,9 +74,12 @@ export function readStats(report: Iterable<[string, unknown]>, at: number): Stat
     at, rttMs: null, inPackets: 0, inLost: 0, jitterMs: null, fps: null, width: null, height: null, freezeCount: 0,
     freezeMs: 0, audioSamples: 0, concealedSamples: 0, outFractionLost: null, outLimited: false, relayed: null,
   };
-  for (const s of byId.values()) {
+  // The pair in use: the transport names it; older reports only mark it nominated.
+  const chosen = [...byId.values()].find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string');
+  const pairId = chosen ? String(chosen.selectedCandidatePairId) : null;
+  for (const [id, s] of byId) {
     const kind = s.kind;
-    if (s.type === 'candidate-pair' && (s.nominated === true || s.selected === true) && s.state === 'succeeded') {
+    if (s.type === 'candidate-pair' && (pairId ? id === pairId : s.nominated === true && s.state === 'succeeded')) {
       const rtt = num(s.currentRoundTripTime);
       if (rtt !== null) r.rttMs = rtt * 1000;
       const local = byId.get(String(s.localCandidateId));

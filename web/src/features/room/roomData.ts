@@ -19,6 +19,7 @@ import { readConverter } from '../../lib/data/converter';
 import { db } from '../../lib/firebase';
 import { booleanOr, isRecord, stringArray, stringOr, timestampOrNull } from '../../lib/firestoreValues';
 import type { QualitySummary } from './callQuality';
+import type { StallReason } from './callEngine';
 import type { CallState, Presence, PrivateQuestion, PrivateQuestionsDoc, SignalMessage } from '../../types/models';
 
 const CALL_STATES: readonly CallState[] = ['connecting', 'connected', 'reconnecting', 'failed', 'left'];
@@ -109,6 +110,16 @@ export function presenceRef(sessionId: string, uid: string): DocumentReference {
 /** This participant's quality summary; the rules let it change at most once a minute. */
 export function writeQualitySummary(sessionId: string, uid: string, summary: QualitySummary): Promise<void> {
   return setDoc(doc(sessionDoc(sessionId), SUB.quality, uid), { uid, ...summary, updatedAt: serverTimestamp() });
+}
+
+/** An attempt that did not connect within 15 s: how many so far in this page, and the last one's reason. */
+export function recordFailedAttempt(sessionId: string, uid: string, reason: StallReason, failures: number): Promise<void> {
+  return setDoc(doc(sessionDoc(sessionId), SUB.callAttempts, uid), {
+    uid,
+    failures: Math.min(failures, 100),
+    reason,
+    updatedAt: serverTimestamp(),
+  });
 }
 
 // ---- the interviewer's questions and notes -------------------------------------------------------------

@@ -21,6 +21,7 @@ export const SESSION_SUBCOLLECTIONS = {
   signaling: 'signaling',
   presence: 'presence',
   quality: 'quality',
+  callAttempts: 'callAttempts',
   code: 'code',
   codeUpdates: 'codeUpdates',
   codePresence: 'codePresence',

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EMPTY_SUMMARY,
+  addToSummary,
+  bars,
+  hadQualityIssues,
+  nextLadder,
+  readStats,
+  sampleBetween,
+  verdicts,
+  type Ladder,
+  type QualitySample,
+} from '../../src/features/room/callQuality';
+import { candidateLines } from '../../src/features/room/sdp';
+
+/** A getStats() report as Chromium shapes it (only the fields the reader uses). */
+function report(o: { rx: number; lost: number; samples: number; concealed: number; freezeS: number; fractionLost?: number;
+  limited?: boolean; relay?: boolean }): [string, unknown][] {
+  return [
+    ['CP1', { type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.12, localCandidateId: 'L', remoteCandidateId: 'R' }],
+    ['L', { type: 'local-candidate', candidateType: o.relay ? 'relay' : 'host' }],
+    ['R', { type: 'remote-candidate', candidateType: 'host' }],
+    ['IA', { type: 'inbound-rtp', kind: 'audio', packetsReceived: o.rx, packetsLost: o.lost, jitter: 0.004,
+      totalSamplesReceived: o.samples, concealedSamples: o.concealed }],
+    ['IV', { type: 'inbound-rtp', kind: 'video', packetsReceived: 0, packetsLost: 0, framesPerSecond: 24, frameWidth: 640,
+      frameHeight: 360, freezeCount: o.freezeS > 0 ? 1 : 0, totalFreezesDuration: o.freezeS }],
+    ['RI', { type: 'remote-inbound-rtp', kind: 'video', fractionLost: o.fractionLost ?? 0, roundTripTime: 0.2 }],
+    ['OV', { type: 'outbound-rtp', kind: 'video', qualityLimitationReason: o.limited ? 'bandwidth' : 'none' }],
+  ];
+}
+
+describe('reading getStats', () => {
+  it('turns two readings into an interval: loss, concealment, freezes, path', () => {
+    const a = readStats(report({ rx: 1000, lost: 0, samples: 48000, concealed: 0, freezeS: 0 }), 0);
+    const b = readStats(report({ rx: 1900, lost: 100, samples: 96000, concealed: 4800, freezeS: 2.5, relay: true }), 3000);
+    const s = sampleBetween(a, b);
+    expect(s.inLossPct).toBeCloseTo(10);
+    expect(s.concealedPct).toBeCloseTo(10);
+    expect(s.freezeMs).toBe(2500);
+    expect(s.rttMs).toBeCloseTo(120);
+    expect(s.jitterMs).toBeCloseTo(4);
+    expect(s.relayed).toBe(true);
+    expect(s.height).toBe(360);
+    expect(verdicts(s).receive).toBe('weak');
+  });
+
+  it('tells what we send suffering from what we receive suffering', () => {
+    const a = readStats(report({ rx: 1000, lost: 0, samples: 48000, concealed: 0, freezeS: 0 }), 0);
+    const b = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0, fractionLost: 0.1 }), 3000);
+    expect(verdicts(sampleBetween(a, b))).toEqual({ receive: 'good', send: 'weak' });
+    const c = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0, limited: true }), 3000);
+    expect(verdicts(sampleBetween(a, c)).send).toBe('weak');
+    const d = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0 }), 3000);
+    expect(verdicts(sampleBetween(a, d))).toEqual({ receive: 'good', send: 'good' });
+  });
+});
+
+describe('signal bars', () => {
+  it('fall with loss and round trip', () => {
+    expect(bars(0, 30)).toBe(4);
+    expect(bars(3, 30)).toBe(3);
+    expect(bars(6, 30)).toBe(2);
+    expect(bars(0, 500)).toBe(2);
+    expect(bars(20, 30)).toBe(1);
+  });
+});
+
+describe('the video ladder', () => {
+  it('steps down after two weak intervals, to paused at most, and back up after five good ones', () => {
+    let l: Ladder = { level: 0, weakRun: 0, goodRun: 0 };
+    l = nextLadder(l, true);
+    expect(l.level).toBe(0);
+    l = nextLadder(l, true);
+    expect(l.level).toBe(1);
+    for (let i = 0; i < 6; i++) l = nextLadder(l, true);
+    expect(l.level).toBe(2);
+    for (let i = 0; i < 4; i++) l = nextLadder(l, false);
+    expect(l.level).toBe(2);
+    l = nextLadder(l, false);
+    expect(l.level).toBe(1);
+    l = nextLadder(l, true); // one weak interval resets the good run
+    for (let i = 0; i < 4; i++) l = nextLadder(l, false);
+    expect(l.level).toBe(1);
+  });
+});
+
+describe('the quality summary', () => {
+  const good: QualitySample = { rttMs: 40, inLossPct: 0, outLossPct: 0, jitterMs: 2, fps: 30, width: 1280, height: 720,
+    freezeMs: 0, concealedPct: 0, outLimited: false, relayed: false };
+  const weak: QualitySample = { ...good, inLossPct: 8, height: 360, fps: 10, freezeMs: 2500 };
+
+  it('averages, keeps the worst, counts weak seconds and marks a session with issues after a minute of them', () => {
+    let s = addToSummary(EMPTY_SUMMARY, good, 3, 0);
+    s = addToSummary(s, weak, 3, 1);
+    expect(s.samples).toBe(2);
+    expect(s.lossPctMax).toBe(8);
+    expect(s.lossPctAvg).toBe(4);
+    expect(s.fpsAvg).toBe(20);
+    expect(s.minHeight).toBe(360);
+    expect(s.freezeMsMax).toBe(2500);
+    expect(s.weakSeconds).toBe(3);
+    expect(s.videoLevelMax).toBe(1);
+    expect(hadQualityIssues(s)).toBe(false);
+    for (let i = 0; i < 20; i++) s = addToSummary(s, weak, 3, 1);
+    expect(hadQualityIssues(s)).toBe(true);
+  });
+});
+
+describe('candidates inside a description', () => {
+  it('are read from its a=candidate lines as onicecandidate spells them', () => {
+    const sdp = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host\r\na=mid:0\r\n';
+    expect([...candidateLines(sdp)]).toEqual(['candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host']);
+  });
+});

@@ -17,6 +17,7 @@ from google.cloud import firestore
 
 from salamin import directory, names
 from salamin import lifecycle as lc
+from salamin import vocabulary as vocab
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +86,16 @@ def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, 
     ratings: list[float] = []
     history: list[dict[str, Any]] = []
     no_shows = late_cancels = completed = 0
+    streak = best_streak = 0  # sessions in a row this member came to (a no-show of theirs resets it)
+    interviewer_ratings: list[float] = []
+    tag_counts: dict[str, int] = {}
     for s in sorted(sessions, key=_created):
         sid = s.get("id")
         joined = set(x for x in (s.get("joinedIds") or []) if isinstance(x, str))
         if s.get("status") == "cancelled":
             if s.get("endReason") == "no_show" and uid not in joined:
                 no_shows += 1
+                streak = 0
             elif s.get("endReason") == "called_off" and s.get("leftEarly") == uid:
                 late_cancels += 1
             continue
@@ -99,6 +104,8 @@ def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, 
         stats["totalSessions"] += 1
         if s.get("status") == "completed":
             stats["completedSessions"] += 1
+            streak += 1
+            best_streak = max(best_streak, streak)
             if s.get("leftEarly") != uid:
                 completed += 1
         first_role = next((p.get("role") for p in (s.get("participants") or [])
@@ -112,6 +119,8 @@ def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, 
             else:
                 rating = float(parsed[0])
                 ratings.append(rating)
+                for tag in parse_tags(fb):
+                    tag_counts[tag] = tag_counts.get(tag, 0) + 1
                 history.append({"sessionId": sid, "at": parsed[1] or s.get("endedAt"), "overall": parsed[0]})
         for half, role in ((1, first_role), (2, "interviewee" if first_role == "interviewer" else "interviewer")):
             minutes = _half_minutes(s, half)
@@ -122,6 +131,8 @@ def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, 
             bucket["totalDuration"] += minutes
             if rating is not None:
                 bucket["_ratings"].append(rating)
+                if role == "interviewer":
+                    interviewer_ratings.append(rating)
         kind = str(s.get("sessionType") or "unknown")
         spec = stats["specialtyBreakdown"].setdefault(kind, _role_stats())
         spec["sessionCount"] += 1
@@ -138,7 +149,43 @@ def compute(uid: str, sessions: list[dict[str, Any]], feedback_about: dict[str, 
                             "completed": completed}
     stats["reputation"] = reputation(stats["averageRating"], len(ratings), score)
     stats["ratingHistory"] = history[-HISTORY_KEPT:]
+    stats["practiceMinutes"] = stats["asInterviewer"]["totalDuration"] + stats["asInterviewee"]["totalDuration"]
+    stats["topTags"] = [{"tag": t, "count": n} for t, n in
+                        sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TAGS]]
+    stats["badges"] = badges(stats["completedSessions"], best_streak, interviewer_ratings, tag_counts)
     return stats
+
+
+TOP_TAGS = 3
+# Badges, each with its rule (the app's "How reputation works" says the same words; web/src/lib/badges.ts).
+BADGES: dict[str, str] = {
+    "first_session": "Completed a first session.",
+    "ten_sessions": "Completed 10 sessions.",
+    "ten_in_a_row": "Came to 10 sessions in a row without a no-show.",
+    "highly_rated_interviewer": "Rated 4.5 or more on average as an interviewer, over at least 5 revealed ratings.",
+    "helpful_partner": "Tagged \"helpful\" by partners in at least 5 revealed reviews.",
+}
+
+
+def parse_tags(doc: object) -> list[str]:
+    """The known feedback tags of a feedback document (unknown or malformed ones are skipped)."""
+    tags = doc.get("tags") if isinstance(doc, dict) else None
+    if not isinstance(tags, list):
+        return []
+    return list(dict.fromkeys(t for t in tags if isinstance(t, str) and t in vocab.FEEDBACK_TAGS))
+
+
+def badges(completed: int, best_streak: int, interviewer_ratings: list[float], tags: dict[str, int]) -> list[str]:
+    """The badges earned, in BADGES order. From sessions and revealed feedback only."""
+    earned = {
+        "first_session": completed >= 1,
+        "ten_sessions": completed >= 10,
+        "ten_in_a_row": best_streak >= 10,
+        "highly_rated_interviewer": len(interviewer_ratings) >= 5
+        and sum(interviewer_ratings) / len(interviewer_ratings) >= 4.5,
+        "helpful_partner": tags.get("helpful", 0) >= 5,
+    }
+    return [b for b in BADGES if earned[b]]
 
 
 def reputation(average: float, count: int, reliability: float) -> int:
@@ -154,9 +201,11 @@ def public_part(stats: dict[str, Any]) -> dict[str, Any]:
     """What communityProfiles/{uid} shows of a member's stats."""
     # ratingBand is the directory's rating filter; written here with the rating it comes from, so the
     # profile trigger has nothing to do after a stats write.
-    return {"reputation": stats["reputation"],
+    return {"reputation": stats["reputation"], "badges": stats["badges"],
             "peerStats": {"completedSessions": stats["completedSessions"], "averageRating": stats["averageRating"],
-                          "totalRatings": stats["totalRatings"]},
+                          "totalRatings": stats["totalRatings"], "practiceMinutes": stats["practiceMinutes"],
+                          "asInterviewer": stats["asInterviewer"]["sessionCount"],
+                          "asInterviewee": stats["asInterviewee"]["sessionCount"], "topTags": stats["topTags"]},
             "ratingBand": directory.rating_band(stats["averageRating"], stats["totalRatings"])}
 
 

@@ -111,3 +111,26 @@ def test_no_feedback_document_makes_compute_raise(docs: list[object]) -> None:
     s = stats.compute(U, sessions, fb, NOW)  # type: ignore[arg-type]
     good = [d for d in docs if isinstance(d, dict) and type(d.get("overall")) is int and 1 <= d["overall"] <= 5]
     assert s["totalRatings"] == len(good)
+
+
+def test_badges_follow_their_stated_rules() -> None:
+    ten = [session(f"s{i}") for i in range(1, 11)]
+    helpful = {f"s{i}": {"overall": 5, "createdAt": T0, "tags": ["helpful", "kind", "bogus"]} for i in range(1, 6)}
+    s = stats.compute(U, ten, helpful, NOW)
+    assert s["badges"] == ["first_session", "ten_sessions", "ten_in_a_row", "highly_rated_interviewer",
+                           "helpful_partner"]
+    assert s["topTags"] == [{"tag": "helpful", "count": 5}, {"tag": "kind", "count": 5}]  # "bogus" skipped
+    assert s["practiceMinutes"] == 10 * 48
+    # A no-show of mine in the middle breaks the streak; 4 revealed ratings are too few to be "highly rated".
+    broken = [*ten[:5], session("s20", status="cancelled", endReason="no_show", started=False), *
+              [session(f"s{i}") for i in range(30, 35)]]
+    few = {f"s{i}": {"overall": 5, "createdAt": T0, "tags": ["helpful"]} for i in range(1, 5)}
+    s = stats.compute(U, broken, few, NOW)
+    assert s["badges"] == ["first_session", "ten_sessions"]
+
+
+def test_badges_count_only_revealed_feedback() -> None:
+    hidden = [session(f"s{i}", feedbackRevealed=False, feedbackDeadline=None) for i in range(1, 6)]
+    feedback = {f"s{i}": {"overall": 5, "createdAt": T0, "tags": ["helpful"]} for i in range(1, 6)}
+    s = stats.compute(U, hidden, feedback, NOW)
+    assert s["badges"] == ["first_session"] and s["topTags"] == []

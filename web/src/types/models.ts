@@ -187,6 +187,8 @@ export interface CommunityProfile {
   updatedAt?: Timestamp | null;
   /** Written by the server only: the public part of userStats/{uid}. */
   peerStats?: PeerStats;
+  /** Written by the server only: badge ids (functions/salamin/stats.py BADGES). */
+  badges: string[];
 }
 
 /** communityProfiles/{uid}.peerStats: what other members may see of someone's practice record. */
@@ -195,6 +197,13 @@ export interface PeerStats {
   /** 0 when there are no ratings yet. */
   averageRating: number;
   totalRatings: number;
+  /** Minutes of interview halves practised. */
+  practiceMinutes: number;
+  /** Halves as interviewer and as interviewee. */
+  asInterviewer: number;
+  asInterviewee: number;
+  /** The tags partners gave most (revealed feedback only). */
+  topTags: { tag: FeedbackTag; count: number }[];
 }
 
 /** The fields of a community profile that its owner may write from the client. */

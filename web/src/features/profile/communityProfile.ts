@@ -2,6 +2,7 @@ import type { DocumentData } from 'firebase/firestore';
 import {
   isExperienceLevel,
   isFeedbackStyle,
+  isFeedbackTag,
   isIndustry,
   isSessionType,
   isSpokenLanguage,
@@ -37,6 +38,7 @@ export function toCommunityProfile(uid: string, data: DocumentData): CommunityPr
     feedbackStyle: isFeedbackStyle(data.feedbackStyle) ? data.feedbackStyle : 'balanced',
     openToMentoring: booleanOr(data.openToMentoring, false),
     onboarded: booleanOr(data.onboarded, false),
+    badges: stringArray(data.badges),
     reputation: typeof data.reputation === 'number' && Number.isFinite(data.reputation) ? data.reputation : 0,
     joinedAt: isTimestamp(data.joinedAt) ? data.joinedAt : null,
     updatedAt: isTimestamp(data.updatedAt) ? data.updatedAt : null,
@@ -54,5 +56,11 @@ function toPeerStats(value: Record<string, unknown>): PeerStats {
     completedSessions: finite(value.completedSessions),
     averageRating: finite(value.averageRating),
     totalRatings: finite(value.totalRatings),
+    practiceMinutes: finite(value.practiceMinutes),
+    asInterviewer: finite(value.asInterviewer),
+    asInterviewee: finite(value.asInterviewee),
+    topTags: (Array.isArray(value.topTags) ? value.topTags : []).flatMap((t: unknown) =>
+      isRecord(t) && isFeedbackTag(t.tag) ? [{ tag: t.tag, count: finite(t.count) }] : [],
+    ),
   };
 }

@@ -5,6 +5,7 @@ function. Instead one Cloud Task per live session comes back every few seconds (
 keep arriving, TICK_IDLE_S when none came since the last tick). Each tick
 * counts each participant's updates and bytes of the minutes since the last tick against the write
   budgets (aggregation queries, no document read) and freezes whoever went over, as the trigger did;
+  when nothing arrived since the last tick it skips that (an idle tick is two counts and two reads);
 * folds a kind into its snapshot once COMPACT_AT update documents wait (the snapshot is what a late
   joiner downloads, so it is not rewritten every tick);
 * schedules the next tick while the session is live. A session that ended gets its final fold from the
@@ -116,14 +117,18 @@ def on_tick(db: firestore.Client, payload: dict[str, Any]) -> dict[str, Any]:
         return {"skipped": "no session"}
     now = time.time()
     last = state.get("lastTickAt")
-    frozen = _check_budgets(db, session_id, session, last if isinstance(last, (int, float)) else None, now)
     pending = {kind: code.pending_count(db, session_id, kind) for kind in code.KINDS}
+    total = sum(pending.values())
+    before = state.get("pending")
+    # Nothing arrived since the last tick: nobody can have gone over, so the budget aggregations are
+    # skipped (an idle tick costs two counts, the timer and the session).
+    arrived = not isinstance(before, int) or total != before
+    frozen = (_check_budgets(db, session_id, session, last if isinstance(last, (int, float)) else None, now)
+              if arrived else [])
     folded = 0
     for kind, n in pending.items():
         if n >= code.COMPACT_AT:
             folded += int(code.compact(db, session_id, kind=kind).get("folded") or 0)
-    total = sum(pending.values())
-    before = state.get("pending")
     result = {"slot": slot, "pending": pending, "folded": folded, "frozen": frozen}
     if session.get("status") not in LIVE:
         return {**result, "next": None}  # ended: the lifecycle folds the rest; the chain stops here

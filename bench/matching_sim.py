@@ -5,10 +5,11 @@ Usage: python3 bench/matching_sim.py [--quick] [--sweep]
 Seeded Poisson arrival traces (balanced role wishes at a low and a high rate, and a role-skewed trace:
 60% "interviewee first", 15% "interviewer first", 25% "either", at three rates) are run through the
 seed's matcher and ours. Each person's trigger runs 0.3-1.2 s after their entry appears (uniform), as
-does every re-try task; the entry is visible to everyone else's attempts meanwhile. Ours runs in three
-modes: `ours` (newcomer protection: re-tries leave an entry alone until its own trigger looked, what
-production does), `ours_unprotected` (re-tries may grab a newcomer) and `ours_batch` (no per-person
-attempts: every 2 s the best-scoring acceptable pairs among all waiting are formed, greedily by score).
+does every re-try task; the entry is visible to everyone else's attempts meanwhile. Ours runs in four
+modes: `ours` (what production does: newcomer protection, re-tries leave an entry alone until its own
+trigger looked, and each first look also pairs the rest of its pool by best score), `ours_no_pool`
+(protection only), `ours_unprotected` (re-tries may grab a newcomer, no pool pairing) and `ours_batch`
+(no per-person attempts: every 2 s the best-scoring acceptable pairs among all waiting are formed).
 `--sweep` also runs the skewed traces for several role-bending thresholds. The last line of output is
 one JSON object: {trace: {algorithm: {metric: value}}}.
 """
@@ -172,8 +173,8 @@ class Outcome:
 Chooser = Callable[[m.Candidate, list[m.Candidate], float], m.Candidate | None]
 
 
-def simulate(trace: list[m.Candidate], choose: Chooser, retry: Callable[[float], float] | None,
-             protect: bool = True, latency_seed: int = 0) -> Outcome:
+def simulate(trace: list[m.Candidate], choose: Chooser, retry: Callable[[float], float] | None, *,
+             protect: bool = True, latency_seed: int = 0, pool: bool = False) -> Outcome:
     """Arrivals (entry visible at once), each one's trigger after a latency, departures at max wait and
     (optionally) re-tries, also after a latency, until the queue drains."""
     rng = random.Random(latency_seed)
@@ -217,6 +218,15 @@ def simulate(trace: list[m.Candidate], choose: Chooser, retry: Callable[[float],
             del waiting[uid], waiting[partner.uid]
             out.left_at[uid] = out.left_at[partner.uid] = now
             out.pairs.append((partner, me, now))
+        if first and pool:
+            # Production: a first look also pairs the rest of its pool (same session type, oldest first).
+            mine = set(me.prefs.session_types)
+            rest = [c for c in waiting.values() if set(c.prefs.session_types) & mine][:m.BATCH_POOL]
+            for a, b, _ in m.best_pairs(rest, now):
+                del waiting[a.uid], waiting[b.uid]
+                out.left_at[a.uid] = out.left_at[b.uid] = now
+                out.pairs.append((a, b, now))
+        if partner is not None or uid not in waiting:
             continue
         if retry is not None:
             push(now + retry(now - me.joined_at) + rng.uniform(*LATENCY_S), LOOK, uid)
@@ -363,7 +373,7 @@ TRACES: dict[str, tuple[float, Sequence[tuple[str, float]]]] = {
     "skewed_mid": (10.0, SKEWED_ROLE_MIX),
     "skewed_high": (60.0, SKEWED_ROLE_MIX),
 }
-ALGORITHMS = ("seed", "ours", "ours_unprotected", "ours_batch")
+ALGORITHMS = ("seed", "ours", "ours_no_pool", "ours_unprotected", "ours_batch")
 SWEEP_BEND_S = (15.0, 30.0, 60.0, 90.0, 1e9)  # 1e9: never bend (strict wishes, the old rule)
 
 
@@ -371,6 +381,8 @@ def run(trace: list[m.Candidate], algo: str, latency_seed: int) -> Outcome:
     if algo == "seed":
         return simulate(trace, choose_seed, None, latency_seed=latency_seed)
     if algo == "ours":
+        return simulate(trace, choose_ours, m.retry_delay_s, protect=True, latency_seed=latency_seed, pool=True)
+    if algo == "ours_no_pool":
         return simulate(trace, choose_ours, m.retry_delay_s, protect=True, latency_seed=latency_seed)
     if algo == "ours_unprotected":
         return simulate(trace, choose_ours, m.retry_delay_s, protect=False, latency_seed=latency_seed)

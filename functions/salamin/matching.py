@@ -123,6 +123,10 @@ BENT_ROLE_VALUE = 0.3
 # A newcomer's own trigger looks first: other people's re-tries leave an entry alone until its trigger
 # has looked (or, should that trigger be lost, this long after it joined).
 NEWCOMER_GRACE_S = 10.0
+# A trigger's first look also pairs the rest of its pool (at most this many, oldest first) by best score:
+# the emulator and a busy queue deliver triggers one at a time, so one delivery doing the work of many
+# lets the later ones find their entries matched and return at once.
+BATCH_POOL = 40
 
 
 @dataclass(frozen=True)
@@ -515,6 +519,26 @@ def waiting_counts(me: Candidate, others: Iterable[Candidate], now: float) -> di
         switched = count(_with_prefs(me, role_preference=other), now)
         if switched:
             out["roleOffer"] = {"role": other, "partners": switched}
+    return out
+
+
+def best_pairs(pool: Sequence[Candidate], now: float) -> list[tuple[Candidate, Candidate, float]]:
+    """Disjoint acceptable pairs among `pool`, chosen greedily by the highest score (mutual rematch wishes
+    first; ties to the longer waiter, then uids), so a batch pairs by maximum total score as nearly as a
+    greedy pass can. Each pair is acceptable exactly as ranked_partners would accept it."""
+    keyed: list[tuple[tuple[int, float, float, str, str], Candidate, Candidate, float]] = []
+    for i, a in enumerate(pool):
+        for b, s in ranked_partners(a, pool[i + 1:], now):
+            key = (0 if mutual_rematch(a, b) else 1, -round(s, 9), min(a.start, b.start), a.uid, b.uid)
+            keyed.append((key, a, b, s))
+    keyed.sort(key=lambda item: item[0])
+    taken: set[str] = set()
+    out: list[tuple[Candidate, Candidate, float]] = []
+    for _, a, b, s in keyed:
+        if a.uid in taken or b.uid in taken:
+            continue
+        taken.update((a.uid, b.uid))
+        out.append((a, b, s))
     return out
 
 

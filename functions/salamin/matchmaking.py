@@ -257,6 +257,8 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
         readable = [c for o, e in others.items() if (c := _candidate(o, e, bare)) is not None]
         ranked = matching.ranked_partners(me_bare, readable, at)
         if not ranked:
+            if first_look:
+                _pair_pool_quietly(db, raw, at)
             return None
         shortlist = [c.uid for c, _ in ranked[:SHORTLIST]]
         ctx = _contexts(db, [uid, *shortlist])
@@ -285,8 +287,42 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
         # The no-show timer: a session nobody comes to is cancelled and the one who came re-queued.
         tasks.enqueue(names.SESSION_NO_SHOW, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60,
                       f"noshow-{session_id}")
+        if first_look:
+            _pair_pool_quietly(db, {o: e for o, e in raw.items() if o != partner.uid}, at)
         return session_id
     return None
+
+
+def _pair_pool_quietly(db: firestore.Client, raw: dict[str, dict[str, Any]], at: float) -> int:
+    """After a first look, pair the rest of its pool (up to BATCH_POOL waiting entries, oldest first) by best
+    score (matching.best_pairs), each pair in its own transaction as usual. Best effort: whatever fails is
+    logged; the re-tries remain the safety net. Returns how many pairs were made."""
+    made = 0
+    try:
+        bare = _Context(frozenset(), frozenset(), 1.0, "")
+        pool = [c for o, e in list(raw.items())[:matching.BATCH_POOL]
+                if e.get("status") == "waiting" and (c := _candidate(o, e, bare)) is not None]
+        # Block lists, recent partners and rematch wishes only for those in a pair the entries allow.
+        involved = sorted({c.uid for pair in matching.best_pairs(pool, at) for c in pair[:2]})
+        if not involved:
+            return 0
+        ctx = _contexts(db, involved)
+        full = [c for o in involved if o in ctx and (c := _candidate(o, raw[o], ctx[o])) is not None]
+        for a, b, score in matching.best_pairs(full, at):
+            try:
+                session_id = _commit_pair(db, a, b, score, ctx)
+            except (_GoneError, Aborted):
+                continue  # taken meanwhile: its own attempt or another batch got there first
+            except ValueError as err:
+                if "transaction" not in str(err).lower():
+                    raise
+                continue
+            tasks.enqueue(names.SESSION_NO_SHOW, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60,
+                          f"noshow-{session_id}")
+            made += 1
+    except Exception:
+        log.exception("matching: pairing the pool failed")
+    return made
 
 
 @dataclass(frozen=True)

@@ -950,3 +950,19 @@ def test_waiting_counts_offer_the_scarce_role_when_nobody_fits() -> None:
 def test_waiting_counts_for_a_flexible_person_offer_no_role() -> None:
     counts = m.waiting_counts(cand("me"), [cand("x", languages=("japanese",))], T0)
     assert counts == {"count": 0, "widen": {"allSessionTypes": 0}}
+
+
+def test_best_pairs_are_disjoint_acceptable_and_greedy_by_score() -> None:
+    now = T0 + 1
+    a = cand("a", role_preference="interviewer", experience_level="senior")
+    b = cand("b", role_preference="interviewee", experience_level="senior")
+    c = cand("c", role_preference="interviewee", experience_level="entry")
+    d = cand("d", role_preference="interviewer", experience_level="entry")
+    e = cand("e", role_preference="interviewer", languages=("japanese",))
+    pairs = m.best_pairs([a, b, c, d, e], now)
+    got = {frozenset((x.uid, y.uid)) for x, y, _ in pairs}
+    # a-b and c-d (equal experience) beat a-c and b-d; e fits nobody.
+    assert got == {frozenset("ab"), frozenset("cd")}
+    for x, y, s in pairs:
+        assert m.hard_fit(x, y, now) is None and s == m.score(x, y, now)
+    assert m.best_pairs([a, e], now) == []

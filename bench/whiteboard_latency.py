@@ -8,7 +8,7 @@ prints a table and ends with one line of JSON: {"strokes", "lost_elements", "dat
 "datachannel_p95_ms", "firestore_p50_ms", "firestore_p95_ms", "initial_js_gzip_bytes", ...conditions}.
 
 Two real browser contexts in one case-study session; one draws rectangles with the mouse on Excalidraw's
-canvas (the R key, a drag), the other shows them. The drawer's page stamps each pointerup (the stroke
+canvas (the rectangle tool, a drag), the other shows them. The drawer's page stamps each pointerup (the stroke
 finished); the partner's page checks its scene on every animation frame and stamps the frame where the
 count first grows to include it (drawn). Both use the same machine clock (performance.timeOrigin +
 performance.now()). 'firestore' opens the room with ?codelink=off, so strokes travel only through
@@ -114,7 +114,7 @@ def measure(args: argparse.Namespace) -> int:
         assert box
         x = box["x"] + 60 + (i % 12) * 55
         y = box["y"] + 60 + (i // 12 % 9) * 45
-        page.keyboard.press("r")
+        page.get_by_test_id("toolbar-rectangle").click()
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x + 15, y + 10, steps=2)

@@ -40,9 +40,10 @@ def canvas_box(page: Page) -> dict[str, float]:
 
 
 def draw_rect(page: Page, x: float, y: float, w: float = 60, h: float = 40) -> None:
-    """The rectangle tool (key R), a drag on the canvas: one finished stroke."""
+    """The rectangle tool (its toolbar button, which also puts the keyboard on the board), a drag on the
+    canvas: one finished stroke."""
     box = canvas_box(page)
-    page.keyboard.press("r")
+    page.get_by_test_id("toolbar-rectangle").click()
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.mouse.down()
     page.mouse.move(box["x"] + x + w / 2, box["y"] + y + h / 2, steps=3)

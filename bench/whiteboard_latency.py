@@ -51,7 +51,10 @@ ARRIVALS_JS = """() => {
 
 SENDS_JS = """() => {
   window.__sends = [];
-  document.addEventListener('pointerup', () => window.__sends.push(performance.timeOrigin + performance.now()), true);
+  // Only a drag's end on the canvas finishes a stroke (not the click on the tool's button).
+  document.addEventListener('pointerup', (e) => {
+    if (e.target instanceof HTMLCanvasElement) window.__sends.push(performance.timeOrigin + performance.now());
+  }, true);
 }"""
 
 COUNT_JS = "() => window.__salaminBoard ? window.__salaminBoard.api.getSceneElements().length : -1"

@@ -25,7 +25,7 @@ const KEPT_TYPES = new Set([
 
 export type Refusal = 'image' | 'too-large';
 
-export function isBoardElement(v: unknown): v is BoardElement {
+function isBoardElement(v: unknown): v is BoardElement {
   const e = v as Partial<BoardElement> | null;
   return (
     !!e && typeof e === 'object' && typeof e.id === 'string' && e.id.length > 0 && e.id.length <= 64

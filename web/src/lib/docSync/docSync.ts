@@ -27,7 +27,7 @@ import { fromBase64, toBase64 } from 'lib0/buffer';
 import type { PeerLink } from '../peerLink';
 import type { DocStore, StoreError } from './store';
 
-export type SaveState = 'loading' | 'saved' | 'saving' | 'retrying' | 'closed';
+type SaveState = 'loading' | 'saved' | 'saving' | 'retrying' | 'closed';
 
 export interface DocSyncSnapshot {
   loaded: boolean;

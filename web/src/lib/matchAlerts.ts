@@ -77,7 +77,7 @@ function claim(matchKey: string): boolean {
   return true;
 }
 
-export interface MatchAlert {
+interface MatchAlert {
   /** Identifies the match (the session id): each match alerts once. */
   key: string;
   title: string;

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import APP_URL, sign_in
-from tests.support.emulators import AuthUser, FirestoreClient, call, sign_up, sign_up_staff
+from tests.support.emulators import SERVER_TIMESTAMP, AuthUser, FirestoreClient, call, sign_up, sign_up_staff, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 
@@ -87,3 +87,35 @@ def test_staff_suspend_a_reported_member_who_is_told_why_and_until_when(browser:
     finally:
         for p in (pa, ps, pe):
             p.context.close()
+
+
+def test_a_blocked_member_disappears_from_the_directory_both_ways(browser: Browser) -> None:
+    admin = FirestoreClient.admin()
+    ada, eve = member("Ada Blocker"), member("Eve Blocked")
+    for user in (ada, eve):
+        FirestoreClient.as_user(user).update(f"communityProfiles/{user.uid}",
+                                             {"listed": True, "updatedAt": SERVER_TIMESTAMP})
+        wait_for(lambda u=user: admin.get(f"communityProfiles/{u.uid}").get("searchFacets") or None)  # type: ignore[misc]
+    pa, pe = signed_in(browser, ada), signed_in(browser, eve)
+    try:
+        pe.get_by_test_id("nav-community").click()
+        expect(pe.get_by_test_id("directory-results").locator(f'[data-uid="{ada.uid}"]')).to_be_visible()
+        pa.get_by_test_id("nav-community").click()
+        pa.get_by_test_id("directory-results").locator(f'[data-uid="{eve.uid}"]').get_by_role("link").first.click()
+        expect(pa.get_by_test_id("page-member")).to_have_attribute("data-uid", eve.uid)
+        pa.get_by_test_id("block-member").click()
+        pa.get_by_test_id("block-confirm").click()
+        wait_for(lambda: eve.uid in (admin.get(f"users/{ada.uid}").get("blockedUserIds") or []))
+        # Gone from Ada's directory, and Ada is gone from Eve's, who is not told why.
+        pa.get_by_test_id("nav-community").click()
+        expect(pa.get_by_test_id("directory-empty")).to_be_visible()
+        pe.goto(f"{APP_URL}/community")
+        expect(pe.get_by_test_id("directory-empty")).to_be_visible()
+        expect(pe.locator(f'[data-uid="{ada.uid}"]')).to_have_count(0)
+        # Nor can either be invited by the other.
+        pe.goto(f"{APP_URL}/invitations/new/{ada.uid}")
+        pe.get_by_test_id("invite-submit").click()
+        expect(pe.get_by_test_id("invite-error")).to_have_text("This member can't be invited right now.")
+    finally:
+        pa.context.close()
+        pe.context.close()

@@ -96,7 +96,8 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
     };
     show();
     const offRemote = sync.onRemote(() => show());
-    const onPeers = () => {
+    const onPeers = (_changes?: unknown, origin?: unknown) => {
+      if (origin === 'local') return; // our own pointer: Excalidraw draws it already
       const collaborators = new Map<SocketId, Collaborator>();
       for (const p of sync.peers()) {
         collaborators.set(String(p.client) as SocketId, {

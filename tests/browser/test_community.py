@@ -58,3 +58,21 @@ def test_listing_yourself_from_the_profile_form(page: Page) -> None:
     other = sign_up(display_name="Other")
     found = call("searchDirectory", {"search": "Rosalind"}, user=other)["members"]
     assert [m["uid"] for m in found] == [me.uid]
+
+
+def test_onboarding_asks_for_the_essentials_once(page: Page) -> None:
+    me = sign_up(display_name="Octavia Newcomer")
+    sign_in(page, me.email, me.password)
+    card = page.get_by_test_id("onboarding")
+    expect(card).to_be_visible()
+    card.get_by_test_id("onboarding-listed").check()
+    card.get_by_test_id("onboarding-save").click()
+    expect(card).to_have_count(0)
+    admin = FirestoreClient.admin()
+    stored = wait_for(lambda: (p := admin.get(f"communityProfiles/{me.uid}")) and p.get("onboarded") and p)
+    assert stored["listed"] is True and stored["displayName"] == "Octavia Newcomer"
+    page.reload()
+    page.get_by_test_id("shell").wait_for()
+    expect(page.get_by_test_id("onboarding")).to_have_count(0)  # done once, not again
+    page.get_by_test_id("nav-profile").click()
+    expect(page.get_by_test_id("profile-completeness")).to_contain_text("complete")

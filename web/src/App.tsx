@@ -11,6 +11,7 @@ import { MatchBanner } from './features/practice/MatchBanner';
 import { MyProfileProvider } from './features/profile/MyProfileProvider';
 import { ProfilePage } from './features/profile/ProfilePage';
 import { MemberPage } from './features/profile/MemberPage';
+import { OnboardingPrompt } from './features/profile/OnboardingPrompt';
 import { RoomPage } from './features/room/RoomPage';
 import { SessionDetailPage } from './features/sessions/SessionDetailPage';
 import { SessionsPage } from './features/sessions/SessionsPage';
@@ -63,6 +64,7 @@ export function App() {
                   <>
                     <SuspensionBanner />
                     <MatchBanner />
+                    <OnboardingPrompt />
                   </>
                 } />
             </MyProfileProvider>

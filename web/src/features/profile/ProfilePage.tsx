@@ -20,6 +20,8 @@ import { SPECIALTY_RULES } from '../../lib/tags';
 import { useProfileForm } from './useProfileForm';
 import { TagInput } from '../../components/TagInput';
 import { ProfileExtraFields } from './ProfileExtraFields';
+import { completeness } from './profileCompleteness';
+import { listPhrase } from '../../lib/text';
 
 function formatJoined(profile: CommunityProfile): string {
   const date = profile.joinedAt?.toDate();
@@ -86,6 +88,13 @@ export function ProfilePage() {
           <dd data-testid="profile-joined">{formatJoined(profile)}</dd>
         </div>
       </dl>
+
+      {completeness(profile).percent < 100 && (
+        <p className="card completeness-hint" data-testid="profile-completeness">
+          Your profile is {completeness(profile).percent}% complete. Partners pick people who tell them a little more:
+          add {listPhrase(completeness(profile).missing, 'and')}.
+        </p>
+      )}
 
       <form ref={formRef} className="card form profile-form" onSubmit={handleSubmit} noValidate data-testid="profile-form">
         <div className="form-grid">

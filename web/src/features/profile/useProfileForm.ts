@@ -7,7 +7,7 @@ import type { CommunityProfile, CommunityProfileClientField, CommunityProfileEdi
 import { saveProfile } from './profileData';
 import { normaliseProfile, validateProfile, type ProfileErrors } from './profileValidation';
 
-function editableOf(p: CommunityProfile): CommunityProfileEditable {
+export function editableOf(p: CommunityProfile): CommunityProfileEditable {
   return {
     displayName: p.displayName,
     headline: p.headline,

@@ -196,6 +196,7 @@ export function toQueueEntry(uid: string, data: DocumentData | undefined): Match
   if (isTimestamp(data.matchedAt)) entry.matchedAt = data.matchedAt;
   if (Array.isArray(data.lastMatchedWith)) entry.lastMatchedWith = stringArray(data.lastMatchedWith);
   if (isTimestamp(data.retryAt)) entry.retryAt = data.retryAt;
+  if (typeof data.requeuedFrom === 'string' && data.requeuedFrom) entry.requeuedFrom = data.requeuedFrom;
   return entry;
 }
 

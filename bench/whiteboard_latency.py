@@ -117,7 +117,7 @@ def measure(args: argparse.Namespace) -> int:
         assert box
         x = box["x"] + 60 + (i % 12) * 55
         y = box["y"] + 60 + (i // 12 % 9) * 45
-        page.get_by_test_id("toolbar-rectangle").click()
+        page.get_by_test_id("toolbar-rectangle").click(force=True)  # the radio input under its icon
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x + 15, y + 10, steps=2)

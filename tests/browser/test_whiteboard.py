@@ -43,7 +43,7 @@ def draw_rect(page: Page, x: float, y: float, w: float = 60, h: float = 40) -> N
     """The rectangle tool (its toolbar button, which also puts the keyboard on the board), a drag on the
     canvas: one finished stroke."""
     box = canvas_box(page)
-    page.get_by_test_id("toolbar-rectangle").click()
+    page.get_by_test_id("toolbar-rectangle").click(force=True)  # the radio input under its icon
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.mouse.down()
     page.mouse.move(box["x"] + x + w / 2, box["y"] + y + h / 2, steps=3)

@@ -327,7 +327,8 @@ def row(uid: str, doc: Mapping[str, Any]) -> dict[str, Any]:
         "uid": uid,
         "displayName": doc.get("displayName") if isinstance(doc.get("displayName"), str) else "",
         "headline": doc.get("headline") if isinstance(doc.get("headline"), str) else "",
-        "experienceLevel": doc.get("experienceLevel") if doc.get("experienceLevel") in vocab.EXPERIENCE_LEVELS else "mid",
+        "experienceLevel": (doc.get("experienceLevel") if doc.get("experienceLevel") in vocab.EXPERIENCE_LEVELS
+                            else "mid"),
         "languages": [v for v in _strings(doc.get("languages")) if v in vocab.LANGUAGES],
         "industries": [v for v in _strings(doc.get("industries")) if v in vocab.INDUSTRIES],
         "specialties": _strings(doc.get("specialties")),
@@ -447,6 +448,6 @@ def sweep_availability(db: firestore.Client, now: dt.datetime | None = None) -> 
     for uid, doc in seen.items():
         try:
             changed += refresh_derived(db, uid, doc, now)
-        except Exception:  # noqa: BLE001 - one profile must not stop the others' refresh
+        except Exception:  # one profile must not stop the others' refresh
             log.exception("directory: could not refresh %s", uid)
     return changed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import APP_URL, sign_in
+from tests.browser.conftest import sign_in
 from tests.support.emulators import SERVER_TIMESTAMP, FirestoreClient, call, sign_up, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]

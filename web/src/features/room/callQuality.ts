@@ -137,7 +137,7 @@ export function sampleBetween(prev: StatsReading, next: StatsReading): QualitySa
 }
 
 /** Thresholds of a weak interval (docs/architecture.md, "Call quality"). */
-export const WEAK = { lossPct: 5, rttMs: 400, jitterMs: 50, freezeMs: 2000, concealedPct: 5 } as const;
+const WEAK = { lossPct: 5, rttMs: 400, jitterMs: 50, freezeMs: 2000, concealedPct: 5 } as const;
 const FAIR = { lossPct: 2, rttMs: 250, jitterMs: 30 } as const;
 
 /** Bars for one direction: 4 good, 3 fair, 1-2 weak, from loss and round-trip time. */

@@ -13,7 +13,7 @@ import {
 } from './callQuality';
 
 /** getStats every few seconds while connected. */
-export const SAMPLE_EVERY_MS = 3000;
+const SAMPLE_EVERY_MS = 3000;
 /** The first summary once there is something to say; then at most one a minute (the rules hold it to that). */
 const FIRST_WRITE_AFTER_SAMPLES = 3;
 const WRITE_EVERY_MS = 60_000;

@@ -21,7 +21,7 @@ export type TimelineStep =
   | 'connected'
   | 'firstRemoteFrame';
 
-export type Timeline = Partial<Record<TimelineStep, number>>;
+type Timeline = Partial<Record<TimelineStep, number>>;
 
 declare global {
   interface Window {

@@ -58,7 +58,9 @@ def minutes_since(last_s: float | None, now_s: float) -> list[float]:
 # ---- Firestore + Cloud Tasks -----------------------------------------------------------------------------
 
 def timer_ref(db: firestore.Client, session_id: str) -> firestore.DocumentReference:
-    return db.collection(names.SESSIONS).document(session_id).collection(names.SERVER).document("docsTimer")
+    ref: firestore.DocumentReference = (db.collection(names.SESSIONS).document(session_id)
+                                        .collection(names.SERVER).document("docsTimer"))
+    return ref
 
 
 def _enqueue(session_id: str, slot: int, delay_s: float) -> None:
@@ -88,7 +90,8 @@ def _claim(db: firestore.Client, session_id: str, expect: int | None, delay_s: f
         tx.set(ref, {**(doc or {}), **extra, "slot": nxt, "dueAt": now + delay_s})
         return nxt
 
-    return run(db.transaction())
+    slot: int | None = run(db.transaction())
+    return slot
 
 
 def start(db: firestore.Client, session_id: str) -> bool:

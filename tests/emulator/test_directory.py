@@ -115,7 +115,8 @@ def _words(d: dict[str, Any]) -> set[str]:
     ({"search": "tech", "specialty": "SQL", "language": "spanish", "experience": "senior", "minRating": 3,
       "availableNow": False},
      lambda d: "tech" in d["industries"] and "SQL" in d["specialties"] and "spanish" in d["languages"]
-     and d["experienceLevel"] == "senior" and d["peerStats"]["totalRatings"] > 0 and d["peerStats"]["averageRating"] >= 3),
+     and d["experienceLevel"] == "senior" and d["peerStats"]["totalRatings"] > 0
+     and d["peerStats"]["averageRating"] >= 3),
 ])
 def test_each_filter_pages_through_exactly_the_listed_matches(seeded: list[dict[str, Any]], viewer: AuthUser,
                                                              request_: dict[str, Any], keep: Any) -> None:

@@ -22,7 +22,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -349,7 +349,7 @@ def _sort_value(doc: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def page_of(req: Request, docs: list[tuple[str, Mapping[str, Any]]], hidden: Iterable[str]) -> dict[str, Any]:
+def page_of(req: Request, docs: Sequence[tuple[str, Mapping[str, Any]]], hidden: Iterable[str]) -> dict[str, Any]:
     """The answer from the (page size + 1) documents read: the hidden members dropped (the page may show
     fewer), the next cursor from the last document of the page read, not shown."""
     hidden = set(hidden)

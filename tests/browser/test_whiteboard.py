@@ -93,8 +93,8 @@ def test_both_draw_move_and_delete_at_once_and_end_with_the_same_board(browser: 
             board_ready(p, transport)
         # Both draw at the same time: strokes interleaved, nobody waits for the other's.
         for i in range(3):
-            draw_rect(pa, 80 + 90 * i, 80)
-            draw_rect(pb, 80 + 90 * i, 220)
+            draw_rect(pa, 80 + 90 * i, 200)
+            draw_rect(pb, 80 + 90 * i, 330)
         wait_count(pa, 6)
         wait_count(pb, 6)
         both = wait_same(pa, pb)

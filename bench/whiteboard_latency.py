@@ -116,7 +116,7 @@ def measure(args: argparse.Namespace) -> int:
         box = page.locator(".board-frame canvas.interactive").bounding_box()
         assert box
         x = box["x"] + 60 + (i % 12) * 55
-        y = box["y"] + 160 + (i // 12 % 9) * 45  # below the toolbar that floats over the canvas top
+        y = box["y"] + 160 + (i // 12 % 7) * 45  # above the footer, below the toolbar that floats over the canvas top
         page.get_by_test_id("toolbar-rectangle").click(force=True)  # the radio input under its icon
         page.mouse.move(x, y)
         page.mouse.down()

@@ -24,7 +24,7 @@ function report(o: { rx: number; lost: number; samples: number; concealed: numbe
       totalSamplesReceived: o.samples, concealedSamples: o.concealed }],
     ['IV', { type: 'inbound-rtp', kind: 'video', packetsReceived: 0, packetsLost: 0, framesPerSecond: 24, frameWidth: 640,
       frameHeight: 360, freezeCount: o.freezeS > 0 ? 1 : 0, totalFreezesDuration: o.freezeS }],
-    ['RI', { type: 'remote-inbound-rtp', kind: 'video', fractionLost: o.fractionLost ?? 0, roundTripTime: 0.2 }],
+    ['RI', { type: 'remote-inbound-rtp', kind: 'audio', fractionLost: o.fractionLost ?? 0, roundTripTime: 0.2 }],
     ['OV', { type: 'outbound-rtp', kind: 'video', qualityLimitationReason: o.limited ? 'bandwidth' : 'none' }],
   ];
 }

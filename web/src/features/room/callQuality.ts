@@ -101,7 +101,9 @@ export function readStats(report: Iterable<[string, unknown]>, at: number): Stat
         r.freezeMs += (num(s.totalFreezesDuration) ?? 0) * 1000;
       }
     } else if (s.type === 'remote-inbound-rtp') {
-      const f = num(s.fractionLost);
+      // Audio's report only: a paused video stream's last report stays in getStats, stale, and would
+      // keep the line "weak" (and the video paused) for ever.
+      const f = kind === 'audio' ? num(s.fractionLost) : null;
       if (f !== null) r.outFractionLost = Math.max(r.outFractionLost ?? 0, f);
       if (r.rttMs === null) {
         const rtt = num(s.roundTripTime);

@@ -132,17 +132,41 @@ def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | N
     """A person joined the queue: count the join (and remember the preferences), try to match now, and
     if nobody fits start the timeout and re-try later. `created` is the entry as the trigger's event
     carries it (counted even if already gone). Nothing that fails after the attempt stops the timers."""
-    if created is not None and created.get("status") == "waiting" and not _admit(db, uid, created):
-        return None
-    return look_and_schedule(db, uid)
+    current: dict[str, Any] | None = None
+    if created is not None and created.get("status") == "waiting":
+        # The emulator (and a burst in production) delivers these one after another: most entries of a
+        # burst are already paired by an earlier delivery's batch when their own delivery comes. Such a
+        # delivery only counts the join (one read, one write, no transaction) and leaves.
+        snap = db.collection(names.MATCHING_QUEUE).document(uid).get()
+        current = snap.to_dict() if snap.exists else None
+        if current is not None and current.get("status") != "waiting" and joined_ms(current) == joined_ms(created):
+            _count_join(db, uid, created)
+            return None
+        if not _admit(db, uid, created):
+            return None
+    return look_and_schedule(db, uid, current)
 
 
-def look_and_schedule(db: firestore.Client, uid: str) -> str | None:
+def _count_join(db: firestore.Client, uid: str, created: dict[str, Any]) -> None:
+    """Counts a join that a batch already paired: appended to the stored join times, which the next
+    transactional admission trims to the hour. Best effort, like the admission itself."""
+    if created.get("requeuedFrom"):
+        return
+    try:
+        db.collection(names.USERS).document(uid).set(
+            {"queueJoins": firestore.ArrayUnion([joined_ms(created)])}, merge=True)
+    except Exception:
+        log.exception("matching: could not count the join of %s", uid)
+
+
+def look_and_schedule(db: firestore.Client, uid: str, entry: dict[str, Any] | None = None) -> str | None:
     """An entry's first look: try to match now; if nobody fits, start its timeout and re-tries and mark it
-    `looked` (from then on other people's re-tries may take it). Used on joining and on being put back."""
+    `looked` (from then on other people's re-tries may take it). Used on joining and on being put back.
+    `entry` is the caller's fresh read of the entry (an admitted join leaves the entry as it was)."""
     ref = db.collection(names.MATCHING_QUEUE).document(uid)
-    snap = ref.get()
-    entry = snap.to_dict() if snap.exists else None
+    if entry is None:
+        snap = ref.get()
+        entry = snap.to_dict() if snap.exists else None
     if not entry or entry.get("status") != "waiting":
         return None
     jm = joined_ms(entry)

@@ -53,7 +53,7 @@ export interface DirectoryPage {
   nextCursor: string | null;
 }
 
-export const PAGE_SIZE = 12;
+const PAGE_SIZE = 12;
 
 const searchDirectory = httpsCallable<Record<string, unknown>, unknown>(functions, 'searchDirectory');
 

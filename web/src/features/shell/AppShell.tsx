@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LogOut, RefreshCw } from 'lucide-react';
+import { initialsOf } from '../../components/MemberAvatar';
 import { Wordmark } from '../../components/Wordmark';
 import { useAuth } from '../../lib/authContext';
 import { useMyProfile } from '../../lib/myProfileContext';
@@ -12,12 +13,6 @@ const NAV_ITEMS = [
   { to: '/profile', label: 'Profile', testId: 'nav-profile' },
 ] as const;
 
-function initialsOf(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const first = parts[0]?.[0] ?? '';
-  const last = parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '';
-  return (first + last).toUpperCase() || '?';
-}
 
 function UserMenu() {
   const { user, bootstrap, signOut } = useAuth();

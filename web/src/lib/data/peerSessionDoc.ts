@@ -100,7 +100,7 @@ type InterviewFields = Pick<
   PeerSession,
   | 'phaseIndex' | 'phaseStartedAt' | 'phaseEndsAt' | 'pendingAdvance' | 'nudge' | 'joinedIds' | 'questionSet'
   | 'questionIds' | 'startedAt' | 'endedAt' | 'endReason' | 'leftEarly' | 'feedbackSubmitted' | 'feedbackRevealed'
-  | 'feedbackDeadline' | 'budgetHolds' | 'codeFull'
+  | 'feedbackDeadline' | 'budgetHolds' | 'codeFull' | 'boardFull'
 >;
 
 /** The fields the interview and feedback functions add to a session, read defensively (absent stays absent). */
@@ -133,5 +133,6 @@ function interviewFields(data: DocumentData): InterviewFields {
     out.budgetHolds = holds;
   }
   if ('codeFull' in data) out.codeFull = data.codeFull === true;
+  if ('boardFull' in data) out.boardFull = data.boardFull === true;
   return out;
 }

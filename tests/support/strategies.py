@@ -8,6 +8,7 @@ client-written collection can reuse these: `document(vocabulary.FEEDBACK)`, `que
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hypothesis import strategies as st
@@ -46,6 +47,9 @@ def value(spec: vocab.Spec, own_uid: str = "") -> st.SearchStrategy[Any]:
             return st.lists(text(lo, hi, pattern), min_size=min_items, max_size=max_items, unique=True)
         case vocab.Int(lo, hi):
             return st.integers(lo, hi)
+        case vocab.Num(lo, hi):
+            return st.one_of(st.integers(math.ceil(lo), math.floor(hi)),
+                             st.floats(lo, hi, allow_nan=False, allow_infinity=False))
         case vocab.Bytes(lo, hi):
             return st.binary(min_size=lo, max_size=hi)
         case vocab.Bool():

@@ -14,6 +14,7 @@ import math
 import random
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from salamin.errors import DomainError
 RECENT_PARTNERS_KEPT = 5
 CANDIDATE_LIMIT = 200
 SHORTLIST = 12
+BATCH_COMMIT_THREADS = 8  # pairs of one batch committed at once (each its own transaction)
 SESSION_MINUTES = 60
 MATCH_ATTEMPTS = 4
 REFUSED = "refused"  # an entry over the join budget: the page shows why and when to come back
@@ -141,6 +143,9 @@ def on_entry_created(db: firestore.Client, uid: str, created: dict[str, Any] | N
         current = snap.to_dict() if snap.exists else None
         if current is not None and current.get("status") != "waiting" and joined_ms(current) == joined_ms(created):
             _count_join(db, uid, created)
+            # Behind a backlog, people who arrived since the last batch would otherwise wait for their
+            # own delivery at its end: this delivery pairs whoever waits now (one query, then the batch).
+            _pair_waiting_pool(db)
             return None
         if not _admit(db, uid, created):
             return None
@@ -317,6 +322,18 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
     return None
 
 
+def _pair_waiting_pool(db: firestore.Client) -> int:
+    """Pairs the oldest waiting entries (up to BATCH_POOL) by best score. Best effort, like the batch."""
+    try:
+        query = (db.collection(names.MATCHING_QUEUE).where(filter=FieldFilter("status", "==", "waiting"))
+                 .order_by("joinedAt").limit(matching.BATCH_POOL))
+        raw = {snap.id: snap.to_dict() or {} for snap in query.stream()}
+    except Exception:
+        log.exception("matching: reading the waiting pool failed")
+        return 0
+    return _pair_pool_quietly(db, raw, time.time()) if len(raw) >= 2 else 0
+
+
 def _pair_pool_quietly(db: firestore.Client, raw: dict[str, dict[str, Any]], at: float) -> int:
     """After a first look, pair the rest of its pool (up to BATCH_POOL waiting entries, oldest first) by best
     score (matching.best_pairs), each pair in its own transaction as usual. Best effort: whatever fails is
@@ -332,18 +349,25 @@ def _pair_pool_quietly(db: firestore.Client, raw: dict[str, dict[str, Any]], at:
             return 0
         ctx = _contexts(db, involved)
         full = [c for o in involved if o in ctx and (c := _candidate(o, raw[o], ctx[o])) is not None]
-        for a, b, score in matching.best_pairs(full, at):
+
+        def commit(pair: tuple[matching.Candidate, matching.Candidate, float]) -> bool:
+            a, b, score = pair
             try:
                 session_id = _commit_pair(db, a, b, score, ctx)
             except (_GoneError, Aborted):
-                continue  # taken meanwhile: its own attempt or another batch got there first
+                return False  # taken meanwhile: its own attempt or another batch got there first
             except ValueError as err:
                 if "transaction" not in str(err).lower():
                     raise
-                continue
+                return False
             tasks.enqueue(names.SESSION_NO_SHOW, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60,
                           f"noshow-{session_id}")
-            made += 1
+            return True
+
+        # The pairs share nobody, so their transactions run side by side: one after another, twenty pairs
+        # held the (serially delivered) trigger for seconds while everyone behind it waited.
+        with ThreadPoolExecutor(max_workers=BATCH_COMMIT_THREADS) as pool_threads:
+            made = sum(pool_threads.map(commit, matching.best_pairs(full, at)))
     except Exception:
         log.exception("matching: pairing the pool failed")
     return made

@@ -299,8 +299,6 @@ def test_run_tests_shows_the_same_verdicts_on_both_screens(browser: Browser, ban
         pair.close()
 
 
-@pytest.mark.xfail(strict=False, reason="open defect (2 Dec): after a hold ends, the held person's first code "
-                   "update is refused (rules evaluation error in codeUpdates create) and the editor closes")
 def test_a_person_held_by_a_write_budget_is_told_and_writes_again_when_it_ends(browser: Browser) -> None:
     """What someone sees when the server froze their writes (functions/salamin/budgets.py): a plain
     sentence in the editor and the room, a read-only editor; the partner is unaffected."""

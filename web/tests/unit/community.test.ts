@@ -1,6 +1,7 @@
 import { Timestamp } from 'firebase/firestore';
 import { describe, expect, it } from 'vitest';
-import { linkOf, toNotification, unreadLabel } from '../../src/features/notifications/notificationDocs';
+import { toNotification } from '../../src/lib/data/notification';
+import { linkOf, unreadLabel } from '../../src/features/notifications/notificationDocs';
 import { effectiveStatus, toInvitation } from '../../src/features/invitations/invitationsData';
 import { NOTIFICATION_TYPES, type Notification } from '../../src/types/models';
 

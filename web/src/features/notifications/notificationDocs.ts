@@ -1,30 +1,5 @@
-/** Reading a users/{uid}/notifications document and deciding where each kind leads. Pure: no Firestore. */
-import type { DocumentData } from 'firebase/firestore';
-import { isTimestamp, stringArray, stringOr } from '../../lib/firestoreValues';
-import { isNotificationType, type Notification, type NotificationSuggestion } from '../../types/models';
-
-const SUGGESTIONS: readonly NotificationSuggestion[] = ['widen_preferences', 'book_slot'];
-
-/** The checked notification, or null for a kind this app does not know (a newer server, a stray write). */
-export function toNotification(id: string, data: DocumentData): Notification | null {
-  if (!isNotificationType(data.type)) return null;
-  const note: Notification = {
-    id,
-    type: data.type,
-    title: stringOr(data.title, ''),
-    message: stringOr(data.message, ''),
-    createdAt: isTimestamp(data.createdAt) ? data.createdAt : null,
-    read: data.read === true,
-  };
-  if (typeof data.sessionId === 'string' && data.sessionId) note.sessionId = data.sessionId;
-  if (typeof data.partnerName === 'string') note.partnerName = data.partnerName;
-  if (typeof data.invitationId === 'string' && data.invitationId) note.invitationId = data.invitationId;
-  if (Array.isArray(data.suggestions))
-    note.suggestions = stringArray(data.suggestions).filter((s): s is NotificationSuggestion =>
-      (SUGGESTIONS as readonly string[]).includes(s),
-    );
-  return note;
-}
+/** Where each kind of notification leads, and the bell's label. Pure: no Firestore. */
+import type { Notification } from '../../types/models';
 
 /** The page a notification opens: the room for a live session, its page once it is over, the invitation. */
 export function linkOf(note: Notification): string {

@@ -16,7 +16,7 @@ import {
 import { COLLECTIONS } from '../../lib/data/collections';
 import { db } from '../../lib/firebase';
 import type { Notification } from '../../types/models';
-import { toNotification } from './notificationDocs';
+import { toNotification } from '../../lib/data/notification';
 
 /** How many of the latest the bell lists, and how many unread it counts exactly. */
 const LIST_SIZE = 20;

@@ -11,15 +11,12 @@ import {
   isDifficulty,
   isExperienceLevel,
   isIndustry,
-  isNotificationType,
   isRolePreference,
   isSessionType,
   isSpokenLanguage,
   type CommunityProfile,
   type MatchingPreferences,
   type MatchingQueueEntry,
-  type Notification,
-  type NotificationSuggestion,
   type SessionType,
 } from '../../types/models';
 import { isRecord, isTimestamp, stringArray, stringOr } from '../../lib/firestoreValues';
@@ -198,27 +195,6 @@ export function toQueueEntry(uid: string, data: DocumentData | undefined): Match
   if (isTimestamp(data.retryAt)) entry.retryAt = data.retryAt;
   if (typeof data.requeuedFrom === 'string' && data.requeuedFrom) entry.requeuedFrom = data.requeuedFrom;
   return entry;
-}
-
-const SUGGESTIONS: readonly NotificationSuggestion[] = ['widen_preferences', 'book_slot'];
-
-export function toNotification(id: string, data: DocumentData): Notification | null {
-  if (!isNotificationType(data.type)) return null;
-  const note: Notification = {
-    id,
-    type: data.type,
-    title: stringOr(data.title, ''),
-    message: stringOr(data.message, ''),
-    createdAt: isTimestamp(data.createdAt) ? data.createdAt : null,
-    read: data.read === true,
-  };
-  if (typeof data.sessionId === 'string') note.sessionId = data.sessionId;
-  if (typeof data.partnerName === 'string') note.partnerName = data.partnerName;
-  if (Array.isArray(data.suggestions))
-    note.suggestions = stringArray(data.suggestions).filter((s): s is NotificationSuggestion =>
-      (SUGGESTIONS as readonly string[]).includes(s),
-    );
-  return note;
 }
 
 // ---------------------------------------------------------------------------

@@ -32,7 +32,8 @@ import {
   type RolePreference,
 } from '../../types/models';
 import { firestoreErrorMessage } from '../../lib/firestoreErrors';
-import { normalisePreferences, toNotification, toQueueEntry } from './matchingDocs';
+import { toNotification } from '../../lib/data/notification';
+import { normalisePreferences, toQueueEntry } from './matchingDocs';
 
 export const queueEntryRef = (uid: string) => doc(db, COLLECTIONS.matchingQueue, uid);
 

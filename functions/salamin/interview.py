@@ -1,21 +1,25 @@
 """The interview flow on Firestore: the I/O around `salamin.lifecycle` and `salamin.questions`.
 
-Each entry point loads the session in a transaction, asks the state machine what the action does,
-writes the result, and then performs the side effects the transition asked for (timers, questions,
-notifications). Side effects are idempotent on their own (deterministic task ids and document ids), so
-a retried call or a task delivered twice does no harm.
+Each entry point reads the session, asks the state machine what the action does, writes the result
+only if nobody wrote the session since the read (else reads and asks again), and then performs the
+side effects the transition asked for (timers, questions, notifications). Side effects are idempotent
+on their own (deterministic task ids and document ids), so a retried call or a task delivered twice
+does no harm.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import time
+from collections.abc import Callable
 from typing import Any
 
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from salamin import code, doctimer, names, notifications, safety, stats, tasks
+from salamin import code, doctimer, matchmaking, names, notifications, safety, stats, tasks
 from salamin import lifecycle as lc
 from salamin import questions as qb
 from salamin.errors import DomainError
@@ -74,23 +78,46 @@ def doc_from_state(s: lc.State) -> dict[str, Any]:
     }
 
 
+UPDATE_ATTEMPTS = 12
+
+
+def _update_unless_changed(db: firestore.Client, ref: firestore.DocumentReference,
+                           decide: Callable[[dict[str, Any] | None], tuple[dict[str, Any] | None, Any]]) -> Any:
+    """Reads the document, asks `decide(doc or None) -> (fields to update or None, result)` and writes those
+    fields only if nobody wrote the document since the read (an update conditioned on the read's update
+    time); a write that lost the race reads and decides again. Returns the result.
+
+    Two round trips where a transaction takes three, and no lock held on the session while its two people,
+    its timers and its feedback trigger all read it."""
+    for attempt in range(UPDATE_ATTEMPTS):
+        snap = ref.get()
+        fields, result = decide(snap.to_dict() if snap.exists else None)
+        if not fields:
+            return result
+        try:
+            ref.update(fields, option=db.write_option(last_update_time=snap.update_time))
+        except (gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound):
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # someone else moved it: read again
+            continue
+        return result
+    raise DomainError("unavailable", "This session is busy right now; please try again.")
+
+
 def _apply(db: firestore.Client, session_id: str, action: Any) -> tuple[lc.State, lc.State, Any, dict[str, Any]]:
-    """Runs `action(state) -> (state, result)` in a transaction; returns before, after, result, doc."""
+    """Runs `action(state) -> (state, result)` on the session and writes the new state unless someone moved
+    the session meanwhile (then it runs again on the new one); returns before, after, result, doc."""
     ref = db.collection(names.SESSIONS).document(session_id)
 
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> tuple[lc.State, lc.State, Any, dict[str, Any]]:
-        snap = ref.get(transaction=tx)
-        if not snap.exists:
+    def decide(doc: dict[str, Any] | None) -> tuple[dict[str, Any] | None,
+                                                     tuple[lc.State, lc.State, Any, dict[str, Any]]]:
+        if doc is None:
             raise DomainError("not-found", "This session does not exist or is not yours.")
-        doc = snap.to_dict() or {}
         before = state_from_doc(doc)
         after, result = action(before)
-        if after != before:
-            tx.update(ref, doc_from_state(after))
-        return before, after, result, doc
+        return (doc_from_state(after) if after != before else None), (before, after, result, doc)
 
-    return run(db.transaction())
+    out: tuple[lc.State, lc.State, Any, dict[str, Any]] = _update_unless_changed(db, ref, decide)
+    return out
 
 
 def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.State,
@@ -98,23 +125,24 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
     new = after.events[len(before.events):]
     for event in new:
         if event == "started":
+            # The hard stop is scheduled by the no-show timer, which comes anyway and finds both there
+            # (on_no_show), and by a rejoin's repair: not on the start's own path.
             _assign_questions(db, session_id, doc, after)
-            _schedule_hard_stop(session_id, after.started_at)
         elif event.startswith("phase:"):
             index = int(event.split(":", 1)[1])
             _schedule_phase(session_id, index)
             if index == lc.ROLE_SWITCH_INDEX:
                 _reveal_second_half(db, session_id, after)
         elif event == "completed":
-            _schedule_feedback_deadline(session_id, after.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S)
-            for uid in after.participants:
-                stats.recompute(db, uid)
+            if doc.get("feedbackRevealed") is not True:  # both wrote already: nothing is left to reveal
+                _schedule_feedback_deadline(session_id,
+                                            after.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S)
+            stats.recompute_many(db, list(after.participants))
             # Every way a session completes (both agree at wrap-up, the wrap-up timer, the hard stop) comes
             # through here: fold the shared code into its snapshot once; never fails the lifecycle.
             code.compact_quietly(db, session_id)
         elif event == "cancelled":
-            for uid in after.participants:
-                stats.recompute(db, uid)
+            stats.recompute_many(db, list(after.participants))
             code.compact_quietly(db, session_id)
         elif event.startswith("left_early:"):
             who = event.split(":", 1)[1]
@@ -152,20 +180,21 @@ def _schedule_time_up(session_id: str, index: int, elapsed: float) -> None:
                   max(0.0, lc.PHASE_MINUTES[index] * 60 - elapsed), f"phase-{session_id}-{index}-timeup")
 
 
-def _repair_completed(db: firestore.Client, session_id: str, state: lc.State) -> None:
+def _repair_completed(db: firestore.Client, session_id: str, state: lc.State, revealed: bool) -> None:
     """A repeated call on a completed session (or its hard stop): the completing call may have died after
-    its transaction, so the reveal is scheduled (same id: a no-op) and the stats of whoever's were not
-    written since the end are recomputed."""
-    _schedule_feedback_deadline(session_id, state.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S)
+    its transaction, so the reveal is scheduled (same id: a no-op; none once both wrote) and the stats of
+    whoever's were not written since the end are recomputed."""
+    if not revealed:
+        _schedule_feedback_deadline(session_id, state.feedback_deadline() or time.time() + FEEDBACK_WINDOW_S)
     # A completion always changes the numbers, so stats written after the end already count it: two
     # reads decide, instead of recomputing from every session of both people.
     refs = [db.collection(names.USER_STATS).document(uid) for uid in state.participants]
     ended = state.ended_at if state.ended_at is not None else float("inf")
     counted = {snap.id for snap in db.get_all(refs)
                if snap.exists and (_secs((snap.to_dict() or {}).get("updatedAt")) or 0.0) >= ended}
-    for uid in state.participants:
-        if uid not in counted:
-            stats.recompute(db, uid)
+    missing = [uid for uid in state.participants if uid not in counted]
+    if missing:
+        stats.recompute_many(db, missing)
 
 
 def _repair(db: firestore.Client, session_id: str, doc: dict[str, Any], state: lc.State) -> None:
@@ -192,9 +221,16 @@ def _notify(db: firestore.Client, uid: str, note: notifications.Notification) ->
 _BANK_CACHE: dict[str, list[qb.Question]] = {}
 
 
-def load_stored_bank(db: firestore.Client) -> list[qb.Question]:
-    """The bank as loaded into Firestore by scripts/load_questions.py, cached per bank version."""
-    meta = db.collection(names.CONFIG).document(names.QUESTION_BANK_META).get().to_dict() or {}
+def _bank_meta_ref(db: firestore.Client) -> firestore.DocumentReference:
+    ref: firestore.DocumentReference = db.collection(names.CONFIG).document(names.QUESTION_BANK_META)
+    return ref
+
+
+def load_stored_bank(db: firestore.Client, meta: dict[str, Any] | None = None) -> list[qb.Question]:
+    """The bank as loaded into Firestore by scripts/load_questions.py, cached per bank version (`meta`:
+    its config document, when the caller read it already)."""
+    if meta is None:
+        meta = _bank_meta_ref(db).get().to_dict() or {}
     version = str(meta.get("version", ""))
     if version and version in _BANK_CACHE:
         return _BANK_CACHE[version]
@@ -218,13 +254,17 @@ def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any]
     during the first half.
     """
     plan_ref = db.collection(names.SESSIONS).document(session_id).collection(names.SERVER).document("plan")
-    if plan_ref.get().exists:
+    user_refs = [db.collection(names.USERS).document(u) for u in state.participants]
+    # One read for the plan, the bank's version and both people's seen questions.
+    got = {s.reference.path: s for s in db.get_all([plan_ref, _bank_meta_ref(db), *user_refs])}
+    plan = got.get(plan_ref.path)
+    if plan is not None and plan.exists:
         return
-    bank = load_stored_bank(db)
+    meta = got.get(_bank_meta_ref(db).path)
+    bank = load_stored_bank(db, (meta.to_dict() or {}) if meta is not None and meta.exists else {})
     if not bank:
         return  # no bank loaded (a bare emulator): the room still works, with no question panel
-    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection(names.USERS).document(u)
-                                                           for u in state.participants])}
+    users = {r.id: (got[r.path].to_dict() or {}) if r.path in got and got[r.path].exists else {} for r in user_refs}
     seen = {q for u in users.values() for q in _list(u.get("seenQuestions")) if isinstance(q, str)}
     session_type = doc.get("sessionType", "technical")
     count = QUESTIONS_PER_HALF.get(session_type, 1)
@@ -256,10 +296,14 @@ def _mark_seen(db: firestore.Client, batch: Any, state: lc.State, ids: list[str]
 
 
 def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) -> None:
-    plan = db.collection(names.SESSIONS).document(session_id).collection(names.SERVER).document("plan").get().to_dict()
+    plan_ref = db.collection(names.SESSIONS).document(session_id).collection(names.SERVER).document("plan")
+    got = {s.reference.path: s for s in db.get_all([plan_ref, _bank_meta_ref(db)])}  # one read for both
+    plan_snap, meta = got.get(plan_ref.path), got.get(_bank_meta_ref(db).path)
+    plan = plan_snap.to_dict() if plan_snap is not None and plan_snap.exists else None
     if not plan:
         return
-    by_id = {q.id: q for q in load_stored_bank(db)}
+    by_id = {q.id: q for q in load_stored_bank(db, (meta.to_dict() or {}) if meta is not None and meta.exists
+                                                   else {})}
     second = [by_id[i] for i in plan.get("half2", []) if i in by_id]
     interviewer = state.interviewer()  # roles have swapped already
     batch = db.batch()
@@ -304,7 +348,7 @@ def advance(db: firestore.Client, session_id: str, uid: str, from_index: object)
     before, after, result, doc = _apply(db, session_id, lambda s: lc.advance(s, uid, from_index, now))
     _effects(db, session_id, before, after, doc)
     if result == "already" and after.status == "completed":
-        _repair_completed(db, session_id, after)
+        _repair_completed(db, session_id, after, doc.get("feedbackRevealed") is True)
     return {"result": result, "status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
 
 
@@ -321,6 +365,7 @@ def _session_doc(db: firestore.Client, session_id: str) -> dict[str, Any] | None
 
 
 def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
+    tasks.refuse_if_just_queued(payload)  # the emulator's immediate delivery: no read
     session_id, index, kind = str(payload["sessionId"]), int(payload["phaseIndex"]), payload.get("kind")
     # A timer whose phase is over (or whose session is gone) finishes at once instead of waiting to be due.
     doc = _session_doc(db, session_id)
@@ -341,10 +386,11 @@ def on_phase_timer(db: firestore.Client, payload: dict[str, Any]) -> str:
 
 
 def on_hard_stop(db: firestore.Client, payload: dict[str, Any]) -> str:
+    tasks.refuse_if_just_queued(payload)
     doc = _session_doc(db, str(payload["sessionId"]))
     if doc and doc.get("status") == "completed" and _secs(doc.get("feedbackDeadline")) is not None:
         # The completing call may have died between its transaction and its effects: make sure.
-        _repair_completed(db, str(payload["sessionId"]), state_from_doc(doc))
+        _repair_completed(db, str(payload["sessionId"]), state_from_doc(doc), doc.get("feedbackRevealed") is True)
     if not doc or doc.get("status") in ("completed", "cancelled"):
         return "already"
     tasks.check_due(payload)
@@ -356,6 +402,7 @@ def on_hard_stop(db: firestore.Client, payload: dict[str, Any]) -> str:
 
 def on_no_show(db: firestore.Client, payload: dict[str, Any]) -> list[str]:
     """Cancels a session someone didn't come to; the one who came goes to the front of the queue."""
+    tasks.refuse_if_just_queued(payload)
     session_id = str(payload["sessionId"])
     doc = _session_doc(db, session_id)
     if not doc or doc.get("status") not in ("matched", "starting") or \
@@ -387,15 +434,27 @@ def _requeue_at_front(db: firestore.Client, uid: str, session_id: str) -> None:
     ref = db.collection(names.MATCHING_QUEUE).document(uid)
 
     @firestore.transactional
-    def run(tx: firestore.Transaction) -> None:
+    def run(tx: firestore.Transaction) -> bool:
+        """True when the first look must start here (the entry was there already)."""
         current = ref.get(transaction=tx)
         data = current.to_dict() if current.exists else None
-        if data and (data.get("status") == "waiting" or data.get("requeuedFrom") == session_id):
-            return
+        if data and data.get("requeuedFrom") == session_id:
+            # A repeated delivery: look only if the first one died between its write and its look.
+            return data.get("status") == "waiting" and data.get("looked") is not True
+        if data and data.get("status") == "waiting":
+            return False
         tx.set(ref, {**prefs, "uid": uid, "status": "waiting", "priority": True, "requeuedFrom": session_id,
                      "joinedAt": firestore.SERVER_TIMESTAMP})
+        return data is not None
 
-    run(db.transaction())
+    if run(db.transaction()):
+        # Writing over the old (matched) entry is an update, which fires no create trigger: without this
+        # look the person would wait, never matched, until their timeout. A new entry's trigger looks itself.
+        try:
+            matchmaking.look_and_schedule(db, uid)
+        except Exception:
+            # Still waiting: the waiting screen shows it, and the person's own cancel and re-join look again.
+            log.exception("no-show: the first look for the re-queued %s failed", uid)
 
 
 def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
@@ -408,25 +467,23 @@ def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
     """
     ref = db.collection(names.SESSIONS).document(session_id)
 
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> tuple[bool, list[str]]:
-        snap = ref.get(transaction=tx)
-        doc = snap.to_dict() if snap.exists else None
+    def decide(doc: dict[str, Any] | None) -> tuple[dict[str, Any] | None, tuple[bool, list[str]]]:
         if not doc:
-            return False, []
+            return None, (False, [])
         participants = [p for p in _list(doc.get("participantIds")) if isinstance(p, str)]
         if from_uid not in participants:
             log.warning("feedback: %s is not a participant of session %s; skipped", from_uid, session_id)
-            return False, []
+            return None, (False, [])
         submitted = sorted({p for p in _list(doc.get("feedbackSubmitted")) if p in participants} | {from_uid})
         revealed = doc.get("feedbackRevealed") is True or set(submitted) >= set(participants)
-        tx.update(ref, {"feedbackSubmitted": submitted, "feedbackRevealed": revealed})
-        return revealed, participants
+        fields = {"feedbackSubmitted": submitted, "feedbackRevealed": revealed}
+        unchanged = doc.get("feedbackSubmitted") == submitted and doc.get("feedbackRevealed") is revealed
+        return (None if unchanged else fields), (revealed, participants)
 
-    revealed, participants = run(db.transaction())
+    revealed, participants = _update_unless_changed(db, ref, decide)
     if revealed:
-        for uid in participants:
-            stats.recompute(db, uid)
+        # A repeated delivery recomputes the same numbers (nothing rewritten) and finds the notes there.
+        stats.recompute_many(db, participants)
         _notify_feedback(db, session_id, participants)
     return revealed
 
@@ -442,19 +499,24 @@ def _notify_feedback(db: firestore.Client, session_id: str, participants: list[s
 
 def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:
     """The feedback window closed: reveal what was written and recompute both people's stats (idempotent)."""
+    tasks.refuse_if_just_queued(payload)
     session_id = str(payload["sessionId"])
     doc = _session_doc(db, session_id)
     if not doc:
         return "gone"
-    revealed_here = doc.get("feedbackRevealed") is not True
-    if revealed_here:
-        tasks.check_due(payload)
-        db.collection(names.SESSIONS).document(session_id).update({"feedbackRevealed": True})
-    # Recomputed even when both had written (revealed already): a delivery that failed after the reveal
-    # comes back here and still brings the stats in line.
     participants = [p for p in _list(doc.get("participantIds")) if isinstance(p, str)]
-    for uid in participants:
-        stats.recompute(db, uid)
-    if revealed_here:  # revealed earlier, the feedback trigger told them (and is retried if it failed)
+    if doc.get("feedbackRevealed") is True:
+        if set(_list(doc.get("feedbackSubmitted"))) >= set(participants):
+            # Both wrote: the feedback trigger revealed it, recomputed and told them (and is retried until
+            # it has). Nothing is left for the deadline.
+            return "revealed"
+        # Revealed by an earlier delivery of this task that may have failed after the flag: the stats
+        # again (the same numbers are not rewritten); its notes are sent once (their ids).
+        stats.recompute_many(db, participants)
         _notify_feedback(db, session_id, participants)
+        return "revealed"
+    tasks.check_due(payload)
+    db.collection(names.SESSIONS).document(session_id).update({"feedbackRevealed": True})
+    stats.recompute_many(db, participants)
+    _notify_feedback(db, session_id, participants)
     return "revealed"

@@ -30,14 +30,12 @@ def _role_stats() -> dict[str, Any]:
 
 
 def _half_minutes(session: dict[str, Any], half: int) -> int:
-    """Minutes actually spent in a half, from the phase the session reached (planned lengths)."""
-    reached = session.get("phaseIndex")
-    if not isinstance(reached, int) or session.get("startedAt") is None:
+    """Minutes spent in a half (planned lengths) if it was played: a session left before the second half
+    counts, and takes a rating into, only the role each played."""
+    if session.get("startedAt") is None:
         return 0
-    index = 1 if half == 1 else 3
-    if reached < index:
-        return 0
-    return lc.PHASE_MINUTES[index]
+    played = lc.played_halves_of(session.get("phaseIndex"), session.get("playedHalves"))
+    return lc.PHASE_MINUTES[1 if half == 1 else 3] if half <= played else 0
 
 
 def _secs(value: object) -> float | None:
@@ -210,38 +208,66 @@ def public_part(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def recompute(db: firestore.Client, uid: str) -> dict[str, Any]:
-    """Recomputes and writes `uid`'s stats from the sources. Idempotent: the same sources, the same numbers.
+    """Recomputes and writes `uid`'s stats from the sources (see `recompute_many`)."""
+    return recompute_many(db, [uid])[uid]
+
+
+def recompute_many(db: firestore.Client, uids: list[str]) -> dict[str, dict[str, Any]]:
+    """Recomputes and writes each member's stats from the sources. Idempotent: the same sources, the same
+    numbers.
 
     Called for both participants when a session completes or is cancelled, when feedback is revealed (both
-    wrote) and at the feedback deadline, so a rating appears everywhere at the moment it is revealed.
+    wrote) and at the feedback deadline, so a rating appears everywhere at the moment it is revealed. Both
+    people are done together: one query for their sessions, one read of the feedback about them, one of
+    their stats and profiles, one batch of writes (four round trips, not four per person).
     """
     from google.cloud.firestore_v1.base_query import FieldFilter  # noqa: PLC0415
 
+    uids = list(dict.fromkeys(uids))
+    if not uids:
+        return {}
     now = time.time()
-    snaps = db.collection(names.SESSIONS).where(filter=FieldFilter("participantIds", "array_contains", uid)).stream()
-    sessions = [{**(s.to_dict() or {}), "id": s.id} for s in snaps]
+    flt = (FieldFilter("participantIds", "array_contains", uids[0]) if len(uids) == 1
+           else FieldFilter("participantIds", "array_contains_any", uids))
+    everyone = [{**(s.to_dict() or {}), "id": s.id} for s in db.collection(names.SESSIONS).where(filter=flt).stream()]
+    sessions_of: dict[str, list[dict[str, Any]]] = {uid: [] for uid in uids}
+    subject_of: dict[str, tuple[str, str]] = {}  # feedback document path -> (its subject, session id)
     refs = []
-    for s in sessions:
-        partner = next((p for p in (s.get("participantIds") or []) if isinstance(p, str) and p != uid), None)
-        # Feedback not yet revealed is not even read: nothing of it can reach what this function writes.
-        if partner and s.get("startedAt") is not None and feedback_revealed(s, now):
-            refs.append(db.collection(names.SESSIONS).document(s["id"]).collection(names.FEEDBACK).document(partner))
-    feedback = {}
+    for s in everyone:
+        members = [p for p in (s.get("participantIds") or []) if isinstance(p, str)]
+        for uid in uids:
+            if uid not in members:
+                continue
+            sessions_of[uid].append(s)
+            partner = next((p for p in members if p != uid), None)
+            # Feedback not yet revealed is not even read: nothing of it can reach what this function writes.
+            if partner and s.get("startedAt") is not None and feedback_revealed(s, now):
+                ref = db.collection(names.SESSIONS).document(s["id"]).collection(names.FEEDBACK).document(partner)
+                subject_of[ref.path] = (uid, s["id"])
+                refs.append(ref)
+    about: dict[str, dict[str, dict[str, Any]]] = {uid: {} for uid in uids}  # subject -> session id -> feedback
     for snap in db.get_all(refs) if refs else []:
-        if snap.exists:
-            feedback[snap.reference.parent.parent.id] = snap.to_dict() or {}
-    stats = compute(uid, sessions, feedback, now)
+        if snap.exists and snap.reference.path in subject_of:
+            uid, sid = subject_of[snap.reference.path]
+            about[uid][sid] = snap.to_dict() or {}
+    out = {uid: compute(uid, sessions_of[uid], about[uid], now) for uid in uids}
     # Written only when they change: the same numbers again (a repeated delivery, the deadline after both
     # had written) cost one read instead of a write, and no listener or profile trigger wakes for nothing.
-    stats_ref = db.collection(names.USER_STATS).document(uid)
-    profile_ref = db.collection(names.COMMUNITY_PROFILES).document(uid)
-    current = {snap.reference.path: snap for snap in db.get_all([stats_ref, profile_ref])}
-    stored, profile = current.get(stats_ref.path), current.get(profile_ref.path)
-    if stored is None or not stored.exists or \
-            {k: v for k, v in (stored.to_dict() or {}).items() if k != "updatedAt"} != stats:
-        stats_ref.set({**stats, "updatedAt": firestore.SERVER_TIMESTAMP})
-    if profile is not None and profile.exists:  # the public part; only bootstrapProfile creates a profile
-        public = public_part(stats)
-        if {k: (profile.to_dict() or {}).get(k) for k in public} != public:
-            profile_ref.update(public)
-    return stats
+    stats_refs = {uid: db.collection(names.USER_STATS).document(uid) for uid in uids}
+    profile_refs = {uid: db.collection(names.COMMUNITY_PROFILES).document(uid) for uid in uids}
+    current = {snap.reference.path: snap for snap in db.get_all([*stats_refs.values(), *profile_refs.values()])}
+    batch, writes = db.batch(), 0
+    for uid, stats in out.items():
+        stored, profile = current.get(stats_refs[uid].path), current.get(profile_refs[uid].path)
+        if stored is None or not stored.exists or \
+                {k: v for k, v in (stored.to_dict() or {}).items() if k != "updatedAt"} != stats:
+            batch.set(stats_refs[uid], {**stats, "updatedAt": firestore.SERVER_TIMESTAMP})
+            writes += 1
+        if profile is not None and profile.exists:  # the public part; only bootstrapProfile creates a profile
+            public = public_part(stats)
+            if {k: (profile.to_dict() or {}).get(k) for k in public} != public:
+                batch.update(profile_refs[uid], public)
+                writes += 1
+    if writes:
+        batch.commit()
+    return out

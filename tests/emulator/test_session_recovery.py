@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.emulators import AuthUser, FirestoreClient, call, wait_for
+from tests.support.emulators import SERVER_TIMESTAMP, AuthUser, FirestoreClient, call, wait_for
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("clean_firestore")]
 
@@ -89,3 +89,52 @@ def test_a_session_whose_start_lost_its_timers_still_gets_its_hard_stop_from_the
     assert interview.on_no_show(db, {"sessionId": sid, "dueAtMs": 0}) == []
     assert _scheduled(tasks, "sessionHardStop", f"hardstop-{sid}")
     assert wait_for(lambda: admin.get(f"peerSessions/{sid}"))["status"] == "active"
+
+
+def test_two_agreements_at_the_same_instant_move_the_phase_once(
+        session_pair: tuple[AuthUser, AuthUser, str], admin: FirestoreClient) -> None:
+    """The session is written only if nobody wrote it since it was read: the partner's agreement landing
+    between a call's read and its write makes that call read again and agree with it, instead of writing
+    its own proposal over the partner's (which would leave both waiting for each other)."""
+    a, b, sid = session_pair
+    db, interview, lc, _ = _server()
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    seen: list[tuple[int | None, tuple[str, int] | None]] = []
+
+    def a_agrees(state: Any) -> Any:
+        seen.append((state.phase_index, state.pending_advance))
+        if len(seen) == 1:  # b's call lands after a's read, before a's write
+            interview._apply(db, sid, lambda s: lc.advance(s, b.uid, 0, time.time()))
+        return lc.advance(state, a.uid, 0, time.time())
+
+    _, after, result, _ = interview._apply(db, sid, a_agrees)
+    assert seen == [(0, None), (0, (b.uid, 0))]  # read again, and saw b's proposal
+    assert result == "advanced" and after.phase_index == 1
+    s = admin.get(f"peerSessions/{sid}")
+    assert s["phaseIndex"] == 1 and s["pendingAdvance"] is None
+
+
+def test_a_session_completed_after_both_wrote_feedback_schedules_no_reveal(
+        session_pair: tuple[AuthUser, AuthUser, str], admin: FirestoreClient) -> None:
+    """Both feedbacks revealed before the end: the deadline would have nothing to do, so none is scheduled."""
+    a, b, sid = session_pair
+    _, _, _, tasks = _server()
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    for index, movers in ((0, (a, b)), (1, (a,)), (2, (a, b)), (3, (b,))):
+        for user in movers:
+            call("advancePhase", {"sessionId": sid, "fromIndex": index}, user=user)
+    rubric = {"problem_solving": 4, "code_quality": 4, "communication": 4, "testing": 4}
+    for frm, to in ((a, b), (b, a)):
+        FirestoreClient.as_user(frm).create(f"peerSessions/{sid}/feedback/{frm.uid}", {
+            "from": frm.uid, "to": to.uid, "overall": 4, "rubric": rubric, "tags": [], "text": "",
+            "wouldPracticeAgain": False, "createdAt": SERVER_TIMESTAMP})
+    wait_for(lambda: admin.get(f"peerSessions/{sid}").get("feedbackRevealed"))
+    for index in (4, 5):
+        for user in (a, b):
+            call("advancePhase", {"sessionId": sid, "fromIndex": index}, user=user)
+    assert admin.get(f"peerSessions/{sid}")["status"] == "completed"
+    assert admin.get(f"userStats/{a.uid}")["totalRatings"] == 1
+    assert not _scheduled(tasks, "sessionFeedbackDeadline", f"feedback-deadline-{sid}")  # none was scheduled
+    assert _scheduled(tasks, "sessionFeedbackDeadline", f"feedback-deadline-{sid}")  # (the probe's own is now)

@@ -64,6 +64,7 @@ def run_inside_emulators(script: Path, inner_args: list[str], only: str, log_nam
     units: tuple[str, int] | None = None
     bench_cpu: float | None = None
     measuring = False
+    reloads = 0  # the Functions emulator reloads every function when a file under functions/ changes
     assert proc.stdout is not None
     with (ROOT / ".cache" / log_name).open("w") as log:
         for line in proc.stdout:
@@ -81,11 +82,16 @@ def run_inside_emulators(script: Path, inner_args: list[str], only: str, log_nam
                 print(line.rstrip("\n").removeprefix("BENCH "), flush=True)
             elif measuring and (m := _INVOCATION.search(line)):
                 invocations.setdefault(m.group(1), []).append(float(m.group(2)))
+            elif measuring and "Loaded functions definitions from source" in line:
+                reloads += 1
     returncode = proc.wait()
     if watcher:
         watcher.stop()
         for line in _where_time_went(watcher, invocations, units, bench_cpu):
             print(line)
+    if reloads:
+        print(f"reloads {reloads}: a file under functions/ changed during the measured phase and the Functions "
+              "emulator reloaded (seconds without deliveries): these figures are not clean")
     # The Functions emulator leaves its Python workers running when it stops (scripts/runner_local.sh).
     subprocess.run(["pkill", "-f", f"{ROOT}/functions/venv/bin/functions-framework"], check=False)
     if returncode != 0:

@@ -1,6 +1,6 @@
 """Emulator load: 200 people join the matching queue within 10 s.
 
-Usage: python bench/matching_load.py [--users 200] [--window 10]
+Usage: python bench/matching_load.py [--users 200] [--window 10] [--warm-up 1]
 
 Starts the Auth, Firestore, Functions and Tasks emulators by itself (through `firebase emulators:exec`),
 stops them after, and prints a table and, last, one line of JSON:
@@ -8,7 +8,8 @@ stops them after, and prints a table and, last, one line of JSON:
 
 Each user is a real Auth-emulator account writing its own queue entry through the security rules, as the
 web app does. Latency is from the entry's server timestamp (joinedAt) to the session's (createdAt): both
-come from the Firestore emulator's clock, so no client clock is involved.
+come from the Firestore emulator's clock, so no client clock is involved. Each entry's join time, status
+and session go to .cache/matching-load-detail.json for reading where latency came from.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from _harness import pct, run_inside_emulators
 
 def outer(args: argparse.Namespace) -> int:
     """Start the emulators this bench needs and run its inner half inside them."""
-    return run_inside_emulators(Path(__file__), ["--users", str(args.users), "--window", str(args.window)],
+    return run_inside_emulators(Path(__file__), ["--users", str(args.users), "--window", str(args.window),
+                                                 "--warm-up", str(args.warm_up)],
                                 "auth,firestore,functions,tasks", "bench-matching-load.log", watch=True)
 
 
@@ -58,6 +60,32 @@ def prefs(rng: random.Random) -> dict[str, Any]:
     }
 
 
+def warm_up() -> None:
+    """Starts the Functions emulator's workers of the functions the burst uses (the queue trigger, the match
+    re-try and timeout, the no-show timer, which the Tasks emulator delivers at once), as an app in use has
+    them: two people are paired and a third leaves after their first look. Their documents are removed
+    before the measured phase. (A cold start costs the first delivery 1-3 s here; `--warm-up 0` shows it.)"""
+    from tests.support.emulators import SERVER_TIMESTAMP, FirestoreClient, sign_up, wait_for
+
+    admin = FirestoreClient.admin()
+    people = [sign_up() for _ in range(3)]
+    entry = {"sessionTypes": ["behavioral"], "difficultyLevels": ["intermediate"], "rolePreference": "flexible",
+             "languages": ["english"], "industries": [], "targetRoles": [], "timeZone": "Europe/London",
+             "experienceLevel": "mid", "maxWaitTime": 120, "status": "waiting"}
+    for who in people[:2]:
+        FirestoreClient.as_user(who).create(f"matchingQueue/{who.uid}",
+                                            {"uid": who.uid, **entry, "joinedAt": SERVER_TIMESTAMP})
+    sid = wait_for(lambda: (e := admin.get(f"matchingQueue/{people[0].uid}")) and e.get("sessionId"), timeout=60)
+    lone = people[2]
+    FirestoreClient.as_user(lone).create(f"matchingQueue/{lone.uid}", {
+        "uid": lone.uid, **entry, "sessionTypes": ["case_study"], "joinedAt": SERVER_TIMESTAMP})
+    wait_for(lambda: (admin.get(f"matchingQueue/{lone.uid}") or {}).get("looked") is True, timeout=60)
+    time.sleep(3)  # the early task deliveries (no-show, re-try, timeout) start their workers
+    for who in people:
+        admin.delete(f"matchingQueue/{who.uid}")
+    admin.delete(f"peerSessions/{sid}")
+
+
 def inner(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(ROOT))
     from tests.support.emulators import SERVER_TIMESTAMP, FirestoreClient, clear_firestore, sign_up
@@ -68,6 +96,8 @@ def inner(args: argparse.Namespace) -> int:
         users = list(pool.map(lambda _: sign_up(), range(args.users)))
     plan = [(u, prefs(rng)) for u in users]
     gap = args.window / max(len(plan), 1)
+    if args.warm_up:
+        warm_up()
     print("BENCH-PHASE start", flush=True)
     cpu0 = time.process_time()
     start = time.monotonic()
@@ -109,6 +139,11 @@ def inner(args: argparse.Namespace) -> int:
             if e and e.get("joinedAt") and s.get("createdAt"):
                 latencies.append((s["createdAt"] - e["joinedAt"]).total_seconds() * 1000)
     matched = sum(1 for e in entries.values() if e.get("status") == "matched")
+    (ROOT / ".cache" / "matching-load-detail.json").write_text(json.dumps({
+        "entries": {u: {"joinedAt": e.get("joinedAt").timestamp() if e.get("joinedAt") else None,
+                        "status": e.get("status"), "sessionId": e.get("sessionId")} for u, e in entries.items()},
+        "sessions": {s["__name__"].split("/")[-1]: {"createdAt": s["createdAt"].timestamp(),
+                                                    "p": s["participantIds"]} for s in sessions}}))
     result = {"users": len(users), "matched": matched, "double_booked": double_booked,
               "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1)}
     rows = [
@@ -134,6 +169,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--window", type=float, default=10.0)
+    ap.add_argument("--warm-up", type=int, choices=(0, 1), default=1,
+                    help="start the functions' workers before the burst (default) or not (0: cold)")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     return inner(args) if args.inner else outer(args)

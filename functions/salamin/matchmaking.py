@@ -29,7 +29,7 @@ from salamin.errors import DomainError
 RECENT_PARTNERS_KEPT = 5
 CANDIDATE_LIMIT = 200
 SHORTLIST = 12
-BATCH_COMMIT_THREADS = 8  # pairs of one batch committed at once (each its own transaction)
+TASK_THREADS = 8  # a batch's no-show timers are enqueued side by side (one HTTP call each)
 SESSION_MINUTES = 60
 MATCH_ATTEMPTS = 4
 REFUSED = "refused"  # an entry over the join budget: the page shows why and when to come back
@@ -61,14 +61,14 @@ class _Context:
 
 
 def _contexts(db: firestore.Client, uids: list[str]) -> dict[str, _Context]:
-    users = {s.id: s.to_dict() or {} for s in db.get_all([db.collection(names.USERS).document(u) for u in uids])}
-    stats = {s.id: s.to_dict() or {} for s in db.get_all([db.collection(names.USER_STATS).document(u) for u in uids])}
-    profiles = {s.id: s.to_dict() or {}
-                for s in db.get_all([db.collection(names.COMMUNITY_PROFILES).document(u) for u in uids])}
+    # One round trip for the three documents of everyone (a trigger's reads add up serially under a burst).
+    kinds = (names.USERS, names.USER_STATS, names.COMMUNITY_PROFILES)
+    docs = {(s.reference.parent.id, s.id): s.to_dict() or {}
+            for s in db.get_all([db.collection(k).document(u) for k in kinds for u in uids])}
     out = {}
     for uid in uids:
         try:
-            out[uid] = _context(users.get(uid, {}), stats.get(uid, {}), profiles.get(uid, {}))
+            out[uid] = _context(*(docs.get((k, uid), {}) for k in kinds))
         except ValueError as err:
             # Without a readable block list we cannot honour it: this person sits this attempt out.
             log.warning("matching: skipped %s, unreadable users document: %s", uid, err)
@@ -245,10 +245,6 @@ def _admit(db: firestore.Client, uid: str, created: dict[str, Any]) -> bool:
     return admitted
 
 
-class _GoneError(Exception):
-    """The partner (or this person) stopped waiting between the search and the commit."""
-
-
 def _newcomer_unlooked(entry: dict[str, Any], at: float) -> bool:
     """An entry whose own trigger has not looked yet (and is not overdue): re-tries leave it alone, so a
     newcomer first gets its own best partner rather than whoever's timer fires first."""
@@ -290,7 +286,11 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
                 _pair_pool_quietly(db, raw, at)
             return None
         shortlist = [c.uid for c, _ in ranked[:SHORTLIST]]
-        ctx = _contexts(db, [uid, *shortlist])
+        # A first look also pairs the rest of its pool in the same transaction: the contexts of everyone
+        # in a possible pair come in the same read as ours.
+        pool = _bare_pool({o: e for o, e in raw.items() if o != uid}, at) if first_look else []
+        involved = _involved(pool, at)
+        ctx = _contexts(db, sorted({uid, *shortlist, *involved}))
         me = _candidate(uid, me_entry, ctx[uid]) if uid in ctx else None
         if me is None:
             return None  # without our own readable block list we cannot match safely
@@ -300,11 +300,10 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
             excluded.update(shortlist)  # blocked or recent partners: look further down the list
             continue
         partner, score = picked
+        rest = [c for o in involved if o in ctx and o not in (uid, partner.uid)
+                and (c := _candidate(o, raw[o], ctx[o])) is not None]
         try:
-            session_id = _commit_pair(db, me, partner, score, ctx)
-        except _GoneError:
-            excluded.add(partner.uid)
-            continue
+            made = _commit_pairs(db, [(me, partner, score), *matching.best_pairs(rest, at)], ctx)
         except (Aborted, ValueError) as err:
             # Lost a lock race with another attempt on the same people (ValueError is what the client
             # raises when its own retries run out). Re-read and try again: the other attempt may well
@@ -313,13 +312,24 @@ def attempt_match(db: firestore.Client, uid: str, now: float | None = None,
                 raise
             time.sleep(random.uniform(0.05, 0.25))
             continue
-        # The no-show timer: a session nobody comes to is cancelled and the one who came re-queued.
-        tasks.enqueue(names.SESSION_NO_SHOW, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60,
-                      f"noshow-{session_id}")
-        if first_look:
-            _pair_pool_quietly(db, {o: e for o, e in raw.items() if o != partner.uid}, at)
-        return session_id
+        mine = next((sid for a, _, sid in made if a == uid), None)
+        if mine is None:
+            excluded.add(partner.uid)  # the partner (or we) stopped waiting meanwhile: the next read shows which
+            continue
+        return mine
     return None
+
+
+def _bare_pool(raw: dict[str, dict[str, Any]], at: float) -> list[matching.Candidate]:
+    """The oldest BATCH_POOL waiting entries of `raw` (ordered by joinedAt) as candidates without contexts."""
+    bare = _Context(frozenset(), frozenset(), 1.0, "")
+    return [c for o, e in list(raw.items())[:matching.BATCH_POOL]
+            if e.get("status") == "waiting" and (c := _candidate(o, e, bare)) is not None]
+
+
+def _involved(pool: list[matching.Candidate], at: float) -> list[str]:
+    """Uids in a pair the entries alone allow: only theirs need block lists, recent partners and wishes."""
+    return sorted({c.uid for pair in matching.best_pairs(pool, at) for c in pair[:2]}) if len(pool) >= 2 else []
 
 
 def _pair_waiting_pool(db: firestore.Client) -> int:
@@ -335,42 +345,21 @@ def _pair_waiting_pool(db: firestore.Client) -> int:
 
 
 def _pair_pool_quietly(db: firestore.Client, raw: dict[str, dict[str, Any]], at: float) -> int:
-    """After a first look, pair the rest of its pool (up to BATCH_POOL waiting entries, oldest first) by best
-    score (matching.best_pairs), each pair in its own transaction as usual. Best effort: whatever fails is
-    logged; the re-tries remain the safety net. Returns how many pairs were made."""
-    made = 0
+    """Pairs a pool (up to BATCH_POOL waiting entries, oldest first) by best score (matching.best_pairs), all
+    pairs in one transaction. Best effort: whatever fails is logged; the re-tries remain the safety net.
+    Returns how many pairs were made."""
     try:
-        bare = _Context(frozenset(), frozenset(), 1.0, "")
-        pool = [c for o, e in list(raw.items())[:matching.BATCH_POOL]
-                if e.get("status") == "waiting" and (c := _candidate(o, e, bare)) is not None]
+        pool = _bare_pool(raw, at)
         # Block lists, recent partners and rematch wishes only for those in a pair the entries allow.
-        involved = sorted({c.uid for pair in matching.best_pairs(pool, at) for c in pair[:2]})
+        involved = _involved(pool, at)
         if not involved:
             return 0
         ctx = _contexts(db, involved)
         full = [c for o in involved if o in ctx and (c := _candidate(o, raw[o], ctx[o])) is not None]
-
-        def commit(pair: tuple[matching.Candidate, matching.Candidate, float]) -> bool:
-            a, b, score = pair
-            try:
-                session_id = _commit_pair(db, a, b, score, ctx)
-            except (_GoneError, Aborted):
-                return False  # taken meanwhile: its own attempt or another batch got there first
-            except ValueError as err:
-                if "transaction" not in str(err).lower():
-                    raise
-                return False
-            tasks.enqueue(names.SESSION_NO_SHOW, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60,
-                          f"noshow-{session_id}")
-            return True
-
-        # The pairs share nobody, so their transactions run side by side: one after another, twenty pairs
-        # held the (serially delivered) trigger for seconds while everyone behind it waited.
-        with ThreadPoolExecutor(max_workers=BATCH_COMMIT_THREADS) as pool_threads:
-            made = sum(pool_threads.map(commit, matching.best_pairs(full, at)))
+        return len(_commit_pairs(db, matching.best_pairs(full, at), ctx))
     except Exception:
         log.exception("matching: pairing the pool failed")
-    return made
+        return 0
 
 
 @dataclass(frozen=True)
@@ -480,46 +469,70 @@ def create_pair_session(db: firestore.Client, first_uid: str, second_uid: str, s
     return session_ref.id
 
 
-def _commit_pair(db: firestore.Client, a: matching.Candidate, b: matching.Candidate, score: float,
-                 ctx: dict[str, _Context]) -> str:
+def _commit_pairs(db: firestore.Client, pairs: list[tuple[matching.Candidate, matching.Candidate, float]],
+                  ctx: dict[str, _Context]) -> list[tuple[str, str, str]]:
+    """Commits disjoint pairs in ONE transaction (a batch's twenty pairs cost one read and one commit, not
+    twenty of each: the emulator carries a burst's round trips serially). The transaction re-reads every
+    entry; a pair one of whose entries stopped waiting (or re-joined) is left out and the others commit.
+    Returns (a, b, sessionId) of the pairs made."""
     queue = db.collection(names.MATCHING_QUEUE)
-    a_ref, b_ref = queue.document(a.uid), queue.document(b.uid)
-    session_ref = db.collection(names.SESSIONS).document()
-    role_a, role_b = matching.assign_roles(a, b)
-    settings = SessionSettings(session_type=matching.common_session_type(a, b),
-                               difficulty=matching.common_difficulty(a, b),
-                               language=matching.common_language(a, b), first_role=role_a, source="match")
-    bent_for = matching.bent_party(a, b)
+    planned = []
+    for a, b, score in pairs:
+        role_a, role_b = matching.assign_roles(a, b)
+        settings = SessionSettings(session_type=matching.common_session_type(a, b),
+                                   difficulty=matching.common_difficulty(a, b),
+                                   language=matching.common_language(a, b), first_role=role_a, source="match")
+        planned.append((a, b, score, (role_a, role_b), settings, matching.bent_party(a, b)))
+    uids = sorted({c.uid for a, b, _ in pairs for c in (a, b)})
+    # Entries and users read in one fixed order (by path), so two transactions on shared people cannot deadlock.
+    refs = sorted([queue.document(u) for u in uids] + [db.collection(names.USERS).document(u) for u in uids],
+                  key=lambda r: r.path)
 
     @firestore.transactional
-    def run(tx: firestore.Transaction) -> str:
-        # Both entries locked in one fixed order (by id), so two attempts on the same pair cannot deadlock.
-        snaps = {s.id: s for s in db.get_all(sorted([a_ref, b_ref], key=lambda r: r.id), transaction=tx)}
-        for cand in (a, b):
-            snap = snaps.get(cand.uid)
-            data = snap.to_dict() if snap is not None and snap.exists else None
-            if not data or data.get("status") != "waiting" or joined_ms(data) != round(cand.joined_at * 1000):
-                raise _GoneError(cand.uid)
-        user_refs = [db.collection(names.USERS).document(u) for u in sorted((a.uid, b.uid))]
-        users = {s.id: (s.to_dict() or {}) for s in db.get_all(user_refs, transaction=tx)}
-        _write_session(tx, db, session_ref, pair=(a.uid, b.uid), roles=(role_a, role_b),
-                       pair_names=(ctx[a.uid].name, ctx[b.uid].name), settings=settings, users=users,
-                       bent_for=bent_for)
-        # The pair's score mixes both people's preferences and reliability: a participant who knows
-        # their own could narrow down the partner's, so it stays where no client reads.
-        tx.set(session_ref.collection(names.SERVER).document("match"), {"compatibility": round(score, 4)})
+    def run(tx: firestore.Transaction) -> list[tuple[str, str, str]]:
+        docs = {(s.reference.parent.id, s.id): (s.to_dict() if s.exists else None)
+                for s in db.get_all(refs, transaction=tx)}
+        entries = {u: docs.get((names.MATCHING_QUEUE, u)) for u in uids}
+        users = {u: docs.get((names.USERS, u)) or {} for u in uids}
+        made = []
         matched_at = time.time()
-        for me, other, ref in ((a, b, a_ref), (b, a, b_ref)):
-            tx.update(ref, {"status": "matched", "sessionId": session_ref.id, "matchedWith": other.uid,
-                            "matchedAt": firestore.SERVER_TIMESTAMP})
-            # One anonymous wait sample per person (server-only collection): "people like you waited ...".
-            tx.set(db.collection(names.MATCH_WAITS).document(f"{session_ref.id}-{me.uid}"), {
-                "at": firestore.SERVER_TIMESTAMP, "waitS": round(max(0.0, matched_at - me.start), 1),
-                "sessionTypes": list(me.prefs.session_types), "languages": list(me.prefs.languages),
-                "rolePreference": me.prefs.role_preference})
-        return session_ref.id
+        for a, b, score, roles, settings, bent_for in planned:
+            if any(not (d := entries[c.uid]) or d.get("status") != "waiting"
+                   or joined_ms(d) != round(c.joined_at * 1000) for c in (a, b)):
+                continue  # taken, cancelled or re-joined meanwhile: this pair is not made
+            session_ref = db.collection(names.SESSIONS).document()
+            _write_session(tx, db, session_ref, pair=(a.uid, b.uid), roles=roles,
+                           pair_names=(ctx[a.uid].name, ctx[b.uid].name), settings=settings, users=users,
+                           bent_for=bent_for)
+            # The pair's score mixes both people's preferences and reliability: a participant who knows
+            # their own could narrow down the partner's, so it stays where no client reads.
+            tx.set(session_ref.collection(names.SERVER).document("match"), {"compatibility": round(score, 4)})
+            for me, other in ((a, b), (b, a)):
+                tx.update(queue.document(me.uid), {"status": "matched", "sessionId": session_ref.id,
+                                                   "matchedWith": other.uid, "matchedAt": firestore.SERVER_TIMESTAMP})
+                # One anonymous wait sample per person (server-only collection): "people like you waited ...".
+                tx.set(db.collection(names.MATCH_WAITS).document(f"{session_ref.id}-{me.uid}"), {
+                    "at": firestore.SERVER_TIMESTAMP, "waitS": round(max(0.0, matched_at - me.start), 1),
+                    "sessionTypes": list(me.prefs.session_types), "languages": list(me.prefs.languages),
+                    "rolePreference": me.prefs.role_preference})
+            made.append((a.uid, b.uid, session_ref.id))
+        return made
 
-    return run(db.transaction(max_attempts=10))
+    made = run(db.transaction(max_attempts=10))
+    # The no-show timer: a session nobody comes to is cancelled and the one who came re-queued. Enqueued
+    # side by side (one HTTP call each); a failed one is logged, the sessions stand.
+    if made:
+        with ThreadPoolExecutor(max_workers=min(TASK_THREADS, len(made))) as threads:
+            list(threads.map(_schedule_no_show, [sid for _, _, sid in made]))
+    return made
+
+
+def _schedule_no_show(session_id: str) -> None:
+    try:
+        tasks.enqueue(names.SESSION_NO_SHOW, {"sessionId": session_id}, lifecycle.NO_SHOW_MINUTES * 60,
+                      f"noshow-{session_id}")
+    except Exception:
+        log.exception("matching: could not schedule the no-show timer of %s", session_id)
 
 
 def _participant(uid: str, name: str, role: str) -> dict[str, Any]:

@@ -67,6 +67,15 @@ def inner(args: argparse.Namespace) -> int:
         return page.evaluate("() => ({...window.__salaminTimeline, startedAt: window.__salaminCall.startedAt,"
                              " connectedAt: window.__salaminCall.connectedAt})")
 
+    def open_room(page: Page, path: str) -> None:
+        """Into the room inside the app, as a person goes from Practice to their session: no page load.
+
+        Loading the whole app again for every run (bundle, sign-in, profile) would put that work, which a
+        person pays once, on the call's set-up in the page that comes second.
+        """
+        page.evaluate("(path) => { delete window.__salaminCall; window.__salaminTimeline = undefined;"
+                      " history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }", path)
+
     with coturn(), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         pages = []
@@ -74,6 +83,7 @@ def inner(args: argparse.Namespace) -> int:
             ctx = browser.new_context()
             page = ctx.new_page()
             sign_in(page, user.email, user.password)
+            page.goto(f"{APP_URL}/sessions")  # the app loads once; each run's room opens inside it
             pages.append(page)
         pa, pb = pages
         conditions.start()
@@ -81,9 +91,14 @@ def inner(args: argparse.Namespace) -> int:
         for i, mode in [(i, m) for i in range(args.runs + 1) for m in ("direct", "relay")]:
             query = "?autojoin=1" + ("&relay=1" if mode == "relay" else "")
             sid = make_session(admin, a, b)  # run 0 of each path warms up and is not counted
-            pa.goto(f"{APP_URL}/session/{sid}{query}")
-            pb.goto(f"{APP_URL}/session/{sid}{query}")
+            # A goes in first; B follows as soon as A has pressed Join (as two people arriving).
+            open_room(pa, f"/session/{sid}{query}")
+            pa.wait_for_function("() => window.__salaminTimeline && window.__salaminTimeline.joinPressed > 0")
+            open_room(pb, f"/session/{sid}{query}")
             ta, tb = timeline(pa), timeline(pb)
+            # Over: its timers and the editor's tick stop (sessionDocsTick runs every 10 s for each live
+            # session; left live, the 80 sessions of a 40 + 40 run would load the emulators more each run).
+            admin.update(f"peerSessions/{sid}", {"status": "cancelled"})
             if i == 0:
                 continue
             conditions.sample()

@@ -11,7 +11,7 @@ import {
   type Ladder,
   type QualitySample,
 } from '../../src/features/room/callQuality';
-import { candidateLines } from '../../src/features/room/sdp';
+import { candidateKey, candidateLines } from '../../src/features/room/sdp';
 
 /** A getStats() report as Chromium shapes it (only the fields the reader uses). */
 function report(o: { rx: number; lost: number; samples: number; concealed: number; freezeS: number; fractionLost?: number;
@@ -107,8 +107,12 @@ describe('the quality summary', () => {
 });
 
 describe('candidates inside a description', () => {
-  it('are read from its a=candidate lines as onicecandidate spells them', () => {
-    const sdp = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host\r\na=mid:0\r\n';
-    expect([...candidateLines(sdp)]).toEqual(['candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host']);
+  it('match the candidate onicecandidate gives for them (whose string also carries ufrag)', () => {
+    const sdp = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n'
+      + 'a=candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host generation 0 network-cost 999\r\na=mid:0\r\n';
+    const inside = candidateLines(sdp);
+    expect(inside.has(candidateKey('candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host generation 0 ufrag Ab12 network-cost 999'))).toBe(true);
+    // Another port is another candidate: it must still trickle.
+    expect(inside.has(candidateKey('candidate:1 1 udp 2122260223 10.0.0.2 5001 typ host generation 0 ufrag Ab12'))).toBe(false);
   });
 });

@@ -120,7 +120,8 @@ export function RoomPage() {
         )}
       </section>
     );
-  return <Room session={session} uid={user.uid} />;
+  // Keyed by session: moving to another session's room inside the app starts a fresh room and call.
+  return <Room key={session.id} session={session} uid={user.uid} />;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { CallState, Presence, SignalMessage } from '../../types/models';
 import { presenceCollection, presenceRef, recordFailedAttempt, signalRef, signalingCollection, writeQualitySummary } from './roomData';
 import type { QualityView } from './callQuality';
 import { QualityMonitor } from './qualityMonitor';
-import { candidateLines } from './sdp';
+import { candidateKey, candidateLines } from './sdp';
 import { markStep } from './timeline';
 
 /**
@@ -75,8 +75,13 @@ type Listener = (s: EngineSnapshot) => void;
 type DataListener = (data: unknown) => void;
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000];
-/** How long a description waits for candidate gathering before it goes without the rest (they trickle). */
+/**
+ * How long a description waits for candidate gathering before it goes without the rest (they trickle):
+ * at most GATHER_WAIT_MS, and GATHER_GRACE_MS after the first candidate (on a quiet machine all of them,
+ * relay included, arrive within ~100 ms; the host candidate alone is enough to start the checks).
+ */
 const GATHER_WAIT_MS = 250;
+const GATHER_GRACE_MS = 50;
 /** An attempt that has not connected this long after both are present counts as failed. */
 const STALL_MS = 15_000;
 const DISCONNECT_GRACE_MS = 2000;
@@ -87,18 +92,30 @@ function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Resolves when the connection has gathered its candidates, or after `maxMs`. */
-function gathered(pc: RTCPeerConnection, maxMs: number): Promise<void> {
+/**
+ * Resolves when the connection has gathered its candidates, or `graceMs` after its first candidate (those
+ * still to come, usually the relay's, trickle), or after `maxMs` at most.
+ */
+function gathered(pc: RTCPeerConnection, graceMs: number, maxMs: number): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
+    let grace: ReturnType<typeof setTimeout> | null = null;
     const done = () => {
       clearTimeout(timer);
+      if (grace) clearTimeout(grace);
       pc.removeEventListener('icegatheringstatechange', check);
+      pc.removeEventListener('icecandidate', first);
       resolve();
     };
     const check = () => pc.iceGatheringState === 'complete' && done();
+    const first = (e: RTCPeerConnectionIceEvent) => {
+      if (e.candidate && !grace) grace = setTimeout(done, graceMs);
+    };
     const timer = setTimeout(done, maxMs);
     pc.addEventListener('icegatheringstatechange', check);
+    pc.addEventListener('icecandidate', first);
+    // Candidates found before we started waiting are in the local description already.
+    if (pc.localDescription && candidateLines(pc.localDescription.sdp).size > 0) grace = setTimeout(done, graceMs);
   });
 }
 
@@ -304,6 +321,9 @@ export class CallEngine {
     const pc = new RTCPeerConnection({
       iceServers: this.opts.iceServers,
       iceTransportPolicy: this.snap.relayOnly ? 'relay' : 'all',
+      // One transport for audio, video and data from the first offer: a third of the candidates to gather,
+      // send and check, and one relay allocation instead of three (the default gathers per m-line).
+      bundlePolicy: 'max-bundle',
     });
     this.pc = pc;
     this.makingOffer = false;
@@ -337,7 +357,7 @@ export class CallEngine {
       if (e.candidate.type) this.localTypes.add(e.candidate.type);
       // Before our description is sent a candidate waits to travel inside it; after, it trickles.
       if (!this.descriptionSent) this.earlyCandidates.push(c);
-      else if (!this.inDescription.has(c.candidate ?? '')) this.sendCandidate(c);
+      else if (!this.inDescription.has(candidateKey(c.candidate ?? ''))) this.sendCandidate(c);
     };
     pc.onnegotiationneeded = async () => {
       if (this.pc !== pc) return;
@@ -347,7 +367,6 @@ export class CallEngine {
         await pc.setLocalDescription();
         this.makingOffer = false;
         await this.sendDescription(pc);
-        markStep('offerSent');
       } catch (err) {
         this.update({ error: `Could not start the call: ${String(err)}` });
       } finally {
@@ -367,15 +386,17 @@ export class CallEngine {
    * candidate, each costing the partner a read and the server a trigger); any found later trickle.
    */
   private async sendDescription(pc: RTCPeerConnection): Promise<void> {
-    await gathered(pc, GATHER_WAIT_MS);
+    await gathered(pc, GATHER_GRACE_MS, GATHER_WAIT_MS);
     const local = pc.localDescription;
     if (this.pc !== pc || !local || this.closed) return;
     this.inDescription = candidateLines(local.sdp);
     this.descriptionSent = true;
     const early = this.earlyCandidates;
     this.earlyCandidates = [];
+    // Marked when the write is issued (not when the server acknowledges it): sent -> received is the hop.
+    markStep(local.type === 'offer' ? 'offerSent' : 'answerSent');
     const sent = this.sendSignal({ type: local.type as 'offer' | 'answer', sdp: local.sdp });
-    for (const c of early) if (!this.inDescription.has(c.candidate ?? '')) this.sendCandidate(c);
+    for (const c of early) if (!this.inDescription.has(candidateKey(c.candidate ?? ''))) this.sendCandidate(c);
     await sent;
   }
 
@@ -643,7 +664,7 @@ export class CallEngine {
       this.descriptionSent = false;
       await pc.setLocalDescription();
       // Not awaited: the candidates queued behind the offer are added while the answer gathers and travels.
-      void this.sendDescription(pc).then(() => markStep('answerSent'), () => undefined);
+      void this.sendDescription(pc).catch(() => undefined);
     }
     const queued = this.pendingCandidates;
     this.pendingCandidates = [];

@@ -1,6 +1,6 @@
 """Emulator load: 200 people join the matching queue within 10 s.
 
-Usage: python bench/matching_load.py [--users 200] [--window 10] [--warm-up 1]
+Usage: python bench/matching_load.py [--users 200] [--window 10] [--warm-up 1] [--ideal]
 
 Starts the Auth, Firestore, Functions and Tasks emulators by itself (through `firebase emulators:exec`),
 stops them after, and prints a table and, last, one line of JSON:
@@ -165,15 +165,55 @@ def inner(args: argparse.Namespace) -> int:
     return 0
 
 
+def ideal(args: argparse.Namespace) -> int:
+    """The floor the people themselves set: the same arrivals paired by the same rules with no I/O at all.
+    Each newcomer takes its best partner at once, then the oldest BATCH_POOL waiting are paired by best
+    score, every arrival step and for 100 s after (matching.py in-process; reliability 1, no blocks)."""
+    sys.path.insert(0, str(ROOT / "functions"))
+    from salamin import matching
+
+    rng = random.Random(7)
+    plan = [prefs(rng) for _ in range(args.users)]
+    step = args.window / max(len(plan), 1)
+    t0 = 1_780_000_000.0
+    waiting: dict[str, matching.Candidate] = {}
+    latencies: list[float] = []
+
+    def paired(a: matching.Candidate, b: matching.Candidate, at: float) -> None:
+        waiting.pop(a.uid, None)
+        waiting.pop(b.uid, None)
+        latencies.extend([at - a.joined_at, at - b.joined_at])
+
+    t, i = t0, 0
+    while t < t0 + args.window + 100:
+        while i < len(plan) and t0 + i * step <= t:
+            me = matching.Candidate(uid=f"u{i:04d}", prefs=matching.Preferences.from_doc(plan[i]),
+                                    joined_at=t0 + i * step, reliability=1.0, blocked=frozenset(),
+                                    recent_partners=frozenset(), priority=False)
+            i += 1
+            if (best := matching.pick_partner(me, list(waiting.values()), t)) is not None:
+                paired(me, best[0], t)
+            else:
+                waiting[me.uid] = me
+        for a, b, _ in matching.best_pairs(list(waiting.values())[:matching.BATCH_POOL], t):
+            paired(a, b, t)
+        t += step
+    print(json.dumps({"users": len(plan), "matched": len(latencies), "p50_ms": round(pct(latencies, 50) * 1000),
+                      "p95_ms": round(pct(latencies, 95) * 1000), "max_ms": round(max(latencies) * 1000)}))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--warm-up", type=int, choices=(0, 1), default=1,
                     help="start the functions' workers before the burst (default) or not (0: cold)")
+    ap.add_argument("--ideal", action="store_true",
+                    help="no emulators: the same arrivals paired instantly by the same rules (the floor)")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    return inner(args) if args.inner else outer(args)
+    return ideal(args) if args.ideal else inner(args) if args.inner else outer(args)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import { candidateKey, candidateLines } from '../../src/features/room/sdp';
 
 /** A getStats() report as Chromium shapes it (only the fields the reader uses). */
 function report(o: { rx: number; lost: number; samples: number; concealed: number; freezeS: number; fractionLost?: number;
-  limited?: boolean; relay?: boolean }): [string, unknown][] {
+  limited?: boolean; relay?: boolean; videoBytes?: number }): [string, unknown][] {
   return [
     ['CP1', { type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.12, localCandidateId: 'L', remoteCandidateId: 'R' }],
     ['L', { type: 'local-candidate', candidateType: o.relay ? 'relay' : 'host' }],
@@ -25,7 +25,8 @@ function report(o: { rx: number; lost: number; samples: number; concealed: numbe
     ['IV', { type: 'inbound-rtp', kind: 'video', packetsReceived: 0, packetsLost: 0, framesPerSecond: 24, frameWidth: 640,
       frameHeight: 360, freezeCount: o.freezeS > 0 ? 1 : 0, totalFreezesDuration: o.freezeS }],
     ['RI', { type: 'remote-inbound-rtp', kind: 'audio', fractionLost: o.fractionLost ?? 0, roundTripTime: 0.2 }],
-    ['OV', { type: 'outbound-rtp', kind: 'video', qualityLimitationReason: o.limited ? 'bandwidth' : 'none' }],
+    ['OV', { type: 'outbound-rtp', kind: 'video', qualityLimitationReason: o.limited ? 'bandwidth' : 'none',
+      bytesSent: o.videoBytes ?? 0 }],
   ];
 }
 
@@ -48,8 +49,14 @@ describe('reading getStats', () => {
     const a = readStats(report({ rx: 1000, lost: 0, samples: 48000, concealed: 0, freezeS: 0 }), 0);
     const b = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0, fractionLost: 0.1 }), 3000);
     expect(verdicts(sampleBetween(a, b))).toEqual({ receive: 'good', send: 'weak' });
-    const c = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0, limited: true }), 3000);
+    // Bandwidth-limited video that is being sent is weak; a paused video's stale limitation (no bytes
+    // sent in the interval) counts for nothing, or the video would stay paused and the line weak for ever.
+    const c = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0, limited: true, videoBytes: 5000 }), 3000);
     expect(verdicts(sampleBetween(a, c)).send).toBe('weak');
+    const paused = readStats(report({ rx: 1000, lost: 0, samples: 48000, concealed: 0, freezeS: 0, limited: true, videoBytes: 5000 }), 0);
+    const still = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0, limited: true, videoBytes: 5000 }), 3000);
+    expect(sampleBetween(paused, still).outLimited).toBe(false);
+    expect(verdicts(sampleBetween(paused, still)).send).toBe('good');
     const d = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0 }), 3000);
     expect(verdicts(sampleBetween(a, d))).toEqual({ receive: 'good', send: 'good' });
   });

@@ -25,8 +25,10 @@ export interface StatsReading {
   concealedSamples: number;
   /** What the partner reports receiving from us (RTCP receiver reports). */
   outFractionLost: number | null;
-  /** The sender's own verdict: bandwidth or cpu limits what we send. */
+  /** The sender's own verdict: bandwidth limits the video we send. */
   outLimited: boolean;
+  /** Video bytes sent so far (a paused video's report stays in getStats, with its last limitation). */
+  outVideoBytes: number;
   relayed: boolean | null;
 }
 
@@ -72,7 +74,8 @@ export function readStats(report: Iterable<[string, unknown]>, at: number): Stat
   for (const [id, v] of report) if (v && typeof v === 'object') byId.set(id, v as Stat);
   const r: StatsReading = {
     at, rttMs: null, inPackets: 0, inLost: 0, jitterMs: null, fps: null, width: null, height: null, freezeCount: 0,
-    freezeMs: 0, audioSamples: 0, concealedSamples: 0, outFractionLost: null, outLimited: false, relayed: null,
+    freezeMs: 0, audioSamples: 0, concealedSamples: 0, outFractionLost: null, outLimited: false, outVideoBytes: 0,
+    relayed: null,
   };
   // The pair in use: the transport names it; older reports only mark it nominated.
   const chosen = [...byId.values()].find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string');
@@ -112,6 +115,7 @@ export function readStats(report: Iterable<[string, unknown]>, at: number): Stat
     } else if (s.type === 'outbound-rtp' && kind === 'video') {
       const why = s.qualityLimitationReason;
       if (why === 'bandwidth') r.outLimited = true;
+      r.outVideoBytes += num(s.bytesSent) ?? 0;
     }
   }
   return r;
@@ -133,7 +137,8 @@ export function sampleBetween(prev: StatsReading, next: StatsReading): QualitySa
     height: next.height,
     freezeMs: Math.max(0, next.freezeMs - prev.freezeMs),
     concealedPct: samples > 0 ? Math.max(0, (100 * concealed) / samples) : 0,
-    outLimited: next.outLimited,
+    // Only a video that was sent in this interval: a paused one keeps its last limitation for ever.
+    outLimited: next.outLimited && next.outVideoBytes > prev.outVideoBytes,
     relayed: next.relayed,
   };
 }

@@ -8,9 +8,17 @@ import {
   verdicts,
   type Ladder,
   type QualitySummary,
+  type QualitySample,
   type QualityView,
   type StatsReading,
 } from './callQuality';
+
+declare global {
+  interface Window {
+    /** The last interval the monitor judged, for the browser tests (what kept a line weak). */
+    __salaminQuality?: { sample: QualitySample; verdicts: ReturnType<typeof verdicts>; weak: QualityView['weak']; videoLevel: number };
+  }
+}
 
 /** getStats every few seconds while connected. */
 const SAMPLE_EVERY_MS = 3000;
@@ -86,6 +94,7 @@ export class QualityMonitor {
     if (next.level !== this.ladder.level) await this.applyVideoLevel(next.level);
     this.ladder = next;
 
+    window.__salaminQuality = { sample, verdicts: v, weak: this.shown, videoLevel: next.level };
     this.summary = addToSummary(this.summary, sample, (reading.at - prev.at) / 1000, this.ladder.level);
     this.deps.onView({
       myBars: sample.outLimited ? Math.min(2, bars(sample.outLossPct, sample.rttMs)) : bars(sample.outLossPct, sample.rttMs),

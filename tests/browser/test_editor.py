@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import APP_URL, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_room import Pair
-from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up, stored_code
+from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up, stored_code, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 ROOT = Path(__file__).resolve().parents[2]
@@ -330,3 +330,70 @@ def test_a_person_held_by_a_write_budget_is_told_and_writes_again_when_it_ends(b
         expect(pa.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=LIVE_MS)
     finally:
         pair.close()
+
+
+def test_role_switch_keeps_the_first_half_code_and_offers_the_second_question_starter(browser: Browser,
+                                                                                       bank: None) -> None:
+    pair, pa, pb = open_pair(browser)
+    admin = FirestoreClient.admin()
+    try:
+        for p in (pa, pb):
+            editor_ready(p)
+        pa.get_by_test_id("next-phase").click()
+        expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=LIVE_MS)
+        pb.get_by_test_id("next-phase").click()
+        for p in (pa, pb):
+            expect(p.get_by_test_id("phase-bar")).to_have_attribute("data-phase", "1", timeout=LIVE_MS)
+        # The first half's code, typed by the interviewee.
+        pb.locator("[data-testid=code-editor] .cm-content").click()
+        pb.keyboard.type("# half one\nprint(1)")
+        wait_rendered(pa, "text === '# half one\\nprint(1)'")
+        expect(pb.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=LIVE_MS)
+
+        # Ada (interviewing the first half) moves on alone: the role switch brings the second question.
+        pa.get_by_test_id("next-phase").click()
+        for p in (pa, pb):
+            expect(p.get_by_test_id("phase-bar")).to_have_attribute("data-phase", "2", timeout=LIVE_MS)
+        second = wait_for_second_question(admin, pair.sid)
+        langs = second["code"]["languages"]
+        lang = "python" if "python" in langs else next(iter(langs))
+        starter = langs[lang]["starter"]
+        for p in (pa, pb):
+            # The editor holds the second half's own text: empty, with the new question's starter offered.
+            expect(p.get_by_test_id("code-empty")).to_be_visible(timeout=LIVE_MS)
+            assert rendered(p) == ""
+            expect(p.get_by_test_id("starter-button")).to_be_visible()
+            expect(p.get_by_test_id("first-half-code")).to_be_visible()
+        pb.get_by_test_id("code-language").select_option(lang)
+        expect(pa.get_by_test_id("code-language")).to_have_value(lang, timeout=LIVE_MS)
+        pa.get_by_test_id("starter-button").click()
+        wait_rendered(pb, f"text.trim() === {json.dumps(starter.strip())}")
+        # The first half's code is still there, read-only, one click away.
+        pb.get_by_test_id("first-half-code").locator("summary").click()
+        expect(pb.get_by_test_id("first-half-code-view").locator(".cm-content")).to_contain_text("# half one")
+        pa.locator("[data-testid=code-editor] .cm-content").click()
+        pa.keyboard.press("Control+End")
+        pa.keyboard.type("\n# half two")
+        wait_rendered(pb, "text.endsWith('# half two')")
+        half_two = rendered(pa)
+        for p in (pa, pb):
+            expect(p.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=LIVE_MS)
+
+        # After the end, the session page shows each half's code.
+        admin.update(f"peerSessions/{pair.sid}", {"status": "completed"})
+        pa.goto(f"{APP_URL}/sessions/{pair.sid}")
+        one = pa.get_by_test_id("final-code-half-1")
+        two = pa.get_by_test_id("final-code-half-2")
+        expect(one).to_be_visible(timeout=LIVE_MS)
+        lines = "ls => ls.map((l) => l.textContent)"
+        assert one.locator(".cm-line").evaluate_all(lines) == ["# half one", "print(1)"]
+        assert two.locator(".cm-line").evaluate_all(lines) == half_two.split("\n")
+    finally:
+        pair.close()
+
+
+def wait_for_second_question(admin: FirestoreClient, sid: str) -> dict:
+    def second() -> dict | None:
+        qs = (admin.get(f"peerSessions/{sid}") or {}).get("questionSet", {}).get("2") or []
+        return next((q for q in qs if q.get("code", {}).get("languages")), None)
+    return wait_for(second, timeout=30, every=0.5)

@@ -3,7 +3,7 @@
  * store standing in for Firestore, with and without a direct link between them.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CodeSync, textFromStored } from '../../src/features/editor/codeSync';
+import { CodeSync, halvesFromStored } from '../../src/features/editor/codeSync';
 import { MemoryServer, linkPair } from './memoryStore';
 
 const syncs: CodeSync[] = [];
@@ -55,7 +55,7 @@ describe('code sync convergence', () => {
     await b.flush();
     await vi.waitFor(() => expect([a.state.save, b.state.save]).toEqual(['saved', 'saved']), { timeout: 3000 });
     // What a latecomer (or the session page) reads from the store alone is the same document.
-    expect(textFromStored(server.snapshot, server.updates.map((u) => u.update)).text).toBe(a.text.toString());
+    expect(halvesFromStored(server.snapshot, server.updates.map((u) => u.update))[1].text).toBe(a.text.toString());
     const late = client(server, 'a', 'b');
     await loaded(late);
     expect(late.text.toString()).toBe(a.text.toString());
@@ -71,5 +71,29 @@ describe('code sync convergence', () => {
     await vi.waitFor(() => expect(a.state.save).toBe('retrying'));
     await vi.waitFor(() => expect(b.text.toString()).toBe('kept through failures'), { timeout: 5000 });
     expect(a.state.save).toBe('saved');
+  });
+
+  it('each half keeps its own text: switching to the second leaves the first as it was, for both', async () => {
+    const server = new MemoryServer();
+    const a = client(server, 'a', 'b');
+    const b = client(server, 'b', 'a');
+    await loaded(a, b);
+    a.setLanguage('java');
+    a.text.insert(0, 'half one');
+    await vi.waitFor(() => expect(b.text.toString()).toBe('half one'));
+    a.setHalf(2);
+    b.setHalf(2);
+    expect(a.text.toString()).toBe('');
+    expect(a.language()).toBe('java'); // the second half starts in the first half's language
+    b.setLanguage('python');
+    b.text.insert(0, 'half two');
+    await vi.waitFor(() => expect(a.text.toString()).toBe('half two'));
+    expect(a.language()).toBe('python');
+    expect(a.textOf(1).toString()).toBe('half one');
+    await a.flush();
+    await b.flush();
+    await vi.waitFor(() => expect([a.state.save, b.state.save]).toEqual(['saved', 'saved']), { timeout: 3000 });
+    const stored = halvesFromStored(server.snapshot, server.updates.map((u) => u.update));
+    expect(stored).toEqual({ 1: { text: 'half one', language: 'java' }, 2: { text: 'half two', language: 'python' } });
   });
 });

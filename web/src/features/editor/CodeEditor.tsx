@@ -16,6 +16,8 @@ const presenceTheme = EditorView.theme({
 
 interface Props {
   sync: CodeSync;
+  /** The half's text it edits (one editor per text: keyed by half). */
+  text: Y.Text;
   language: CodeLanguage;
   theme: EditorTheme;
   fontSize: number;
@@ -25,7 +27,7 @@ interface Props {
 }
 
 /** The shared editor: CodeMirror 6 bound to the session's Y.Text, with the partner's cursor. */
-export function CodeEditor({ sync, language, theme, fontSize, readOnly, label, onTooLarge }: Props) {
+export function CodeEditor({ sync, text, language, theme, fontSize, readOnly, label, onTooLarge }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const compartments = useRef({ lang: new Compartment(), theme: new Compartment(), size: new Compartment(), ro: new Compartment() });
@@ -35,18 +37,18 @@ export function CodeEditor({ sync, language, theme, fontSize, readOnly, label, o
   useEffect(() => {
     if (!host.current) return;
     const c = compartments.current;
-    const undoManager = new Y.UndoManager(sync.text);
+    const undoManager = new Y.UndoManager(text);
     const v = new EditorView({
       parent: host.current,
       state: EditorState.create({
-        doc: sync.text.toString(),
+        doc: text.toString(),
         extensions: [
           baseExtensions(),
           c.lang.of(languageExtension(language)),
           c.theme.of(themeExtension(theme)),
           c.size.of(fontSizeExtension(fontSize)),
           c.ro.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
-          yCollab(sync.text, sync.awareness, { undoManager }),
+          yCollab(text, sync.awareness, { undoManager }),
           presenceTheme,
           // The runner takes 64 KB of source: refuse local edits past it (remote ones always apply).
           EditorState.changeFilter.of((tr) => {
@@ -65,7 +67,7 @@ export function CodeEditor({ sync, language, theme, fontSize, readOnly, label, o
       view.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- The view lives as long as the document; settings below are reconfigured in place.
-  }, [sync]);
+  }, [sync, text]);
 
   useEffect(() => {
     view.current?.dispatch({ effects: compartments.current.lang.reconfigure(languageExtension(language)) });
@@ -86,7 +88,9 @@ export function CodeEditor({ sync, language, theme, fontSize, readOnly, label, o
 }
 
 /** A read-only view of finished code (the Sessions page). */
-export function ReadOnlyCode({ text, language, theme, label }: { text: string; language: CodeLanguage; theme: EditorTheme; label: string }) {
+export function ReadOnlyCode({ text, language, theme, label, testId = 'final-code', half }: {
+  text: string; language: CodeLanguage; theme: EditorTheme; label: string; testId?: string; half?: number;
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!host.current) return;
@@ -107,5 +111,5 @@ export function ReadOnlyCode({ text, language, theme, label }: { text: string; l
     });
     return () => v.destroy();
   }, [text, language, theme, label]);
-  return <div className={`code-editor code-editor-readonly code-editor-${theme}`} ref={host} data-testid="final-code" />;
+  return <div className={`code-editor code-editor-readonly code-editor-${theme}`} ref={host} data-testid={testId} data-half={half} />;
 }

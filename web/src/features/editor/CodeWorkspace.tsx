@@ -13,10 +13,11 @@ import {
   type PublicQuestion,
 } from '../../types/models';
 import type { CodeWorkspaceProps } from '../../lib/slots';
-import { CodeEditor } from './CodeEditor';
+import { CodeEditor, ReadOnlyCode } from './CodeEditor';
 import { firestoreDocStore } from '../../lib/docSync/docData';
-import { CodeSync, type CodeSyncSnapshot } from './codeSync';
+import { CodeSync, halfAt, type CodeHalf, type CodeSyncSnapshot } from './codeSync';
 import { FONT_SIZES, useEditorPrefs } from './editorPrefs';
+import type { EditorTheme } from './editorSetup';
 import { RunPanel } from './RunPanel';
 
 declare global {
@@ -42,10 +43,10 @@ function colorFor(uid: string): { color: string; colorLight: string } {
 }
 
 /** The current half's coding question, if any (the one the starter code and tests come from). */
-function codeQuestion(session: PeerSession): PublicQuestion | null {
-  const index = session.phaseIndex ?? 0;
-  const half = index >= 2 ? '2' : '1';
-  const list = session.questionSet?.[half] ?? session.questionSet?.['1'] ?? [];
+function codeQuestion(session: PeerSession, half: CodeHalf): PublicQuestion | null {
+  // The second half never falls back to the first half's question: its starter would land in the
+  // second half's text (the second set arrives with the role switch).
+  const list = (half === 2 ? session.questionSet?.['2'] : session.questionSet?.['1']) ?? [];
   return list.find((q) => q.code && Object.keys(q.code.languages).length > 0) ?? null;
 }
 
@@ -98,11 +99,20 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
   const [tooLarge, setTooLarge] = useState(false);
   const [partnerTyping, setPartnerTyping] = useState(false);
   const [partnerLine, setPartnerLine] = useState<number | null>(null);
-  const question = codeQuestion(session);
+  // Each half has its own text: at the role switch the first half's code stays in the document (and on
+  // the session page) and the editor shows the second half's, empty, with the new question's starter.
+  const half = halfAt(session.phaseIndex);
+  const ytext = sync.textOf(half);
+  useEffect(() => {
+    sync.setHalf(half);
+  }, [sync, half]);
+  const question = codeQuestion(session, half);
   const questionLangs = question?.code ? Object.keys(question.code.languages).filter(isCodeLanguage) : [];
   const fallbackLang: CodeLanguage = questionLangs.includes('python') ? 'python' : (questionLangs[0] ?? 'python');
   const language = state.language ?? fallbackLang;
   const ended = !LIVE_SESSION_STATUSES.includes(session.status) || state.save === 'closed';
+  // The language shown is the current half's once the sync has switched to it (one render later).
+  const languageReady = state.half === half;
   // A write budget's hold on me, or a full snapshot: the rules refuse my code updates meanwhile.
   const now = useNow(session.budgetHolds?.[uid] ? 5000 : null);
   const holdUntil = budgetHoldUntil(session, uid, now);
@@ -113,16 +123,13 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
     sync.setHold(full ? Infinity : holdUntil);
   }, [sync, full, holdUntil]);
 
+  useEffect(() => sync.subscribe(setState), [sync]);
   useEffect(() => {
-    const unsub = sync.subscribe(setState);
-    const onText = () => setText(sync.text.toString());
+    const onText = () => setText(ytext.toString());
     onText();
-    sync.text.observe(onText);
-    return () => {
-      unsub();
-      sync.text.unobserve(onText);
-    };
-  }, [sync]);
+    ytext.observe(onText);
+    return () => ytext.unobserve(onText);
+  }, [ytext]);
 
   // Who is typing, and where the partner's cursor is (for the status line; the caret itself is CodeMirror's).
   useEffect(() => {
@@ -143,8 +150,8 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
         if (st.cursor?.head) {
           try {
             // RelativePosition (JSON) -> index -> line number in the current text.
-            const abs = relToIndex(sync, st.cursor.head);
-            if (abs !== null) line = sync.text.toString().slice(0, abs).split('\n').length;
+            const abs = relToIndex(sync, ytext, st.cursor.head);
+            if (abs !== null) line = ytext.toString().slice(0, abs).split('\n').length;
           } catch {
             line = null;
           }
@@ -159,11 +166,11 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
       sync.awareness.off('change', read);
       clearInterval(t);
     };
-  }, [sync]);
+  }, [sync, ytext]);
 
   function chooseLanguage(next: CodeLanguage) {
     if (next === language) return;
-    const current = sync.text.toString();
+    const current = ytext.toString();
     const untouched = current.trim() === '' || questionLangs.some((l) => starterFor(question, l)?.trim() === current.trim());
     sync.setLanguage(next);
     const starter = starterFor(question, next);
@@ -175,11 +182,16 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
   // (a starter exists and the editor doesn't already hold it), so a question that arrives later counts.
   const prevLanguage = useRef<CodeLanguage | null>(null);
   useEffect(() => {
-    if (!state.loaded) return;
+    if (!state.loaded || !languageReady) return;
     const prev = prevLanguage.current;
     prevLanguage.current = language;
     if (prev !== null && prev !== language) setOffer(language);
-  }, [language, state.loaded]);
+  }, [language, state.loaded, languageReady]);
+  // A new half is no language switch: its own starter is offered by the empty editor instead.
+  useEffect(() => {
+    prevLanguage.current = null;
+    setOffer(null);
+  }, [half]);
   const offerStarter = offer !== null && !ended ? starterFor(question, offer) : null;
 
   const starterNow = starterFor(question, language);
@@ -235,6 +247,7 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
         </button>
       </div>
 
+      {half === 2 && <FirstHalfCode sync={sync} theme={prefs.theme} />}
       {offer !== null && offerStarter !== null && text.trim() !== offerStarter.trim() && (
         <div className="notice small starter-offer" role="status" data-testid="starter-offer">
           <span>Use the {CODE_LANGUAGE_LABELS[offer]} starter code? It replaces what is in the editor for both of you.</span>
@@ -262,11 +275,13 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
 
       <div className="editor-frame">
         {!state.loaded && <div className="editor-loading" data-testid="code-loading">Loading the shared code…</div>}
-        <CodeEditor sync={sync} language={language} theme={prefs.theme} fontSize={prefs.fontSize} readOnly={ended || paused || !state.loaded}
+        <CodeEditor key={half} sync={sync} text={ytext} language={language} theme={prefs.theme} fontSize={prefs.fontSize} readOnly={ended || paused || !state.loaded}
           label={`Shared ${CODE_LANGUAGE_LABELS[language]} code`} onTooLarge={() => setTooLarge(true)} />
         {state.loaded && isEmpty && !ended && (
           <div className="editor-empty muted small" data-testid="code-empty">
-            {starterNow !== null ? 'Empty. Start typing, or use the starter code above.' : 'Empty. Start typing: both of you edit the same text.'}
+            {starterNow !== null
+              ? `Empty. Start typing, or use the starter code above${half === 2 ? ' for the second question' : ''}.`
+              : 'Empty. Start typing: both of you edit the same text.'}
           </div>
         )}
       </div>
@@ -296,8 +311,31 @@ function useNow(everyMs: number | null): number {
   return now;
 }
 
-function relToIndex(sync: CodeSync, rel: unknown): number | null {
+function relToIndex(sync: CodeSync, text: Y.Text, rel: unknown): number | null {
   const pos = Y.createRelativePositionFromJSON(rel);
   const abs = Y.createAbsolutePositionFromRelativePosition(pos, sync.doc);
-  return abs && abs.type === sync.text ? abs.index : null;
+  return abs && abs.type === text ? abs.index : null;
+}
+
+/** After the role switch: the first half's code, kept and read-only, one click away. */
+function FirstHalfCode({ sync, theme }: { sync: CodeSync; theme: EditorTheme }) {
+  const first = sync.textOf(1);
+  const [text, setText] = useState(() => first.toString());
+  useEffect(() => {
+    const on = () => setText(first.toString());
+    first.observe(on);
+    return () => first.unobserve(on);
+  }, [first]);
+  const lang = sync.meta.get('language');
+  return (
+    <details className="first-half-code small" data-testid="first-half-code">
+      <summary>
+        Roles switched: the first half’s code is kept with the session{text.trim() === '' ? ' (it was empty)' : ''}. Show it
+      </summary>
+      {text.trim() !== '' && (
+        <ReadOnlyCode text={text} language={isCodeLanguage(lang) ? lang : 'python'} theme={theme} label="The first half's code"
+          testId="first-half-code-view" />
+      )}
+    </details>
+  );
 }

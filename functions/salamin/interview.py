@@ -53,6 +53,7 @@ def state_from_doc(doc: dict[str, Any]) -> lc.State:
         ended_at=_secs(doc.get("endedAt")),
         end_reason=doc.get("endReason"),
         left_early=doc.get("leftEarly"),
+        played_halves=lc.played_halves_of(doc.get("phaseIndex"), doc.get("playedHalves")),
     )
 
 
@@ -72,6 +73,7 @@ def doc_from_state(s: lc.State) -> dict[str, Any]:
         "endedAt": _ts(s.ended_at),
         "endReason": s.end_reason,
         "leftEarly": s.left_early,
+        "playedHalves": s.played_halves,
         # Written by the very transaction that completes the session: never a session that ended with
         # its feedback open for ever because a second write failed.
         "feedbackDeadline": _ts(s.feedback_deadline()),

@@ -61,6 +61,8 @@ class State:
     ended_at: float | None = None
     end_reason: str | None = None
     left_early: str | None = None
+    # Interview halves that began (0-2): a session that ends early asks feedback only about those.
+    played_halves: int = 0
     events: tuple[str, ...] = field(default=(), compare=False)  # what happened, for side effects
 
     def partner(self, uid: str) -> str:
@@ -120,6 +122,8 @@ def join(state: State, uid: str, now: float) -> State:
 
 def _enter_phase(state: State, index: int, now: float) -> State:
     s = replace(state, phase_index=index, phase_started_at=now, pending_advance=None)
+    if index in INTERVIEW_PHASES:
+        s = replace(s, played_halves=max(s.played_halves, INTERVIEW_PHASES.index(index) + 1))
     s = _emit(s, f"phase:{index}")
     if index == ROLE_SWITCH_INDEX:
         s = replace(s, roles={u: ("interviewee" if r == "interviewer" else "interviewer") for u, r in s.roles.items()})
@@ -171,6 +175,16 @@ def time_up(state: State, from_index: int, now: float) -> tuple[State, str]:
     if from_index == LAST_INDEX:
         return _complete(state, now, "finished"), "advanced"
     return _enter_phase(state, from_index + 1, now), "advanced"
+
+
+def played_halves_of(phase_index: object, stored: object) -> int:
+    """The halves a session played: the stored count, or for a session written before it was kept, the
+    interview phases its phase index has passed (an early end there counted as complete)."""
+    if isinstance(stored, int) and not isinstance(stored, bool) and 0 <= stored <= 2:
+        return stored
+    if not isinstance(phase_index, int) or isinstance(phase_index, bool):
+        return 0
+    return sum(1 for i in INTERVIEW_PHASES if phase_index >= i)
 
 
 def leave_early(state: State, uid: str, now: float) -> State:

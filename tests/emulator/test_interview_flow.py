@@ -263,12 +263,57 @@ def test_feedback_once_hidden_until_both_then_stats(session_pair: tuple[AuthUser
     {"overall": 6}, {"overall": 0}, {"overall": 4.5}, {"rubric": {"problem_solving": 4}},
     {"rubric": {**RUBRIC, "charisma": 5}}, {"rubric": {**RUBRIC, "testing": 9}}, {"tags": ["rude"]},
     {"tags": ["helpful", "helpful"]}, {"text": "x" * 4001}, {"wouldPracticeAgain": "yes"}, {"extra": 1},
+    {"rubric": {}},  # the reduced form of an early end: refused once both halves were played
 ])
 def test_feedback_fields_are_validated(session_pair: tuple[AuthUser, AuthUser, str], bad: dict[str, Any]) -> None:
     a, b, sid = session_pair
     run_to_feedback(a, b, sid)
     with pytest.raises(DeniedError):
         FirestoreClient.as_user(a).create(f"peerSessions/{sid}/feedback/{a.uid}", feedback(a, b, **bad))
+
+
+def test_after_an_early_end_feedback_rates_only_the_role_played(session_pair: tuple[AuthUser, AuthUser, str],
+                                                                  admin: FirestoreClient) -> None:
+    a, b, sid = session_pair  # a interviews first, b answers
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    for user in (a, b):
+        advance(user, sid, 0)
+    call("leaveSession", {"sessionId": sid}, user=b)  # during the first half
+    assert session(admin, sid)["playedHalves"] == 1
+    path_a, path_b = f"peerSessions/{sid}/feedback/{a.uid}", f"peerSessions/{sid}/feedback/{b.uid}"
+    # b only answered: a rates the answers (the full rubric), and nothing less.
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(a).create(path_a, feedback(a, b, rubric={}))
+    FirestoreClient.as_user(a).create(path_a, feedback(a, b, overall=3))
+    # a only asked: b rates a as the interviewer, with no rubric about answers a never gave.
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).create(path_b, feedback(b, a))
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).create(path_b, feedback(b, a, rubric={"problem_solving": 4}))
+    FirestoreClient.as_user(b).create(path_b, feedback(b, a, overall=5, rubric={}))
+    wait_for(lambda: session(admin, sid).get("feedbackRevealed"))
+    # Each person's stats count only the role they played, with the rating about it.
+    stats_a = wait_for(lambda: (admin.get(f"userStats/{a.uid}") or {}).get("totalRatings") == 1
+                       and admin.get(f"userStats/{a.uid}"))
+    assert stats_a["asInterviewer"]["sessionCount"] == 1 and stats_a["asInterviewer"]["averageRating"] == 5.0
+    assert stats_a["asInterviewee"]["sessionCount"] == 0 and stats_a["asInterviewee"]["averageRating"] == 0.0
+    stats_b = wait_for(lambda: (admin.get(f"userStats/{b.uid}") or {}).get("totalRatings") == 1
+                       and admin.get(f"userStats/{b.uid}"))
+    assert stats_b["asInterviewee"]["sessionCount"] == 1 and stats_b["asInterviewee"]["averageRating"] == 3.0
+    assert stats_b["asInterviewer"]["sessionCount"] == 0
+
+
+def test_left_in_the_introductions_feedback_has_no_rubric(session_pair: tuple[AuthUser, AuthUser, str],
+                                                          admin: FirestoreClient) -> None:
+    a, b, sid = session_pair
+    call("joinSession", {"sessionId": sid}, user=a)
+    call("joinSession", {"sessionId": sid}, user=b)
+    call("leaveSession", {"sessionId": sid}, user=a)
+    assert session(admin, sid)["playedHalves"] == 0
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(b).create(f"peerSessions/{sid}/feedback/{b.uid}", feedback(b, a))
+    FirestoreClient.as_user(b).create(f"peerSessions/{sid}/feedback/{b.uid}", feedback(b, a, rubric={}))
 
 
 def test_feedback_only_by_a_participant_about_the_partner(session_pair: tuple[AuthUser, AuthUser, str]) -> None:

@@ -138,6 +138,22 @@ def test_leaving_early_ends_the_interview_but_keeps_feedback() -> None:
     assert lc.leave_early(s, A, 60) == s  # the other leaving too changes nothing
 
 
+def test_played_halves_count_the_interview_halves_that_began() -> None:
+    s = active()
+    assert s.played_halves == 0 and lc.leave_early(s, A, 5).played_halves == 0
+    s, _ = lc.advance(s, A, 0, 1)
+    s, _ = lc.advance(s, B, 0, 1)
+    assert s.played_halves == 1
+    s, _ = lc.advance(s, A, 1, 2)  # the role switch: the second half has not begun
+    assert s.played_halves == 1 and lc.leave_early(s, B, 3).played_halves == 1
+    s, _ = lc.advance(s, A, 2, 4)
+    s, _ = lc.advance(s, B, 2, 4)
+    assert s.played_halves == 2 and lc.hard_stop(s, 5).played_halves == 2
+    # Older sessions (no stored count): the interview phases their index passed.
+    assert [lc.played_halves_of(i, None) for i in (None, 0, 1, 2, 3, 5)] == [0, 0, 1, 1, 2, 2]
+    assert lc.played_halves_of(4, 1) == 1 and lc.played_halves_of(4, True) == 2 and lc.played_halves_of(4, 7) == 2
+
+
 def test_calling_off_before_start_is_a_late_cancel() -> None:
     s = lc.leave_early(lc.join(fresh(), A, 1), A, 2)
     assert s.status == "cancelled" and f"late_cancel:{A}" in s.events

@@ -62,6 +62,15 @@ def test_late_cancel_and_leaving_early() -> None:
     assert s["asInterviewer"]["sessionCount"] == 1 and s["asInterviewee"]["sessionCount"] == 0
 
 
+def test_an_early_end_counts_and_rates_only_the_role_played() -> None:
+    # Left in the first half: the phase index jumps to feedback (4), but only one half was played.
+    sessions = [session("s1", reached=4, playedHalves=1, leftEarly=P, first_role="interviewee")]
+    s = stats.compute(U, sessions, {"s1": {"overall": 2, "rubric": {}}}, NOW)
+    assert s["asInterviewee"] == {"sessionCount": 1, "averageRating": 2.0, "totalDuration": 24}
+    assert s["asInterviewer"] == {"sessionCount": 0, "averageRating": 0.0, "totalDuration": 0}
+    assert s["totalRatings"] == 1 and s["practiceMinutes"] == 24
+
+
 def test_compute_is_deterministic_and_reputation_grows_with_evidence() -> None:
     sessions = [session(f"s{i}") for i in range(1, 4)]
     fb = {f"s{i}": {"overall": 5} for i in range(1, 4)}

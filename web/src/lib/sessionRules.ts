@@ -4,6 +4,7 @@ import {
   FEEDBACK_PHASE_INDEX,
   RUBRIC_BY_SESSION_TYPE,
   isSessionType,
+  type ParticipantRole,
   type PeerSession,
   type RubricItem,
 } from '../types/models';
@@ -12,6 +13,33 @@ import { isTimestamp } from './firestoreValues';
 /** The rubric for the session's type (the mixed one for a type this client doesn't know). */
 export function rubricFor(session: Pick<PeerSession, 'sessionType'>): readonly RubricItem[] {
   return isSessionType(session.sessionType) ? RUBRIC_BY_SESSION_TYPE[session.sessionType] : RUBRIC_BY_SESSION_TYPE.mixed;
+}
+
+/**
+ * The interview halves the session played: the server's playedHalves, or for an older session the
+ * interview phases its phase index passed (functions/salamin/lifecycle.played_halves_of).
+ */
+export function playedHalves(session: Pick<PeerSession, 'playedHalves' | 'phaseIndex'>): number {
+  if (session.playedHalves !== undefined) return session.playedHalves;
+  const reached = session.phaseIndex ?? -1;
+  return (reached >= 1 ? 1 : 0) + (reached >= 3 ? 1 : 0);
+}
+
+/** The roles the partner of `uid` played in the halves that happened, first half first. */
+export function partnerRolesPlayed(session: PeerSession, uid: string): ParticipantRole[] {
+  const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
+  const first = session.participants.find((p) => p.userId === partnerUid)?.role;
+  if (first === undefined) return [];
+  const second: ParticipantRole = first === 'interviewer' ? 'interviewee' : 'interviewer';
+  return [first, second].slice(0, playedHalves(session));
+}
+
+/**
+ * What feedback about the partner rates: the rubric (how they answered) only if they were interviewed in
+ * a half that was played. The Firestore rules (`rubricWanted`) refuse any other shape.
+ */
+export function feedbackRubric(session: PeerSession, uid: string): readonly RubricItem[] {
+  return partnerRolesPlayed(session, uid).includes('interviewee') ? rubricFor(session) : [];
 }
 
 export interface Partner {

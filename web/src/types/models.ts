@@ -518,6 +518,8 @@ export interface PeerSession {
   endReason?: SessionEndReason | null;
   /** Who left before the end, if anyone. */
   leftEarly?: string | null;
+  /** Interview halves that began (0-2); feedback after an early end rates only those (absent on older sessions). */
+  playedHalves?: number;
 
   // ---- feedback bookkeeping, written only by functions ----
   /** Uids of those who have sent their feedback. */

@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'rea
 import { FirebaseError } from 'firebase/app';
 import { AlertCircle, Send } from 'lucide-react';
 import { readFeedback, writeFeedback } from '../../lib/data/feedback';
-import { rubricFor } from '../../lib/sessionRules';
+import { feedbackRubric, partnerRolesPlayed } from '../../lib/sessionRules';
 import {
   FEEDBACK_LIMITS as L,
   FEEDBACK_TAGS,
@@ -26,6 +26,13 @@ import {
   type FeedbackErrors,
 } from './feedback';
 import { RatingGroup } from './RatingGroup';
+
+/** The overall question, about the roles the partner played. */
+function overallQuestion(name: string, roles: readonly string[]): string {
+  if (roles.length === 0) return `How was ${name} to practise with?`;
+  if (roles.length === 1) return `How did ${name} do as the ${roles[0]}?`;
+  return `How did ${name} do as an interviewee and as an interviewer?`;
+}
 
 function formatDeadline(ms: number): string {
   return new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }).format(ms);
@@ -64,7 +71,9 @@ export function FeedbackFields({
   onSent,
   onAlreadySent,
 }: FeedbackFieldsProps) {
-  const items = rubricFor(session);
+  // After an early end, only the role(s) the partner actually played are asked about (the rules agree).
+  const items = feedbackRubric(session, uid);
+  const roles = partnerRolesPlayed(session, uid);
   const [draft, setDraft] = useState<FeedbackDraft>(() => loadDraft(session.id, uid));
   const [attempted, setAttempted] = useState(false);
   const [submitting, setSubmitting] = useState(false);
@@ -192,10 +201,16 @@ export function FeedbackFields({
       </div>
 
       <fieldset className="feedback-fields" disabled={submitting}>
+        {roles.length < 2 && (
+          <p className="notice small" data-testid="feedback-early-end" data-roles={roles.join(' ')}>
+            The session ended {roles.length === 0 ? 'before the interview began' : 'before the second half'}, so you rate only
+            what happened{roles.length === 1 ? `: ${partnerName} as the ${roles[0]}` : ''}.
+          </p>
+        )}
         <RatingGroup
           field="overall"
           label="Overall"
-          description={`How did ${partnerName} do as an interviewee and as an interviewer?`}
+          description={overallQuestion(partnerName, roles)}
           variant="stars"
           value={draft.overall}
           onChange={(overall) => update({ overall })}
@@ -204,7 +219,7 @@ export function FeedbackFields({
           disabled={submitting}
         />
 
-        <fieldset className="field rubric-fieldset">
+        {items.length > 0 && <fieldset className="field rubric-fieldset">
           <legend>When {partnerName} answered</legend>
           <p className="hint">1 means “needs a lot of work”, 5 means “excellent”.</p>
           {items.map((item) => (
@@ -221,7 +236,7 @@ export function FeedbackFields({
               disabled={submitting}
             />
           ))}
-        </fieldset>
+        </fieldset>}
 
         <fieldset className="field chips-field" data-field="tags" aria-describedby={`${ids}-tags-hint`}>
           <legend>What stood out? (optional)</legend>

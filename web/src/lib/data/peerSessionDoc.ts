@@ -100,7 +100,7 @@ type InterviewFields = Pick<
   PeerSession,
   | 'phaseIndex' | 'phaseStartedAt' | 'phaseEndsAt' | 'pendingAdvance' | 'nudge' | 'joinedIds' | 'questionSet'
   | 'questionIds' | 'startedAt' | 'endedAt' | 'endReason' | 'leftEarly' | 'feedbackSubmitted' | 'feedbackRevealed'
-  | 'feedbackDeadline' | 'budgetHolds' | 'codeFull' | 'boardFull'
+  | 'feedbackDeadline' | 'budgetHolds' | 'codeFull' | 'boardFull' | 'playedHalves'
 >;
 
 /** The fields the interview and feedback functions add to a session, read defensively (absent stays absent). */
@@ -122,6 +122,7 @@ function interviewFields(data: DocumentData): InterviewFields {
   if ('endedAt' in data) out.endedAt = timestampOrNull(data.endedAt);
   if ('endReason' in data) out.endReason = isSessionEndReason(data.endReason) ? data.endReason : null;
   if ('leftEarly' in data) out.leftEarly = typeof data.leftEarly === 'string' ? data.leftEarly : null;
+  if (typeof data.playedHalves === 'number' && [0, 1, 2].includes(data.playedHalves)) out.playedHalves = data.playedHalves;
   if (Array.isArray(data.feedbackSubmitted)) out.feedbackSubmitted = stringArray(data.feedbackSubmitted);
   if ('feedbackRevealed' in data) out.feedbackRevealed = data.feedbackRevealed === true;
   if ('feedbackDeadline' in data) out.feedbackDeadline = timestampOrNull(data.feedbackDeadline);

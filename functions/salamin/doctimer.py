@@ -13,9 +13,10 @@ keep arriving, TICK_IDLE_S when none came since the last tick). Each tick
 
 At most one tick is pending per session: `server/docsTimer` holds the slot of the pending tick; a tick
 whose slot is not the current one (a task delivered twice, an old chain) does nothing, and the next slot
-is claimed in a transaction, with a task id derived from it (a second enqueue of the same slot is a no-op).
-`start` (called when a participant joins) begins a chain unless one is pending, and restarts one that
-died (its slot overdue by STALE_S).
+is claimed with a write conditioned on the timer document being unchanged since the tick read it, with a
+task id derived from it (a second enqueue of the same slot is a no-op). `start` (called when a participant
+joins) begins a chain unless one is pending (one read says so), and restarts one that died (its slot
+overdue by STALE_S), in a transaction.
 
 `next_delay` and `minutes_since` are pure; the rest is Firestore and Cloud Tasks I/O.
 """
@@ -26,6 +27,7 @@ import logging
 import time
 from typing import Any
 
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from salamin import budgets, code, names, tasks
@@ -81,8 +83,7 @@ def _claim(db: firestore.Client, session_id: str, expect: int | None, delay_s: f
         doc = snap.to_dict() if snap.exists else None
         slot = doc.get("slot") if doc else None
         if expect is None:
-            due = (doc or {}).get("dueAt")
-            if isinstance(slot, int) and isinstance(due, (int, float)) and due > now - STALE_S:
+            if _pending(doc, now):
                 return None  # a chain is pending
         elif slot != expect:
             return None
@@ -94,9 +95,35 @@ def _claim(db: firestore.Client, session_id: str, expect: int | None, delay_s: f
     return slot
 
 
+def _pending(doc: dict[str, Any] | None, now: float) -> bool:
+    """A chain's tick is pending (its slot is not overdue by STALE_S)."""
+    slot, due = (doc or {}).get("slot"), (doc or {}).get("dueAt")
+    return isinstance(slot, int) and isinstance(due, (int, float)) and due > now - STALE_S
+
+
+def _claim_next(db: firestore.Client, timer: Any, slot: int, delay_s: float,
+                extra: dict[str, Any]) -> int | None:
+    """The tick holding `slot` (read as `timer`) claims the next slot: written only if the timer document is
+    unchanged since that read (one conditional write, not a transaction); None when another delivery of
+    the same tick, or a start, wrote it first."""
+    nxt = slot + 1
+    try:
+        timer.reference.update({**extra, "slot": nxt, "dueAt": time.time() + delay_s},
+                               option=db.write_option(last_update_time=timer.update_time))
+    except (gexc.FailedPrecondition, gexc.NotFound):
+        return None
+    return nxt
+
+
 def start(db: firestore.Client, session_id: str) -> bool:
     """Begins the session's timer unless one is pending (idempotent; a participant's join calls it)."""
-    slot = _claim(db, session_id, None, TICK_BUSY_S, {})
+    # Every join and rejoin comes here, nearly always with a chain pending: one read says so, and only a
+    # session without one pays for the claim's transaction.
+    timer = timer_ref(db, session_id).get()
+    if _pending(timer.to_dict() if timer.exists else None, time.time()):
+        return False
+    # No update has arrived yet: the first tick, if none arrive, is idle (no budget aggregations).
+    slot = _claim(db, session_id, None, TICK_BUSY_S, {"pending": 0})
     if slot is None:
         return False
     _enqueue(session_id, slot, TICK_BUSY_S)
@@ -137,7 +164,7 @@ def on_tick(db: firestore.Client, payload: dict[str, Any]) -> dict[str, Any]:
         return {**result, "next": None}  # ended: the lifecycle folds the rest; the chain stops here
     after = total - folded if folded else total
     delay = next_delay(total, before if isinstance(before, int) else None, folded)
-    nxt = _claim(db, session_id, slot, delay, {"lastTickAt": now, "pending": after})
+    nxt = _claim_next(db, timer, slot, delay, {"lastTickAt": now, "pending": after})
     if nxt is not None:
         _enqueue(session_id, nxt, delay)
     return {**result, "next": nxt}

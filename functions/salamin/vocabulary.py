@@ -199,7 +199,8 @@ COMMUNITY_PROFILE: dict[str, Spec] = {
     "updatedAt": ServerTime(),
 }
 
-# peerSessions/{id}/feedback/{fromUid} (rubric: exactly RUBRIC_KEYS[sessionType], each 1..5).
+# peerSessions/{id}/feedback/{fromUid} (rubric: exactly RUBRIC_KEYS[sessionType], each 1..5; exactly {} when the
+# partner was not interviewed in a played half: firestore.rules `rubricWanted`).
 FEEDBACK: dict[str, Spec] = {
     "from": Own(),
     "to": Own(),  # the partner: checked against the session, not a vocabulary

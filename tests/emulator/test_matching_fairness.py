@@ -241,3 +241,31 @@ def test_mutual_rematch_wish_pairs_recent_partners_again_but_blocks_win(admin: F
     assert grace.uid not in admin.get(f"users/{ada.uid}").get("rematchWith", [])
     with pytest.raises(CallableError):
         call("askRematch", {"sessionId": entry["sessionId"]}, user=ada)  # that one has not taken place yet
+
+
+def test_someone_put_back_after_a_no_show_is_matched_with_a_person_already_waiting(
+        admin: FirestoreClient, bank: None) -> None:
+    """The no-show put-back writes over the old (matched) entry, an update that fires no create trigger: the
+    put-back itself must look. Eve waits already (her own look found nobody) and her re-tries leave a fresh
+    entry alone for NEWCOMER_GRACE_S, so only Ada's own look can pair them by the time the handler returns."""
+    from salamin import interview
+
+    ada, grace, eve = member("Ada"), member("Grace"), member("Eve")
+    join(admin, ada)
+    FirestoreClient.as_user(grace).create(f"matchingQueue/{grace.uid}", {
+        "uid": grace.uid, **prefs(), "status": "waiting", "joinedAt": SERVER_TIMESTAMP})
+    first = wait_for(lambda: (e := admin.get(f"matchingQueue/{ada.uid}")) and e["status"] == "matched" and e)
+    sid = first["sessionId"]
+    call("joinSession", {"sessionId": sid}, user=ada)  # Grace never comes
+    join(admin, eve)
+    assert admin.get(f"matchingQueue/{eve.uid}")["status"] == "waiting"
+    db = firebase.db()
+    assert interview.on_no_show(db, {"sessionId": sid, "dueAtMs": 0}) == [grace.uid]
+    back = admin.get(f"matchingQueue/{ada.uid}")
+    assert back["requeuedFrom"] == sid and back["status"] == "matched" and back["matchedWith"] == eve.uid
+    session = admin.get(f"peerSessions/{back['sessionId']}")
+    assert sorted(session["participantIds"]) == sorted([ada.uid, eve.uid]) and session["status"] == "matched"
+    assert admin.get(f"matchingQueue/{eve.uid}")["sessionId"] == back["sessionId"]
+    # Delivered again: nothing more happens (no second session, Ada stays in the one she has).
+    assert interview.on_no_show(db, {"sessionId": sid, "dueAtMs": 0}) == []
+    assert len(admin.query("peerSessions")) == 2

@@ -7,12 +7,14 @@ itself, stops them after, prints a table and ends with one line of JSON:
 {"runs", "failures", "p50_ms", "p95_ms", "relay_p50_ms", "relay_p95_ms", "frame_p95_ms", ...}.
 
 Each run is a fresh session opened by two real browser contexts with fake camera and microphone
-(?autojoin=1: no pre-join check). Every page keeps a timeline of its set-up (web/src/features/room/
-timeline.ts, Date.now() in each page: one machine's clock). Time zero is the later of the two "join
-pressed" marks, the moment both people are in the room; a step's time is the later of the two pages'
-marks (a step only one side takes, like sending the offer, is that side's). "connected" is when both
-see the call connected, "firstRemoteFrame" when both show a frame of the partner's video
-(requestVideoFrameCallback). The older measure, from both call engines started to both connected, is
+(?autojoin=1: no pre-join check). The app loads once per context; each run's room is opened inside it (as a
+person goes from Practice to the room), A first and B as soon as A has pressed Join, and the session is
+ended after the run (a live session keeps its timers ticking on the emulators). Every page keeps a timeline
+of its set-up (web/src/features/room/timeline.ts, Date.now() in each page: one machine's clock). Time zero
+is the later of the two "join pressed" marks, the moment both people are in the room; a step's time is the
+later of the two pages' marks (a step only one side takes, like sending the offer, is that side's).
+"connected" is when both see the call connected, "firstRemoteFrame" when both show a frame of the partner's
+video (requestVideoFrameCallback). The older measure, from both call engines started to both connected, is
 printed too ("engine->connected"). The load average and the CPU time of emulators, functions workers,
 browsers and this script during the run are printed with the numbers.
 """

@@ -52,6 +52,7 @@ def inner(args: argparse.Namespace) -> int:
     load_questions.load(force=True)
     admin = FirestoreClient.admin()
     timings: dict[str, list[float]] = defaultdict(list)
+    started: list[tuple[float, float]] = []  # (call start on the monotonic clock, ms) of every call
     lock = threading.Lock()
 
     def timed(name: str, data: dict[str, Any], user: Any) -> Any:
@@ -59,6 +60,7 @@ def inner(args: argparse.Namespace) -> int:
         out = call(name, data, user=user, timeout=120)
         with lock:
             timings[name].append((time.perf_counter() - t0) * 1000)
+            started.append((t0, timings[name][-1]))
         return out
 
     with cf.ThreadPoolExecutor(16) as pool:
@@ -120,9 +122,11 @@ def inner(args: argparse.Namespace) -> int:
         warm_ok = sum(pool.map(run_session, warm))
     print(f"BENCH warm-up: {warm_ok} of {len(warm)} sessions at once in {time.monotonic() - t0:.1f} s")
     timings.clear()
+    started.clear()
     errors.clear()
     print("BENCH-PHASE start", flush=True)
     t0, cpu0 = time.monotonic(), time.process_time()
+    phase_t0 = time.perf_counter()
     with cf.ThreadPoolExecutor(max(1, min(args.concurrency, args.pairs))) as pool:
         list(pool.map(run_session, measured))
     wall = time.monotonic() - t0
@@ -174,6 +178,14 @@ def inner(args: argparse.Namespace) -> int:
     print(f"BENCH {'callable':<16}{'calls':>7}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
     for name, v in sorted(timings.items()):
         print(f"BENCH {name:<16}{len(v):>7}{pct(v, 50):>10.1f}{pct(v, 95):>10.1f}{statistics.mean(v):>10.1f}")
+    # When the slow calls started (5-s windows from the burst's start): a tail that is one window is a
+    # burst (everyone joining at once), one spread over the run is the machine.
+    windows: dict[int, list[float]] = defaultdict(list)
+    for at, ms in started:
+        windows[int((at - phase_t0) // 5)].append(ms)
+    print("BENCH calls by start (5-s windows): " + ", ".join(
+        f"{w * 5}-{w * 5 + 5} s: {len(v)} calls, {sum(ms > 1500 for ms in v)} over 1.5 s, max {max(v):.0f} ms"
+        for w, v in sorted(windows.items())))
     for e in errors[:5]:
         print(f"BENCH error: {e[:200]}")
     print(json.dumps({"pairs": args.pairs, "completed": completed, "stats_mismatches": mismatches,

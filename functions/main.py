@@ -119,7 +119,8 @@ def searchDirectory(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return directory.search(firebase.db(), _require_uid(req), req.data)
 
 
-# Keeps the derived directory fields (search facets, rating band, available now) true to the profile.
+# Keeps the derived directory fields (rating band, available now) and the member's directory index true to
+# the profile.
 @_retried
 @firestore_fn.on_document_written(document=f"{names.COMMUNITY_PROFILES}/{{uid}}")
 def onCommunityProfileWritten(
@@ -346,6 +347,12 @@ def redeemInviteLink(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 @_edge
 def invitationStart(req: tasks_fn.CallableRequest[Any]) -> None:
     invitations.on_start_timer(firebase.db(), req.data)
+
+
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@_edge
+def invitationExpire(req: tasks_fn.CallableRequest[Any]) -> None:
+    invitations.on_expire_timer(firebase.db(), req.data)
 
 
 @https_fn.on_call()

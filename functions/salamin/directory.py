@@ -1,23 +1,27 @@
 """The Community directory: who is listed, how they are found, and the queries that find them.
 
-Pure: text normalisation, the search facets a profile is found by, the rating band, "available now" from a
-member's weekly availability, the directory request's checks, the query plan and every query shape the app
-issues (`all_shapes`, which tests/unit/test_directory.py compares with firestore.indexes.json).
-I/O: `search` (the `searchDirectory` callable), `refresh_derived` (the profile trigger) and
-`sweep_availability` (the scheduled "available now" refresh).
+Pure: text normalisation, the tokens a listed member is found by, the rating band, "available now" from a
+member's weekly availability, the directory request's checks, the index documents of a profile and the
+query plan. I/O: `search` (the `searchDirectory` callable), `on_profile_written` / `refresh_index` (the
+profile trigger) and `sweep_availability` (the scheduled "available now" refresh).
 
-Firestore allows one array-contains per query, so the three list-valued filters (a search word, a specialty,
-a spoken language) are folded into one `searchFacets` token per query: the profile carries a token for
-every combination of one value from each of them it has ("w:ada", "s:graphs", "w:ada|l:french", ...). The
-other filters are scalar equalities (`experienceLevel`, `ratingBand`, `availableNow`). So every query is an
-index scan that reads at most one page plus one document.
+The directory is an inverted index the functions keep (clients neither read nor write it): for every token
+of a listed member (`all`, `w:<word>`, `s:<specialty>`, `l:<language>`, `x:<experience>`, `r:3|4|45` for
+each minimum rating they meet, `n:now`) and every sort, one document
+`directoryIndex/{token}/by-{sort}-{token}/{sortKey}_{uid}` holding the public card and a `has` map of the
+member's tokens. The document id begins with the sort value, inverted and zero-padded, so the id order is
+the sort order. A query reads one collection: the most selective token's, for the chosen sort, in id order,
+with an equality filter `has.<token> == true` for each other filter, limit page size + 1. Only equality
+filters and the document-id order, so production serves it by merging single-field indexes (no composite
+index per token); and each collection holds only one token's members, which is what the emulator's query
+cost grows with (it scans every document of a collection id for each query).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import itertools
+import hashlib
 import json
 import logging
 import re
@@ -42,7 +46,7 @@ SEARCH_MAX_LEN = 80
 WORDS_MAX = 12  # search words kept per profile (name first, then specialties, industries, target roles)
 WORD_MIN_LEN = 2
 
-# sort key -> (field path, what the cursor's value is)
+# sort key -> the profile field it orders by (descending)
 SORTS: dict[str, str] = {
     "rating": "peerStats.averageRating",
     "sessions": "peerStats.completedSessions",
@@ -52,8 +56,13 @@ SORTS: dict[str, str] = {
 RATING_BANDS: tuple[int, ...] = (0, 3, 4, 5)
 MIN_RATINGS: dict[float, list[int]] = {3.0: [3, 4, 5], 4.0: [4, 5], 4.5: [5]}
 
+# minimum rating asked -> its token (a member has the token of every minimum they meet)
+RATING_TOKENS: dict[float, str] = {3.0: "r:3", 4.0: "r:4", 4.5: "r:45"}
+# Which filter's token a query reads from when several are set: the one expected to hold fewest members.
+TOKEN_PRIORITY = ("w", "s", "n", "r", "l", "x")
+
 # Fields this module derives on communityProfiles/{uid} (function-written; the rules refuse them to clients).
-DERIVED_FIELDS = ("searchFacets", "ratingBand", "availableNow", "availableHours")
+DERIVED_FIELDS = ("ratingBand", "availableNow", "availableHours")
 
 
 # ---- normalisation and facets ------------------------------------------------------------------------
@@ -85,24 +94,6 @@ def search_words(profile: Mapping[str, Any]) -> list[str]:
             if w not in out:
                 out.append(w)
     return out[:WORDS_MAX]
-
-
-def facet_token(word: str | None, specialty: str | None, language: str | None) -> str | None:
-    """The one token a query with these list-valued filters asks for (None when it has none)."""
-    parts = [f"{k}:{v}" for k, v in (("w", word), ("s", specialty), ("l", language)) if v]
-    return "|".join(parts) or None
-
-
-def search_facets(profile: Mapping[str, Any]) -> list[str]:
-    """Every token a query could ask for and this profile should answer: each combination of at most one
-    search word, one specialty and one language it has. Empty for a member who is not listed."""
-    if profile.get("listed") is not True:
-        return []
-    ws: list[str | None] = [None, *search_words(profile)]
-    specs: list[str | None] = [None, *dict.fromkeys(s for s in map(slug, _strings(profile.get("specialties"))) if s)]
-    langs: list[str | None] = [None, *(v for v in _strings(profile.get("languages")) if v in vocab.LANGUAGES)]
-    tokens = (facet_token(w, s, lang) for w, s, lang in itertools.product(ws, specs, langs))
-    return sorted({t for t in tokens if t})
 
 
 def rating_band(average: object, count: object) -> int:
@@ -170,7 +161,6 @@ def derived(profile: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     assert isinstance(stats, Mapping)
     listed = profile.get("listed") is True
     return {
-        "searchFacets": search_facets(profile),
         "ratingBand": rating_band(stats.get("averageRating"), stats.get("totalRatings")),
         "availableNow": listed and available_at(profile.get("availability"), profile.get("timeZone"), now),
         "availableHours": available_hours(profile.get("availability"), profile.get("timeZone"), now) if listed else [],
@@ -189,7 +179,7 @@ class Request:
     available_now: bool = False
     sort: str = "rating"
     page_size: int = PAGE_SIZE_DEFAULT
-    cursor: tuple[Any, str] | None = None  # (the last row's sort value, its uid)
+    cursor: str | None = None  # the id of the last index document of the previous page
 
 
 def _bad(message: str) -> DomainError:
@@ -237,85 +227,107 @@ def parse_request(data: object) -> Request:
                    cursor=decode_cursor(data.get("cursor"), sort))
 
 
-def encode_cursor(value: Any, uid: str) -> str:
-    if isinstance(value, dt.datetime):
-        value = {"t": int(value.timestamp() * 1_000_000)}
-    return base64.urlsafe_b64encode(json.dumps([value, uid]).encode()).decode()
+SORT_KEY_WIDTH = {"rating": 6, "sessions": 9, "recent": 17}
+CURSOR_MAX_LEN = 200
 
 
-def decode_cursor(raw: object, sort: str) -> tuple[Any, str] | None:
+def encode_cursor(sort: str, doc_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort, doc_id]).encode()).decode()
+
+
+def decode_cursor(raw: object, sort: str) -> str | None:
     """An opaque cursor from a previous page; one that does not fit the sort is refused, not guessed at."""
     if raw is None:
         return None
+    stale = _bad("That page link is not valid any more; start from the first page.")
+    if not isinstance(raw, str) or len(raw) > CURSOR_MAX_LEN:
+        raise stale
     try:
-        value, uid = json.loads(base64.urlsafe_b64decode(str(raw).encode()))
+        kind, doc_id = json.loads(base64.urlsafe_b64decode(raw.encode()))
     except (ValueError, TypeError) as err:
-        raise _bad("That page link is not valid any more; start from the first page.") from err
-    if not isinstance(uid, str) or not re.fullmatch(vocab.UID_PATTERN, uid):
-        raise _bad("That page link is not valid any more; start from the first page.")
+        raise stale from err
+    if kind != sort or not isinstance(doc_id, str):
+        raise stale
+    key, _, uid = doc_id.partition("_")
+    if len(key) != SORT_KEY_WIDTH[sort] or not key.isdigit() or not re.fullmatch(vocab.UID_PATTERN, uid):
+        raise stale
+    return doc_id
+
+
+# ---- the index ----------------------------------------------------------------------------------------
+
+def sort_key(sort: str, profile: Mapping[str, Any]) -> str:
+    """The sort value, inverted and zero-padded to a fixed width, so ascending ids are descending values."""
+    value = _sort_value(profile, SORTS[sort])
     if sort == "recent":
-        if not (isinstance(value, dict) and isinstance(value.get("t"), int)):
-            raise _bad("That page link is not valid any more; start from the first page.")
-        value = dt.datetime.fromtimestamp(value["t"] / 1_000_000, dt.UTC)
-    elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _bad("That page link is not valid any more; start from the first page.")
-    return value, uid
+        micros = int(value.timestamp() * 1_000_000) if isinstance(value, dt.datetime) else 0
+        return f"{10 ** 17 - 1 - min(max(micros, 0), 10 ** 17 - 1):017d}"
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    if sort == "rating":
+        return f"{999_999 - round(min(max(float(number), 0.0), 5.0) * 100_000):06d}"
+    return f"{999_999_999 - min(max(int(number), 0), 999_999_999):09d}"
+
+
+def tokens(profile: Mapping[str, Any]) -> list[str]:
+    """Every token a listed member is found by (none when not listed): what the public card shows."""
+    if profile.get("listed") is not True:
+        return []
+    stats = profile.get("peerStats") if isinstance(profile.get("peerStats"), Mapping) else {}
+    assert isinstance(stats, Mapping)
+    band = rating_band(stats.get("averageRating"), stats.get("totalRatings"))
+    out = ["all"]
+    if profile.get("experienceLevel") in vocab.EXPERIENCE_LEVELS:
+        out.append(f"x:{profile['experienceLevel']}")
+    out += [RATING_TOKENS[m] for m, bands in MIN_RATINGS.items() if band in bands]
+    if profile.get("availableNow") is True:
+        out.append("n:now")
+    out += [f"w:{w}" for w in search_words(profile)]
+    out += [f"s:{s}" for s in dict.fromkeys(slug(v) for v in _strings(profile.get("specialties"))) if s]
+    out += [f"l:{v}" for v in dict.fromkeys(_strings(profile.get("languages"))) if v in vocab.LANGUAGES]
+    return out
+
+
+def has_key(token: str) -> str:
+    """A token as a plain field name of the `has` map ("s:system-design" -> "s_system_design"): no quoting."""
+    return re.sub(r"[^a-z0-9]", "_", token)
+
+
+def index_collection(token: str, sort: str) -> str:
+    return f"{names.DIRECTORY_INDEX}/{token}/by-{sort}-{token}"
+
+
+def index_docs(uid: str, profile: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """path -> data of every index document of this member (none when not listed). Holds the public card
+    (what searchDirectory returns) and the member's tokens, nothing else."""
+    toks = tokens(profile) if profile is not None else []
+    if not toks or profile is None:
+        return {}
+    card = row(uid, profile)
+    has = {has_key(t): True for t in toks}
+    return {f"{index_collection(t, sort)}/{sort_key(sort, profile)}_{uid}": {"card": card, "has": has}
+            for sort in SORTS for t in toks}
+
+
+def request_tokens(req: Request) -> list[str]:
+    """The tokens a request asks for, the most selective first ("all" when it has no filter)."""
+    asked = {"w": req.search and f"w:{req.search}", "s": req.specialty and f"s:{req.specialty}",
+             "n": "n:now" if req.available_now else None,
+             "r": RATING_TOKENS[req.min_rating] if req.min_rating is not None else None,
+             "l": req.language and f"l:{req.language}", "x": req.experience and f"x:{req.experience}"}
+    return [t for k in TOKEN_PRIORITY if (t := asked[k])] or ["all"]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A directory query: equality filters (field, op, value), at most one array-contains, one order."""
+    """A directory query: one index collection, an equality filter per other token, in document-id order."""
 
-    filters: tuple[tuple[str, str, Any], ...]
-    order: str
-
-    def shape(self) -> tuple[tuple[str, str], ...]:
-        """What the index must hold: each filtered field and how (equality or contains), then the order."""
-        kinds = [(f, "CONTAINS" if op == "array_contains" else "ASCENDING") for f, op, _ in self.filters]
-        return (*kinds, (self.order, "DESCENDING"))
+    collection: str
+    filters: tuple[str, ...]  # field paths of `has`, each == true
 
 
 def plan(req: Request) -> Plan:
-    filters: list[tuple[str, str, Any]] = [("listed", "==", True)]
-    token = facet_token(req.search, req.specialty, req.language)
-    if token:
-        filters.append(("searchFacets", "array_contains", token))
-    if req.experience:
-        filters.append(("experienceLevel", "==", req.experience))
-    if req.min_rating is not None:
-        filters.append(("ratingBand", "in", MIN_RATINGS[req.min_rating]))
-    if req.available_now:
-        filters.append(("availableNow", "==", True))
-    return Plan(tuple(filters), SORTS[req.sort])
-
-
-def all_shapes() -> list[tuple[tuple[str, str], ...]]:
-    """Every query shape `plan` can produce: the composite indexes firestore.indexes.json must hold."""
-    shapes = []
-    for token, exp, rating, now, sort in itertools.product((None, "w:x"), (None, "mid"), (None, 4.0), (False, True),
-                                                          SORTS):
-        word = token and "x"
-        shapes.append(plan(Request(search=word, experience=exp, min_rating=rating, available_now=now,
-                                   sort=sort)).shape())
-    return shapes
-
-
-def index_definition(shape: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """The firestore.indexes.json entry that serves `shape`."""
-    fields = [{"fieldPath": f, "arrayConfig": "CONTAINS"} if mode == "CONTAINS" else {"fieldPath": f, "order": mode}
-              for f, mode in shape]
-    return {"collectionGroup": names.COMMUNITY_PROFILES, "queryScope": "COLLECTION", "fields": fields}
-
-
-def index_serves(index: Mapping[str, Any], shape: tuple[tuple[str, str], ...]) -> bool:
-    """An index serves a shape when it holds exactly its fields: the filtered ones in any order (equality
-    and contains), then the order field last and descending (Firestore adds the document name itself)."""
-    if index.get("collectionGroup") != names.COMMUNITY_PROFILES or index.get("queryScope") != "COLLECTION":
-        return False
-    fields = [(f.get("fieldPath"), f.get("arrayConfig") or f.get("order")) for f in index.get("fields", [])]
-    if fields and fields[-1] == ("__name__", "DESCENDING"):
-        fields = fields[:-1]
-    return bool(fields) and fields[-1] == shape[-1] and sorted(fields[:-1]) == sorted(shape[:-1])
+    first, *rest = request_tokens(req)
+    return Plan(index_collection(first, req.sort), tuple(f"has.{has_key(t)}" for t in rest))
 
 
 def row(uid: str, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -350,15 +362,16 @@ def _sort_value(doc: Mapping[str, Any], path: str) -> Any:
 
 
 def page_of(req: Request, docs: Sequence[tuple[str, Mapping[str, Any]]], hidden: Iterable[str]) -> dict[str, Any]:
-    """The answer from the (page size + 1) documents read: the hidden members dropped (the page may show
-    fewer), the next cursor from the last document of the page read, not shown."""
+    """The answer from the (page size + 1) index documents read: the hidden members dropped (the page may
+    show fewer), the next cursor from the last document of the page read, not shown."""
     hidden = set(hidden)
     page = docs[:req.page_size]
-    rows = [row(uid, doc) for uid, doc in page if uid not in hidden]
-    cursor = None
-    if len(docs) > req.page_size and page:
-        uid, doc = page[-1]
-        cursor = encode_cursor(_sort_value(doc, SORTS[req.sort]), uid)
+    rows = []
+    for _, doc in page:
+        card = doc.get("card")
+        if isinstance(card, Mapping) and card.get("uid") not in hidden:
+            rows.append(dict(card))
+    cursor = encode_cursor(req.sort, page[-1][0]) if len(docs) > req.page_size and page else None
     return {"members": rows, "nextCursor": cursor, "docsRead": len(docs)}
 
 
@@ -377,20 +390,18 @@ def hidden_for(db: firestore.Client, uid: str) -> set[str]:
 
 def build_query(db: firestore.Client, req: Request) -> firestore.Query:
     p = plan(req)
-    query: firestore.Query = db.collection(names.COMMUNITY_PROFILES)  # type: ignore[assignment]
-    for field, op, value in p.filters:
-        query = query.where(filter=FieldFilter(field, op, value))
-    query = query.order_by(p.order, direction=firestore.Query.DESCENDING)
-    query = query.order_by("__name__", direction=firestore.Query.DESCENDING)
+    col = db.collection(p.collection)
+    query: firestore.Query = col  # type: ignore[assignment]
+    for field in p.filters:
+        query = query.where(filter=FieldFilter(field, "==", True))
+    query = query.order_by("__name__")
     if req.cursor is not None:
-        value, uid = req.cursor
-        query = query.start_after({p.order: value,
-                                   "__name__": db.collection(names.COMMUNITY_PROFILES).document(uid)})
+        query = query.start_after({"__name__": col.document(req.cursor)})
     return query.limit(req.page_size + 1)
 
 
 def search(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
-    """One directory page for `uid`: reads at most page size + 1 profiles (plus the block look-up)."""
+    """One directory page for `uid`: reads at most page size + 1 index documents (plus the block look-up)."""
     req = parse_request(data)
     hidden = hidden_for(db, uid)
     docs = [(s.id, s.to_dict() or {}) for s in build_query(db, req).stream()]
@@ -404,14 +415,50 @@ DERIVATION_INPUTS = ("listed", "displayName", "specialties", "industries", "targ
 
 def on_profile_written(db: firestore.Client, uid: str, before: Mapping[str, Any] | None,
                        after: Mapping[str, Any] | None) -> bool:
-    """The profile trigger: returns at once (no read, no write) unless an input of the derived fields changed
-    or the profile was just created; a stats write, the busiest writer, costs one no-op invocation."""
-    if after is None:
+    """The profile trigger: returns at once (no read, no write) unless an input of the derived fields or of
+    the index documents (card, sort values, tokens) changed. Derived fields first: their write triggers
+    again, and that delivery brings the index up to date."""
+    inputs_moved = after is not None and (before is None or not all(k in after for k in DERIVED_FIELDS)
+                                          or any(before.get(k) != after.get(k) for k in DERIVATION_INPUTS))
+    if inputs_moved and refresh_derived(db, uid, after):
+        return True
+    if before is not None and after is not None and index_docs(uid, before) == index_docs(uid, after):
         return False
-    if before is not None and all(before.get(k) == after.get(k) for k in DERIVATION_INPUTS) \
-            and all(k in after for k in DERIVED_FIELDS):
-        return False
-    return refresh_derived(db, uid, after)
+    return refresh_index(db, uid)
+
+
+def index_digest(docs: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(docs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def refresh_index(db: firestore.Client, uid: str) -> bool:
+    """Makes the member's index documents match their profile as it is now (read in the transaction, so
+    deliveries out of order or twice end the same): writes the wanted ones, deletes the ones no longer
+    wanted (their paths are kept in directoryEntries/{uid}). Returns whether it wrote."""
+    entry_ref = db.collection(names.DIRECTORY_ENTRIES).document(uid)
+    profile_ref = db.collection(names.COMMUNITY_PROFILES).document(uid)
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> bool:
+        snaps = {s.reference.path: s for s in db.get_all([entry_ref, profile_ref], transaction=tx)}
+        entry = snaps[entry_ref.path].to_dict() if snaps[entry_ref.path].exists else None
+        profile = snaps[profile_ref.path].to_dict() if snaps[profile_ref.path].exists else None
+        want = index_docs(uid, profile)
+        digest = index_digest(want)
+        if (entry or {}).get("digest") == digest:
+            return False
+        old = set(_strings((entry or {}).get("paths")))
+        for path in sorted(old - set(want)):
+            tx.delete(db.document(path))
+        for path, data in want.items():
+            tx.set(db.document(path), data)
+        if want:
+            tx.set(entry_ref, {"paths": sorted(want), "digest": digest, "updatedAt": firestore.SERVER_TIMESTAMP})
+        elif entry is not None:
+            tx.delete(entry_ref)
+        return True
+
+    return bool(run(db.transaction()))
 
 
 def refresh_derived(db: firestore.Client, uid: str, profile: Mapping[str, Any] | None,

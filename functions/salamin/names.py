@@ -9,6 +9,8 @@ from __future__ import annotations
 USERS = "users"
 USER_STATS = "userStats"
 COMMUNITY_PROFILES = "communityProfiles"
+DIRECTORY_INDEX = "directoryIndex"  # function-only: directoryIndex/{token}/by-{sort}-{token}/{key}_{uid}
+DIRECTORY_ENTRIES = "directoryEntries"  # function-only: the index paths each member has (directory.py)
 MATCHING_QUEUE = "matchingQueue"
 MATCH_WAITS = "matchWaits"  # function-only: one anonymous wait sample per matched person (waiting screen)
 SESSIONS = "peerSessions"
@@ -43,5 +45,6 @@ SESSION_HARD_STOP = "sessionHardStop"
 SESSION_FEEDBACK_DEADLINE = "sessionFeedbackDeadline"
 SESSION_DOCS_TICK = "sessionDocsTick"
 INVITATION_START = "invitationStart"
+INVITATION_EXPIRE = "invitationExpire"
 TASK_QUEUES = (MATCH_RETRY, MATCH_TIMEOUT, SESSION_NO_SHOW, SESSION_PHASE_TIMER, SESSION_HARD_STOP,
-               SESSION_FEEDBACK_DEADLINE, SESSION_DOCS_TICK, INVITATION_START)
+               SESSION_FEEDBACK_DEADLINE, SESSION_DOCS_TICK, INVITATION_START, INVITATION_EXPIRE)

@@ -19,7 +19,8 @@ def test_a_listed_member_appears_and_an_unlisted_one_does_not(page: Page) -> Non
     # The listed member lists themselves as the app does (the rules allow it); the other never does.
     FirestoreClient.as_user(listed).update(f"communityProfiles/{listed.uid}",
                                            {"listed": True, "updatedAt": SERVER_TIMESTAMP})
-    wait_for(lambda: "w:quentin" in (admin.get(f"communityProfiles/{listed.uid}").get("searchFacets") or []) or None)
+    wait_for(lambda: any("/w:quentin/" in p for p in (admin.get(f"directoryEntries/{listed.uid}") or {})
+                         .get("paths", [])) or None)  # indexed by the profile trigger
 
     viewer = sign_up(display_name="Viewer")
     sign_in(page, viewer.email, viewer.password)
@@ -54,7 +55,8 @@ def test_listing_yourself_from_the_profile_form(page: Page) -> None:
     page.get_by_test_id("profile-save").click()
     expect(page.get_by_test_id("profile-saved")).to_be_visible()
     admin = FirestoreClient.admin()
-    wait_for(lambda: "w:rosalind" in (admin.get(f"communityProfiles/{me.uid}").get("searchFacets") or []) or None)
+    wait_for(lambda: any("/w:rosalind/" in p for p in (admin.get(f"directoryEntries/{me.uid}") or {})
+                         .get("paths", [])) or None)
     other = sign_up(display_name="Other")
     found = call("searchDirectory", {"search": "Rosalind"}, user=other)["members"]
     assert [m["uid"] for m in found] == [me.uid]

@@ -95,7 +95,7 @@ def test_a_blocked_member_disappears_from_the_directory_both_ways(browser: Brows
     for user in (ada, eve):
         FirestoreClient.as_user(user).update(f"communityProfiles/{user.uid}",
                                              {"listed": True, "updatedAt": SERVER_TIMESTAMP})
-        wait_for(lambda u=user: admin.get(f"communityProfiles/{u.uid}").get("searchFacets") or None)  # type: ignore[misc]
+        wait_for(lambda u=user: admin.get(f"directoryEntries/{u.uid}") or None)  # type: ignore[misc]
     pa, pe = signed_in(browser, ada), signed_in(browser, eve)
     try:
         pe.get_by_test_id("nav-community").click()

@@ -2,8 +2,9 @@
 
 Each expectation is computed here from the seeded documents with plain Python (no call into
 salamin.directory's query code), so a wrong filter, sort or cursor in the function shows as a difference.
-The emulator does not enforce composite indexes; tests/unit/test_directory.py checks that each query shape
-has one.
+The profiles are written as members' are; the profile trigger builds the directory's index from them (the
+tests wait for it), and every page reads at most page size + 1 index documents. tests/unit/test_directory.py
+checks that no query needs a composite index.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tests.support.emulators import (
     SERVER_TIMESTAMP,
     AuthUser,
     CallableError,
+    DeniedError,
     FirestoreClient,
     call,
     sign_up,
@@ -57,7 +59,15 @@ def seeded(admin: FirestoreClient) -> list[dict[str, Any]]:
     docs = [_profile(i, rng) for i in range(42)]
     for doc in docs:
         admin.set(f"communityProfiles/{doc['uid']}", doc)
+    listed = {d["uid"] for d in docs if d["listed"]}
+    # The trigger indexes each listed member (one transaction each); wait until all are in.
+    wait_for(lambda: {e["uid"] for e in _entries(admin)} == listed or None, timeout=120)
     return docs
+
+
+def _entries(admin: FirestoreClient) -> list[dict[str, Any]]:
+    return [{"uid": e["paths"][0].rsplit("/", 1)[1].split("_", 1)[1]}
+            for e in admin.query("directoryEntries") if e.get("paths")]
 
 
 @pytest.fixture
@@ -65,16 +75,17 @@ def viewer() -> AuthUser:
     return sign_up(display_name="Viewer")
 
 
+# Highest first; equal values in uid order.
 SORT_KEY = {
-    "rating": lambda d: (d["peerStats"]["averageRating"], d["uid"]),
-    "sessions": lambda d: (d["peerStats"]["completedSessions"], d["uid"]),
-    "recent": lambda d: (d["lastActiveAt"], d["uid"]),
+    "rating": lambda d: (-d["peerStats"]["averageRating"], d["uid"]),
+    "sessions": lambda d: (-d["peerStats"]["completedSessions"], d["uid"]),
+    "recent": lambda d: (-d["lastActiveAt"].timestamp(), d["uid"]),
 }
 
 
 def expected(docs: list[dict[str, Any]], keep: Any, sort: str = "rating") -> list[str]:
     rows = [d for d in docs if d["listed"] and keep(d)]
-    return [d["uid"] for d in sorted(rows, key=SORT_KEY[sort], reverse=True)]
+    return [d["uid"] for d in sorted(rows, key=SORT_KEY[sort])]
 
 
 def all_pages(user: AuthUser, request: dict[str, Any], page_size: int = 5) -> tuple[list[str], list[int]]:
@@ -126,6 +137,9 @@ def test_each_filter_pages_through_exactly_the_listed_matches(seeded: list[dict[
     assert got == want
     assert all(r <= 6 for r in reads)  # page size 5, plus one to know there is more
     assert all(not d["listed"] for d in seeded if d["uid"] not in got and keep(d))
+    for sort in ("sessions", "recent"):  # the same filter under the other sorts, paged
+        got, reads = all_pages(viewer, {**request_, "sort": sort})
+        assert got == expected(seeded, keep, sort) and all(r <= 6 for r in reads)
 
 
 @pytest.mark.parametrize("sort", ["rating", "sessions", "recent"])
@@ -156,13 +170,15 @@ def test_the_profile_trigger_lists_and_unlists_a_member(viewer: AuthUser, admin:
                                                   "availability": "mon 00:00-24:00;tue 00:00-24:00;wed 00:00-24:00;"
                                                   "thu 00:00-24:00;fri 00:00-24:00;sat 00:00-24:00;sun 00:00-24:00",
                                                   "updatedAt": SERVER_TIMESTAMP})
-    wait_for(lambda: "w:wilhelmina|s:graph-theory" in (admin.get(path).get("searchFacets") or []) or None)
+    wait_for(lambda: any("/s:graph-theory/" in p for p in (admin.get(f"directoryEntries/{member.uid}") or {})
+                         .get("paths", [])) or None)
     found = call("searchDirectory", {"search": "Wilhelmina", "specialty": "graph theory", "availableNow": True},
                  user=viewer)["members"]
     assert [m["uid"] for m in found] == [member.uid] and found[0]["availableNow"] is True
-    assert "searchFacets" not in found[0]  # the search tokens stay on the server
+    assert "has" not in found[0] and "bio" not in found[0]  # the card only; the tokens stay on the server
     FirestoreClient.as_user(member).update(path, {"listed": False, "updatedAt": SERVER_TIMESTAMP})
-    wait_for(lambda: admin.get(path).get("searchFacets") == [] or None)
+    wait_for(lambda: admin.get(f"directoryEntries/{member.uid}") is None or None)
+    assert not any(member.uid in p for p in _all_index_paths(admin))  # every index document went
     assert call("searchDirectory", {"search": "wilhelmina"}, user=viewer)["members"] == []
 
 
@@ -173,3 +189,19 @@ def test_search_refuses_signed_out_callers_and_bad_requests(viewer: AuthUser) ->
     with pytest.raises(CallableError) as err:
         call("searchDirectory", {"minRating": 2}, user=viewer)
     assert err.value.status == "INVALID_ARGUMENT" and "3, 4 or 4.5" in err.value.message
+
+
+def _all_index_paths(admin: FirestoreClient) -> list[str]:
+    return [p for e in admin.query("directoryEntries") for p in e.get("paths", [])]
+
+
+def test_clients_neither_read_nor_write_the_index(seeded: list[dict[str, Any]], viewer: AuthUser,
+                                                  admin: FirestoreClient) -> None:
+    path = next(p for p in _all_index_paths(admin) if "/all/" in p)
+    assert admin.get(path)["card"]["uid"] == path.rsplit("/", 1)[1].split("_", 1)[1]
+    for client in (FirestoreClient.as_user(viewer), FirestoreClient.signed_out()):
+        for attempt in (lambda c=client: c.get(path), lambda c=client: c.set(path, {"card": {}, "has": {}}),
+                        lambda c=client: c.get(f"directoryEntries/{viewer.uid}"),
+                        lambda c=client: c.query(path.rsplit("/", 1)[0])):
+            with pytest.raises(DeniedError):
+                attempt()

@@ -1,14 +1,14 @@
-"""The directory's pure parts: facets, availability, the request's checks, and every query shape's index.
+"""The directory's pure parts: tokens, the index documents and their sort keys, availability, the
+request's checks and the query plan.
 
-The Firestore emulator does not enforce indexes, so `test_every_query_shape_has_its_composite_index` is what
-stands between a new filter and a production query that fails with FAILED_PRECONDITION.
+The Firestore emulator does not enforce indexes, so `test_every_query_needs_no_composite_index` is what
+stands between a new filter and a production query that fails with FAILED_PRECONDITION: every plan is
+equality filters in document-id order, which production serves by merging single-field indexes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -17,9 +17,6 @@ from hypothesis import strategies as st
 from salamin import directory as d
 from salamin import vocabulary as vocab
 from salamin.errors import DomainError
-
-ROOT = Path(__file__).resolve().parents[2]
-INDEXES = json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"]
 
 MEMBER = {"listed": True, "displayName": "José Álvarez", "specialties": ["System Design"], "industries": ["finance"],
           "targetRoles": [], "languages": ["english", "spanish"], "availability": "mon 09:00-12:00",
@@ -31,28 +28,58 @@ def test_words_drop_accents_case_and_punctuation() -> None:
     assert d.slug(" System  Design! ") == d.slug("system-design") == "system-design"
 
 
-def test_facets_answer_each_combination_of_word_specialty_language() -> None:
-    facets = set(d.search_facets(MEMBER))
-    for token in ("w:jose", "w:alvarez", "w:finance", "s:system-design", "l:spanish", "w:jose|s:system-design",
-                  "w:design|l:english", "s:system-design|l:spanish", "w:alvarez|s:system-design|l:english"):
-        assert token in facets
-    assert "l:french" not in facets and "w:jose|l:french" not in facets
-    assert d.search_facets({**MEMBER, "listed": False}) == []
+def test_tokens_of_a_listed_member() -> None:
+    member = {**MEMBER, "experienceLevel": "senior", "availableNow": True,
+              "peerStats": {"averageRating": 4.2, "totalRatings": 3}}
+    toks = d.tokens(member)
+    for token in ("all", "w:jose", "w:alvarez", "w:finance", "w:design", "s:system-design", "l:spanish",
+                  "l:english", "x:senior", "r:3", "r:4", "n:now"):
+        assert token in toks
+    assert "r:45" not in toks and "l:french" not in toks and len(toks) == len(set(toks))
+    assert "n:now" not in d.tokens({**member, "availableNow": False})
+    assert not any(t.startswith("r:") for t in d.tokens({**member, "peerStats": {"averageRating": 4.9}}))  # unrated
+    assert d.tokens({**member, "listed": False}) == [] and d.index_docs("u1", {**member, "listed": False}) == {}
 
 
-def test_a_query_token_is_found_only_in_profiles_that_have_all_its_parts() -> None:
-    req = d.parse_request({"search": "alvarez", "specialty": "System design", "language": "spanish"})
-    token = next(v for f, _, v in d.plan(req).filters if f == "searchFacets")
-    assert token in d.search_facets(MEMBER)
-    assert token not in d.search_facets({**MEMBER, "languages": ["english"]})
+def test_index_documents_hold_the_public_card_and_the_tokens_only() -> None:
+    member = {**MEMBER, "bio": "private-ish", "timeZone": "Europe/Berlin", "peerStats": {"averageRating": 4.0}}
+    docs = d.index_docs("u1", member)
+    assert len(docs) == len(d.tokens(member)) * len(d.SORTS)
+    for path, doc in docs.items():
+        assert set(doc) == {"card", "has"} and doc["card"] == d.row("u1", member)
+        assert set(doc["has"]) == {d.has_key(t) for t in d.tokens(member)}
+        assert path.split("/")[-1].endswith("_u1") and path.startswith(d.names.DIRECTORY_INDEX + "/")
+    assert "private-ish" not in str(docs) and "Europe/Berlin" not in str(docs)
 
 
-def test_facets_stay_bounded_for_the_fullest_profile() -> None:
-    full = {"listed": True, "displayName": " ".join(f"name{i}" for i in range(20)),
-            "specialties": [f"topic {i} extra" for i in range(10)], "industries": list(vocab.INDUSTRIES[:10]),
-            "targetRoles": [f"role {i}" for i in range(10)], "languages": list(vocab.LANGUAGES[:5])}
-    facets = d.search_facets(full)
-    assert len(facets) == (d.WORDS_MAX + 1) * 11 * 6 - 1  # Firestore allows 40,000 index entries per document
+_values = st.fixed_dictionaries({"rating": st.floats(0, 5).map(lambda x: round(x, 2)),
+                                 "sessions": st.integers(0, 10_000),
+                                 "recent": st.integers(0, 4_000_000_000).map(
+                                     lambda s: dt.datetime.fromtimestamp(s, dt.UTC))})
+
+
+def _with(sort: str, value: object) -> dict[str, object]:
+    if sort == "recent":
+        return {"lastActiveAt": value}
+    return {"peerStats": {"averageRating" if sort == "rating" else "completedSessions": value}}
+
+
+@given(_values, _values)
+def test_sort_keys_order_ids_as_the_sort_descending(a: dict[str, object], b: dict[str, object]) -> None:
+    for sort in d.SORTS:
+        ka, kb = d.sort_key(sort, _with(sort, a[sort])), d.sort_key(sort, _with(sort, b[sort]))
+        assert len(ka) == len(kb) == d.SORT_KEY_WIDTH[sort] and ka.isdigit()
+        assert (ka < kb) == (a[sort] > b[sort]) and (ka == kb) == (a[sort] == b[sort])  # type: ignore[operator]
+
+
+def test_a_query_reads_the_most_selective_token_and_filters_the_others() -> None:
+    req = d.parse_request({"search": "alvarez", "specialty": "System design", "language": "spanish",
+                           "experience": "mid", "minRating": 4.5, "availableNow": True, "sort": "sessions"})
+    p = d.plan(req)
+    assert p.collection == "directoryIndex/w:alvarez/by-sessions-w:alvarez"
+    assert p.filters == ("has.s_system_design", "has.n_now", "has.r_45", "has.l_spanish", "has.x_mid")
+    assert d.plan(d.parse_request({})).collection == "directoryIndex/all/by-rating-all"
+    assert d.plan(d.parse_request({"language": "hindi", "experience": "senior"})).filters == ("has.x_senior",)
 
 
 def test_rating_band() -> None:
@@ -97,18 +124,21 @@ def test_bad_requests_are_refused_in_a_sentence(bad: object) -> None:
     assert err.value.code == "invalid-argument" and err.value.message.endswith(".")
 
 
-def test_cursor_round_trip() -> None:
-    when = dt.datetime(2026, 12, 7, 9, 30, 1, 123456, tzinfo=dt.UTC)
-    assert d.decode_cursor(d.encode_cursor(when, "u1"), "recent") == (when, "u1")
-    assert d.decode_cursor(d.encode_cursor(4.5, "u1"), "rating") == (4.5, "u1")
+def test_cursor_round_trip_and_refusals() -> None:
+    doc_id = f"{d.sort_key('recent', {})}_u1"
+    assert d.decode_cursor(d.encode_cursor("recent", doc_id), "recent") == doc_id
+    for bad in (d.encode_cursor("rating", doc_id), d.encode_cursor("recent", "12_u1"), "!!", 5,
+                d.encode_cursor("recent", doc_id.replace("_u1", "_u/1"))):
+        with pytest.raises(DomainError):
+            d.decode_cursor(bad, "recent")
 
 
 def test_page_drops_hidden_members_and_cursors_from_the_last_read() -> None:
     req = d.Request(page_size=2)
-    docs = [(f"u{i}", {"peerStats": {"averageRating": 5 - i}}) for i in range(3)]
+    docs = [(f"{i:06d}_u{i}", {"card": {"uid": f"u{i}"}, "has": {"all": True}}) for i in range(3)]
     page = d.page_of(req, docs, hidden={"u1"})
-    assert [m["uid"] for m in page["members"]] == ["u0"]
-    assert d.decode_cursor(page["nextCursor"], "rating") == (4, "u1")
+    assert page["members"] == [{"uid": "u0"}] and page["docsRead"] == 3
+    assert d.decode_cursor(page["nextCursor"], "rating") == "000001_u1"
     assert d.page_of(req, docs[:2], hidden=set())["nextCursor"] is None
 
 
@@ -120,24 +150,12 @@ _filters = st.fixed_dictionaries({}, optional={
 
 
 @given(_filters)
-def test_every_request_plans_one_of_the_known_shapes(data: dict[str, object]) -> None:
-    shape = d.plan(d.parse_request(data)).shape()
-    assert shape in d.all_shapes()
-    assert sum(mode == "CONTAINS" for _, mode in shape) <= 1  # Firestore allows one array-contains
-
-
-@pytest.mark.parametrize("shape", d.all_shapes(), ids=str)
-def test_every_query_shape_has_its_composite_index(shape: tuple[tuple[str, str], ...]) -> None:
-    assert any(d.index_serves(index, shape) for index in INDEXES), d.index_definition(shape)
-
-
-def test_index_matching_is_strict() -> None:
-    shape = d.all_shapes()[-1]
-    good = d.index_definition(shape)
-    assert d.index_serves(good, shape)
-    wrong_order = {**good, "fields": [*good["fields"][:-1], {**good["fields"][-1], "order": "ASCENDING"}]}
-    missing = {**good, "fields": good["fields"][1:]}
-    assert not d.index_serves(wrong_order, shape) and not d.index_serves(missing, shape)
+def test_every_query_needs_no_composite_index(data: dict[str, object]) -> None:
+    p = d.plan(d.parse_request(data))
+    # One collection (a token's, for one sort), only `has.<field> == true` filters, document-id order.
+    assert p.collection.count("/") == 2 and p.collection.startswith("directoryIndex/")
+    assert all(f.startswith("has.") and f.count(".") == 1 and f[4:].replace("_", "").isalnum() for f in p.filters)
+    assert len(set(p.filters)) == len(p.filters)
 
 
 class _NoDb:
@@ -149,8 +167,8 @@ class _NoDb:
 
 def test_the_trigger_does_nothing_when_no_input_changed() -> None:
     before = {**MEMBER, **d.derived(MEMBER, dt.datetime.now(dt.UTC)), "peerStats": {"averageRating": 3.0}}
-    stats_write = {**before, "peerStats": {"averageRating": 4.8}, "reputation": 90}
-    assert d.on_profile_written(_NoDb(), "u1", before, stats_write) is False  # type: ignore[arg-type]
-    assert d.on_profile_written(_NoDb(), "u1", before, None) is False  # type: ignore[arg-type]
-    with pytest.raises(AssertionError, match="touched"):
-        d.on_profile_written(_NoDb(), "u1", before, {**before, "specialties": ["Graphs"]})  # type: ignore[arg-type]
+    unseen = {**before, "bio": "A new bio", "maxSessionsPerDay": 3}  # nothing the card or the tokens show
+    assert d.on_profile_written(_NoDb(), "u1", before, unseen) is False  # type: ignore[arg-type]
+    for moved in ({**before, "specialties": ["Graphs"]}, {**before, "peerStats": {"averageRating": 4.8}}, None):
+        with pytest.raises(AssertionError, match="touched"):
+            d.on_profile_written(_NoDb(), "u1", before, moved)  # type: ignore[arg-type]

@@ -4,8 +4,9 @@ private one-use link invites a friend who is not a member yet.
 invitations/{id} is written only here (callables and the start timer) and read by its two people. Accepting
 creates the session through matchmaking.create_pair_session, the very path matched sessions take (roles,
 questions, timers, no-show policy). Limits the rules cannot keep (invitations and links per day) are kept
-here. Expiry is checked at every accept, so no timer is needed for it; a scheduled invitation's session is
-created by the `invitationStart` task at the proposed time.
+here. A pending invitation turns "expired" at its expiry through the `invitationExpire` task (and at an
+accept that comes too late); a scheduled invitation's session is created by the `invitationStart` task at the
+proposed time. The inviter chooses their own first role (interviewer, interviewee or either).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ MIN_LEAD_MIN = 5
 MAX_AHEAD_DAYS = 14
 LINK_EXPIRY_HOURS = 72
 OPEN = ("pending", "accepted")
+# The inviter's first role -> the invitee's (the session's first person is the invitee). "either": the
+# invitee is interviewed first, being invited to practise being mostly an offer of an interview.
+INVITER_ROLES = {"interviewer": "interviewee", "interviewee": "interviewer", "either": "interviewee"}
 
 
 # ---- pure ------------------------------------------------------------------------------------------------
@@ -43,6 +47,7 @@ class InviteRequest:
     session_type: str
     difficulty: str
     proposed_ms: int | None  # None: now
+    inviter_role: str = "either"
 
 
 def _kind(data: dict[str, Any]) -> tuple[str, str]:
@@ -61,6 +66,9 @@ def parse_invite(data: object, inviter: str, now_ms: int) -> InviteRequest:
     if to_uid == inviter:
         raise DomainError("invalid-argument", "You can't invite yourself.")
     session_type, difficulty = _kind(data)
+    inviter_role = data.get("firstRole", "either")
+    if inviter_role not in INVITER_ROLES:
+        raise DomainError("invalid-argument", "Choose your first role: interviewer, interviewee or either.")
     proposed = data.get("proposedAtMs")
     if proposed is not None:
         if not isinstance(proposed, int) or isinstance(proposed, bool):
@@ -70,7 +78,7 @@ def parse_invite(data: object, inviter: str, now_ms: int) -> InviteRequest:
                                                   "or invite for now.")
         if proposed > now_ms + MAX_AHEAD_DAYS * safety.DAY_MS:
             raise DomainError("invalid-argument", f"Propose a time within the next {MAX_AHEAD_DAYS} days.")
-    return InviteRequest(to_uid, session_type, difficulty, proposed)
+    return InviteRequest(to_uid, session_type, difficulty, proposed, str(inviter_role))
 
 
 def expires_ms(created_ms: int, proposed_ms: int | None) -> int:
@@ -133,14 +141,15 @@ def _spend_daily(tx: firestore.Transaction, db: firestore.Client, uid: str, user
 
 def _write_invitation(tx: firestore.Transaction, db: firestore.Client, ref: firestore.DocumentReference, *,
                       frm: str, frm_name: str, to: str, to_name: str, session_type: str, difficulty: str,
-                      proposed_ms: int | None, now: int, via_link: bool = False) -> None:
+                      proposed_ms: int | None, now: int, via_link: bool = False,
+                      inviter_role: str = "either") -> None:
     tx.set(ref, {
         "id": ref.id, "fromUid": frm, "toUid": to, "participantIds": [frm, to], "fromName": frm_name,
         "toName": to_name, "sessionType": session_type, "difficulty": difficulty,
         "when": "now" if proposed_ms is None else "scheduled",
         "proposedAt": dt.datetime.fromtimestamp(proposed_ms / 1000, dt.UTC) if proposed_ms else None,
         "expiresAt": dt.datetime.fromtimestamp(expires_ms(now, proposed_ms) / 1000, dt.UTC),
-        "status": "pending", "sessionId": None, "viaLink": via_link,
+        "status": "pending", "sessionId": None, "viaLink": via_link, "inviterRole": inviter_role,
         "createdAt": firestore.SERVER_TIMESTAMP, "respondedAt": None,
     })
     note_id, note = notifications.invitation_received(
@@ -169,10 +178,38 @@ def create(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
         _spend_daily(tx, db, uid, users.get(uid), now)
         _write_invitation(tx, db, ref, frm=uid, frm_name=frm_name, to=req.to_uid, to_name=to_name,
                           session_type=req.session_type, difficulty=req.difficulty, proposed_ms=req.proposed_ms,
-                          now=now)
+                          now=now, inviter_role=req.inviter_role)
 
     run(db.transaction())
+    schedule_expiry(ref.id, expires_ms(now, req.proposed_ms), now)
     return {"invitationId": ref.id}
+
+
+def schedule_expiry(invitation_id: str, expires_at_ms: int, now: int) -> None:
+    """One expiry timer per invitation (the task id is derived from it, so a retried call adds none)."""
+    tasks.enqueue(names.INVITATION_EXPIRE, {"invitationId": invitation_id}, max(0, expires_at_ms - now) / 1000,
+                  f"invite-expire-{invitation_id}")
+
+
+def on_expire_timer(db: firestore.Client, payload: dict[str, Any]) -> str | None:
+    """The expiry of an invitation: a pending one turns "expired" (both people see it on the invitation);
+    any other status, or a second delivery, changes nothing. Due by the invitation's own expiresAt."""
+    tasks.refuse_if_just_queued(payload)
+    ref = db.collection(names.INVITATIONS).document(str(payload.get("invitationId", "")))
+
+    @firestore.transactional
+    def run(tx: firestore.Transaction) -> str | None:
+        snap = ref.get(transaction=tx)
+        inv = snap.to_dict() if snap.exists else None
+        if not inv or inv.get("status") != "pending":
+            return None
+        left = _ms(inv.get("expiresAt")) - _now_ms()
+        if left > 0:
+            raise tasks.NotDueError(left / 1000)
+        tx.update(ref, {"status": "expired", "respondedAt": firestore.SERVER_TIMESTAMP})
+        return "expired"
+
+    return run(db.transaction())
 
 
 def _load(db: firestore.Client, tx: firestore.Transaction, invitation_id: object) -> tuple[
@@ -233,9 +270,9 @@ def start_session(db: firestore.Client, invitation_id: str) -> str:
     ref = db.collection(names.INVITATIONS).document(invitation_id)
     inv = ref.get().to_dict() or {}
     frm, to = str(inv["fromUid"]), str(inv["toUid"])
-    # The invitee is interviewed first: being invited to practise is mostly being offered an interview.
+    invitee_role = INVITER_ROLES.get(str(inv.get("inviterRole", "either")), "interviewee")
     settings = matchmaking.SessionSettings(session_type=str(inv["sessionType"]), difficulty=str(inv["difficulty"]),
-                                           language=_common_language(db, to, frm), first_role="interviewee",
+                                           language=_common_language(db, to, frm), first_role=invitee_role,
                                            source="invitation")
     try:
         session_id = str(matchmaking.create_pair_session(db, to, frm, settings, session_id=f"inv-{invitation_id}"))
@@ -374,4 +411,7 @@ def redeem_link(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
         tx.update(link_ref, {"usedBy": uid, "usedAt": firestore.SERVER_TIMESTAMP, "invitationId": inv_ref.id})
         return str(inv_ref.id)
 
-    return {"invitationId": str(run(db.transaction()))}
+    iid = str(run(db.transaction()))
+    if iid == inv_ref.id:
+        schedule_expiry(iid, expires_ms(now, None), now)
+    return {"invitationId": iid}

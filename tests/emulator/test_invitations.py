@@ -183,3 +183,42 @@ def stored_id(admin: FirestoreClient, token: str) -> str:
     key = invitations.token_key(token)
     assert admin.get(f"inviteLinks/{key}") is not None
     return key
+
+
+def test_a_pending_invitation_expires_by_its_timer_and_both_see_it(admin: FirestoreClient) -> None:
+    ada, grace = member("Ada"), member("Grace")
+    iid = invite(ada, grace)
+    # The Tasks emulator delivers the expiry task at once (not due: it answers "not due" and is retried).
+    # Bring the expiry into the past: the next retry, with no accept or anything else, expires it.
+    admin.update(f"invitations/{iid}", {"expiresAt": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    wait_for(lambda: admin.get(f"invitations/{iid}")["status"] == "expired" or None, timeout=150)
+    for who in (ada, grace):
+        assert FirestoreClient.as_user(who).get(f"invitations/{iid}")["status"] == "expired"
+    refused("FAILED_PRECONDITION", lambda: call("acceptInvitation", {"invitationId": iid}, user=grace))
+    from salamin import firebase, invitations
+
+    assert invitations.on_expire_timer(firebase.db(), {"invitationId": iid}) is None  # delivered again: no-op
+    # An accepted (scheduled) invitation does not expire by the timer; a pending one not due yet waits.
+    later = invite(ada, grace, proposedAtMs=int(time.time() * 1000) + 6 * 60_000)
+    call("acceptInvitation", {"invitationId": later}, user=grace)
+    admin.update(f"invitations/{later}", {"expiresAt": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    assert invitations.on_expire_timer(firebase.db(), {"invitationId": later}) is None
+    assert admin.get(f"invitations/{later}")["status"] == "accepted"
+    sam = member("Sam")
+    waiting = invite(ada, sam)
+    with pytest.raises(invitations.tasks.NotDueError):
+        invitations.on_expire_timer(firebase.db(), {"invitationId": waiting})
+    assert admin.get(f"invitations/{waiting}")["status"] == "pending"
+
+
+def test_the_inviter_chooses_their_first_role_and_the_session_honours_it(admin: FirestoreClient) -> None:
+    ada = member("Ada")
+    for role, ada_first in (("interviewer", "interviewer"), ("interviewee", "interviewee"),
+                            ("either", "interviewer")):
+        friend = member(f"Friend {role}")
+        assert "first role" in refused("INVALID_ARGUMENT", lambda f=friend: invite(ada, f, firstRole="boss"))
+        iid = invite(ada, friend, firstRole=role)
+        assert admin.get(f"invitations/{iid}")["inviterRole"] == role
+        sid = call("acceptInvitation", {"invitationId": iid}, user=friend)["sessionId"]
+        other = "interviewee" if ada_first == "interviewer" else "interviewer"
+        assert admin.get(f"peerSessions/{sid}")["roles"] == {ada.uid: ada_first, friend.uid: other}

@@ -987,8 +987,17 @@ export interface Invitation {
   /** Once the session exists (at accept for "now", at the proposed time otherwise). */
   sessionId: string | null;
   viaLink: boolean;
+  /** The inviter's own first role; "either" leaves the invitee interviewed first. */
+  inviterRole: InviterRole;
   createdAt: Timestamp | null;
 }
+
+export type InviterRole = 'interviewer' | 'interviewee' | 'either';
+export const INVITER_ROLES: readonly Option<InviterRole>[] = [
+  { value: 'either', label: 'Either (my friend is interviewed first)' },
+  { value: 'interviewer', label: 'Interviewer first' },
+  { value: 'interviewee', label: 'Interviewee first' },
+];
 
 export type ReportReason = 'harassment' | 'inappropriate' | 'no_show' | 'cheating' | 'spam' | 'other';
 export const REPORT_REASONS: readonly Option<ReportReason>[] = [

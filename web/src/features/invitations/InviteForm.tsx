@@ -1,11 +1,12 @@
 import { useId, useState, type FormEvent } from 'react';
-import { DIFFICULTIES, SESSION_TYPES, type Difficulty, type SessionType } from '../../types/models';
+import { DIFFICULTIES, INVITER_ROLES, SESSION_TYPES, type Difficulty, type InviterRole, type SessionType } from '../../types/models';
 
 export interface InviteChoice {
   sessionType: SessionType;
   difficulty: Difficulty;
   /** Null: now. */
   proposedAtMs: number | null;
+  firstRole: InviterRole;
 }
 
 /** Session type, difficulty, and "now" or a proposed time (allowSchedule off for invite links). */
@@ -23,6 +24,7 @@ export function InviteForm({
   const id = useId();
   const [sessionType, setSessionType] = useState<SessionType>('technical');
   const [difficulty, setDifficulty] = useState<Difficulty>('intermediate');
+  const [firstRole, setFirstRole] = useState<InviterRole>('either');
   const [later, setLater] = useState(false);
   const [at, setAt] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -39,7 +41,7 @@ export function InviteForm({
       proposedAtMs = ms;
     }
     setError(null);
-    onSubmit({ sessionType, difficulty, proposedAtMs });
+    onSubmit({ sessionType, difficulty, proposedAtMs, firstRole });
   }
 
   return (
@@ -64,6 +66,18 @@ export function InviteForm({
           ))}
         </select>
       </div>
+      {allowSchedule && (
+        <div className="field">
+          <label htmlFor={`${id}-role`}>My first role</label>
+          <select id={`${id}-role`} value={firstRole} onChange={(e) => setFirstRole(e.target.value as InviterRole)} data-testid="invite-role">
+            {INVITER_ROLES.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       {allowSchedule && (
         <fieldset className="field">
           <legend>When</legend>

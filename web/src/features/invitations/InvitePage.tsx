@@ -21,6 +21,7 @@ export function InvitePage() {
         toUid: uid,
         sessionType: choice.sessionType,
         difficulty: choice.difficulty,
+        firstRole: choice.firstRole,
         ...(choice.proposedAtMs !== null ? { proposedAtMs: choice.proposedAtMs } : {}),
       });
       void navigate(`/invitations/${encodeURIComponent(id)}`);

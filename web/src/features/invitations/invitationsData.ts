@@ -24,8 +24,13 @@ import {
   type Difficulty,
   type Invitation,
   type InvitationStatus,
+  type InviterRole,
   type SessionType,
 } from '../../types/models';
+
+function toInviterRole(value: unknown): InviterRole {
+  return value === 'interviewer' || value === 'interviewee' ? value : 'either';
+}
 
 export function toInvitation(id: string, data: DocumentData): Invitation | null {
   if (typeof data.fromUid !== 'string' || typeof data.toUid !== 'string') return null;
@@ -48,6 +53,7 @@ export function toInvitation(id: string, data: DocumentData): Invitation | null 
     status,
     sessionId: typeof data.sessionId === 'string' && data.sessionId ? data.sessionId : null,
     viaLink: data.viaLink === true,
+    inviterRole: toInviterRole(data.inviterRole),
     createdAt: isTimestamp(data.createdAt) ? data.createdAt : null,
   };
 }
@@ -97,6 +103,7 @@ interface CreateRequest {
   sessionType: SessionType;
   difficulty: Difficulty;
   proposedAtMs?: number;
+  firstRole?: InviterRole;
 }
 const createCallable = httpsCallable<CreateRequest, { invitationId: string }>(functions, 'createInvitation');
 const acceptCallable = httpsCallable<{ invitationId: string }, { sessionId: string | null; startsAtMs?: number }>(

@@ -12,7 +12,7 @@ from typing import Any
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
-from salamin import names
+from salamin import names, safety  # (safety imports this module too: used at call time only)
 
 Notification = tuple[str, dict[str, Any]]
 
@@ -21,10 +21,27 @@ def ref(db: firestore.Client, uid: str, note_id: str) -> firestore.DocumentRefer
     return db.collection(names.USERS).document(uid).collection(names.NOTIFICATIONS).document(note_id)
 
 
+def _partner_blocked(db: firestore.Client, uid: str, session_id: object) -> bool:
+    """Whether the recipient and the other person of the session have blocked each other (either way)."""
+    if not isinstance(session_id, str) or not session_id:
+        return False
+    snap = db.collection(names.SESSIONS).document(session_id).get()
+    ids = (snap.to_dict() or {}).get("participantIds") if snap.exists else None
+    others = [p for p in ids if isinstance(p, str) and p != uid] if isinstance(ids, list) else []
+    if not others:
+        return False
+    users = {s.id: (s.to_dict() if s.exists else None)
+             for s in db.get_all([db.collection(names.USERS).document(u) for u in (uid, others[0])])}
+    return safety.blocked_between(users.get(uid), uid, users.get(others[0]), others[0])
+
+
 def send(db: firestore.Client, uid: str, note: Notification) -> bool:
     """Writes a notification once: a repeated delivery (same id) neither duplicates it nor marks it unread
-    again. False when it was there already."""
+    again. False when it was there already, or when it is about a session partner the recipient blocked or
+    was blocked by (blocked members are never notified about each other)."""
     note_id, body = note
+    if "sessionId" in body and _partner_blocked(db, uid, body.get("sessionId")):
+        return False
     try:
         ref(db, uid, note_id).create(body)
     except AlreadyExists:

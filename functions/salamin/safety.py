@@ -176,7 +176,28 @@ def block(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
 
     run(db.transaction())
     cancelled = cancel_invitations_between(db, uid, target)
+    forget_notifications_between(db, uid, target)
     return {"blocked": target, "invitationsCancelled": cancelled}
+
+
+def forget_notifications_between(db: firestore.Client, a: str, b: str) -> int:
+    """Deletes each one's notifications about the other: those of the sessions they shared and of the
+    invitations between them (any status). New ones are not written (notifications.send checks)."""
+    shared = [s.id for s in db.collection(names.SESSIONS)
+              .where(filter=FieldFilter("participantIds", "array_contains", a)).select(["participantIds"]).stream()
+              if b in ((s.to_dict() or {}).get("participantIds") or [])]
+    invites = [s.id for frm, to in ((a, b), (b, a)) for s in db.collection(names.INVITATIONS)
+               .where(filter=FieldFilter("fromUid", "==", frm)).where(filter=FieldFilter("toUid", "==", to))
+               .select([]).stream()]
+    deleted = 0
+    for owner in (a, b):
+        notes = db.collection(names.USERS).document(owner).collection(names.NOTIFICATIONS)
+        for field, ids in (("sessionId", shared), ("invitationId", invites)):
+            for i in range(0, len(ids), 30):  # `in` takes at most 30 values
+                for snap in notes.where(filter=FieldFilter(field, "in", ids[i:i + 30])).select([]).stream():
+                    snap.reference.delete()
+                    deleted += 1
+    return deleted
 
 
 def unblock(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:

@@ -145,3 +145,33 @@ def test_suspending_takes_a_waiting_member_out_of_the_queue(admin: FirestoreClie
     call("suspendMember", {"uid": eve.uid, "reason": "Abuse.", "untilMs": int(time.time() * 1000) + 60_000},
          user=staff)
     assert admin.get(f"matchingQueue/{eve.uid}") is None
+
+
+def test_after_a_block_neither_is_notified_about_the_other(admin: FirestoreClient) -> None:
+    from salamin import firebase, notifications
+
+    ada, eve, sam = member("Ada"), member("Eve"), member("Sam")
+    kind = {"sessionType": "technical", "difficulty": "beginner"}
+    iid = call("createInvitation", {"toUid": ada.uid, **kind}, user=eve)["invitationId"]
+    sid = call("acceptInvitation", {"invitationId": iid}, user=ada)["sessionId"]
+    call("joinSession", {"sessionId": sid}, user=eve)  # ada is told eve is in the room
+    other_iid = call("createInvitation", {"toUid": ada.uid, **kind}, user=sam)["invitationId"]
+    other_sid = call("acceptInvitation", {"invitationId": other_iid}, user=ada)["sessionId"]
+    about_eve = [f"match-{sid}", f"invite-{iid}", f"joined-{sid}"]
+    about_ada = [f"match-{sid}", f"invite-accepted-{iid}"]
+    for uid, ids in ((ada.uid, about_eve), (eve.uid, about_ada)):
+        for note_id in ids:
+            assert admin.get(f"users/{uid}/notifications/{note_id}") is not None, note_id
+    call("blockMember", {"uid": eve.uid}, user=ada)
+    # What each had about the other is gone; what ada has about sam stays.
+    for uid, ids in ((ada.uid, about_eve), (eve.uid, about_ada)):
+        for note_id in ids:
+            assert admin.get(f"users/{uid}/notifications/{note_id}") is None, note_id
+    assert admin.get(f"users/{ada.uid}/notifications/match-{other_sid}") is not None
+    # New ones about each other are not written, either way; about someone else they are.
+    db = firebase.db()
+    assert notifications.send(db, eve.uid, notifications.feedback_received(sid)) is False
+    assert notifications.send(db, ada.uid, notifications.partner_left(sid)) is False
+    assert admin.get(f"users/{eve.uid}/notifications/feedback-{sid}") is None
+    assert admin.get(f"users/{ada.uid}/notifications/left-{sid}") is None
+    assert notifications.send(db, ada.uid, notifications.partner_left(other_sid)) is True

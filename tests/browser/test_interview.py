@@ -103,6 +103,12 @@ def one_row(page: Page, selector: str) -> bool:
         return mids.length > 1 && Math.max(...mids) - Math.min(...mids) < 8; }""", selector)
 
 
+def fits(page: Page, selector: str) -> bool:
+    """Nothing of the toolbar is cut off or sticks out (no horizontal overflow)."""
+    return page.evaluate(
+        "(sel) => { const e = document.querySelector(sel); return e.scrollWidth <= e.clientWidth + 1; }", selector)
+
+
 def test_prompts_read_as_formatted_text_and_runs_open_with_the_question(browser: Browser, bank: None) -> None:
     pair = Pair(browser)
     try:
@@ -114,8 +120,8 @@ def test_prompts_read_as_formatted_text_and_runs_open_with_the_question(browser:
             phase(p, 0)
             # Introductions: no question on screen yet, so nothing to run.
             expect(p.get_by_test_id("run-code")).to_be_disabled()
-            assert one_row(p, "[data-testid=code-workspace] .editor-toolbar"), "the editor toolbar wrapped"
-            assert one_row(p, ".controls"), "the call controls wrapped"
+            for sel in ("[data-testid=code-workspace] .editor-toolbar", ".controls"):
+                assert one_row(p, sel) and fits(p, sel), f"{sel} wrapped or overflowed at 1440 px"
         pa.get_by_test_id("next-phase").click()
         expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=20_000)
         pb.get_by_test_id("next-phase").click()
@@ -128,10 +134,73 @@ def test_prompts_read_as_formatted_text_and_runs_open_with_the_question(browser:
             expect(prompt.locator("strong").first).to_be_visible()
             expect(prompt.locator("code").first).to_be_visible()
             assert "**" not in prompt.inner_text() and "```" not in prompt.inner_text()
+        # The question panel widens (by keyboard too), the toolbars still fit, and the choice is remembered.
+        side = pa.locator(".room-side")
+        narrow = side.bounding_box()["width"]
+        widen = pa.get_by_test_id("side-widen")
+        expect(widen).to_have_attribute("aria-pressed", "false")
+        widen.focus()
+        pa.keyboard.press("Enter")
+        expect(widen).to_have_attribute("aria-pressed", "true")
+        pa.wait_for_function("(w) => document.querySelector('.room-side').getBoundingClientRect().width > w + 100",
+                             arg=narrow)
+        for width in (1440, 1280):
+            pa.set_viewport_size({"width": width, "height": 800})
+            for sel in ("[data-testid=code-workspace] .editor-toolbar", ".controls"):
+                assert one_row(pa, sel) and fits(pa, sel), f"{sel} does not fit at {width} px with the wide panel"
+        pa.set_viewport_size({"width": 1440, "height": 800})
+        pa.reload()  # the room brings the call back by itself after a reload
+        expect(pa.get_by_test_id("side-widen")).to_have_attribute("aria-pressed", "true")
         # The interviewer's solution too, with its code highlighted once it is opened.
         pa.get_by_test_id("interviewer-only").locator("summary").click()
         solution = pa.get_by_test_id("question-solution")
         expect(solution).to_have_attribute("data-rendered", "true")
         assert "**" not in solution.inner_text()
+    finally:
+        pair.close()
+
+
+def test_after_an_early_end_feedback_asks_only_about_the_role_played(browser: Browser, bank: None) -> None:
+    pair = Pair(browser)
+    admin = FirestoreClient.admin()
+    try:
+        pa, pb = pair.open(pair.a), pair.open(pair.b)  # a interviews first, b answers
+        join(pa)
+        join(pb)
+        for p in (pa, pb):
+            phase(p, 0)
+        pa.get_by_test_id("next-phase").click()
+        expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=20_000)
+        pb.get_by_test_id("next-phase").click()
+        for p in (pa, pb):
+            phase(p, 1)
+        # b leaves during the first half: the second half never happens.
+        pb.get_by_test_id("leave-call").click()
+        pb.get_by_test_id("leave-confirm-button").click()
+        phase(pa, 4)
+
+        # a rates b as the interviewee only: the rubric about answering, no question about interviewing.
+        expect(pa.get_by_test_id("feedback-early-end")).to_have_attribute("data-roles", "interviewee", timeout=20_000)
+        expect(pa.get_by_test_id("feedback-form")).to_contain_text("How did Grace do as the interviewee?")
+        give_feedback(pa, 3)
+
+        # b (on the session page) rates a as the interviewer only: overall, no rubric about answers.
+        expect(pb.get_by_test_id("feedback-early-end")).to_have_attribute("data-roles", "interviewer", timeout=20_000)
+        expect(pb.get_by_test_id("feedback-form")).to_contain_text("How did Ada do as the interviewer?")
+        expect(pb.locator("[data-field^=rubric-]")).to_have_count(0)
+        pb.get_by_test_id("feedback-overall-5").click()
+        pb.get_by_test_id("feedback-submit").click()
+        expect(pb.get_by_test_id("feedback-done")).to_be_visible(timeout=20_000)
+
+        assert admin.get(f"peerSessions/{pair.sid}/feedback/{pair.b.uid}")["rubric"] == {}
+        assert set(admin.get(f"peerSessions/{pair.sid}/feedback/{pair.a.uid}")["rubric"]) == set(RUBRIC)
+        # Revealed once both wrote: a's stats count the one role a played, with b's rating of it.
+        stats: dict = {}
+        for _ in range(100):
+            stats = admin.get(f"userStats/{pair.a.uid}") or {}
+            if stats.get("totalRatings") == 1:
+                break
+            pa.wait_for_timeout(200)
+        assert stats["asInterviewer"]["averageRating"] == 5.0 and stats["asInterviewee"]["sessionCount"] == 0
     finally:
         pair.close()

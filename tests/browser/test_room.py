@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import APP_URL, sign_in
-from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up
+from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 CONNECT_MS = 30_000
@@ -250,3 +250,55 @@ def test_participant_fields_follow_the_call(pair: Pair) -> None:
     assert parts[pair.a.uid]["connectionStatus"] == "connected" and parts[pair.a.uid]["joinedAt"] is not None
     assert parts[pair.b.uid]["connectionStatus"] == "connected"
 
+
+
+def test_a_refused_camera_is_recorded_and_audio_only_or_retry_is_offered(browser: Browser) -> None:
+    """The camera permission refused (the microphone allowed): the attempt is recorded as media refused,
+    readable by the partner, and the room offers audio only and a retry; audio only then joins."""
+    user, other = sign_up(display_name="Linus"), sign_up(display_name="Ken")
+    sid = make_session(FirestoreClient.admin(), user, other)
+    ctx = browser.new_context()
+    ctx.set_default_timeout(CONNECT_MS)
+    page = ctx.new_page()
+    # Refuse the camera the way a blocked site permission does; the microphone still works.
+    page.add_init_script("""{
+        const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = async (c) => {
+            if (c && c.video) throw new DOMException('Permission denied', 'NotAllowedError');
+            return open(c);
+        };
+    }""")
+    try:
+        sign_in(page, user.email, user.password)
+        page.goto(f"{APP_URL}/session/{sid}")
+        expect(page.get_by_test_id("media-problem")).to_contain_text(re.compile("blocking", re.I))
+        expect(page.get_by_test_id("media-retry")).to_be_visible()
+        path = f"peerSessions/{sid}/callAttempts/{user.uid}"
+        attempt = wait_for(lambda: FirestoreClient.admin().get(path), timeout=20, every=0.5)
+        assert attempt["reason"] == "media-refused" and attempt["failures"] == 1
+        assert FirestoreClient.as_user(other).get(path)["reason"] == "media-refused"
+        page.get_by_test_id("join-audio-only").click()
+        expect(page.get_by_test_id("media-problem")).to_have_count(0)
+        expect(page.get_by_test_id("prejoin-toggle-audio")).to_be_enabled()
+        page.get_by_test_id("join-call").click()
+        expect(page.get_by_test_id("room")).to_be_visible()
+        expect(page.get_by_test_id("toggle-audio")).to_be_enabled()
+        expect(page.get_by_test_id("toggle-audio")).to_contain_text("Mute")
+    finally:
+        ctx.close()
+
+
+def test_an_attempt_not_connected_in_15_s_is_recorded_with_its_reason(pair: Pair) -> None:
+    """Relay only, with no relay server running: no route, so after 15 s the attempt is recorded as
+    'relay-unreachable' and the room says why and offers a retry."""
+    pa, pb = pair.open(pair.a, "?relay=1"), pair.open(pair.b, "?relay=1")
+    join(pa)
+    join(pb)
+    stalled = pa.get_by_test_id("call-stalled")
+    expect(stalled).to_have_attribute("data-reason", "relay-unreachable", timeout=45_000)
+    expect(stalled).to_contain_text("relay server")
+    expect(pa.get_by_test_id("stall-retry")).to_be_visible()
+    expect(pa.get_by_test_id("call-state")).not_to_have_attribute("data-state", "connected")
+    path = f"peerSessions/{pair.sid}/callAttempts/{pair.a.uid}"
+    attempt = wait_for(lambda: FirestoreClient.admin().get(path), timeout=20, every=0.5)
+    assert attempt["reason"] == "relay-unreachable" and attempt["failures"] >= 1

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import { Mic, MicOff, MonitorUp, MonitorX, PhoneOff, Video, VideoOff, Wifi, WifiOff } from 'lucide-react';
+import { Mic, MicOff, MonitorUp, MonitorX, PanelRightClose, PanelRightOpen, PhoneOff, Video, VideoOff, Wifi, WifiOff } from 'lucide-react';
 import type { CallEngine, EngineSnapshot, EngineState, StallReason } from './callEngine';
 import { useSpeaking } from './useSpeaking';
+import { useWideSidePanel } from './sidePanel';
 import { markStep } from './timeline';
 import type { QualityView } from './callQuality';
 
@@ -164,6 +165,7 @@ export function CallView({
   notice?: React.ReactNode;
 }) {
   const [confirmLeave, setConfirmLeave] = useState(false);
+  const [wideSide, toggleWideSide] = useWideSidePanel();
   const [busy, setBusy] = useState<string | null>(null);
   const [controlError, setControlError] = useState<string | null>(null);
   const partner = snap.partner;
@@ -199,7 +201,7 @@ export function CallView({
   const stateClass = snap.state === 'connected' ? 'ok' : snap.state === 'failed' ? 'bad' : 'wait';
 
   return (
-    <div className={`room${workspace ? ' room-with-workspace' : ''}`} data-testid="room">
+    <div className={`room${workspace ? ' room-with-workspace' : ''}${wideSide ? ' room-side-wide' : ''}`} data-testid="room">
       <div className="room-main">
         <div className="room-topbar">
           <span className={`conn-badge conn-${stateClass}`} data-testid="call-state" data-state={snap.state} role="status" aria-live="polite">
@@ -268,6 +270,12 @@ export function CallView({
       </div>
       {workspace && <div className="room-work">{workspace}</div>}
       <aside className="room-side" aria-label="Session">
+        {/* Long prompts and solutions read better wider; a button, so the keyboard reaches it too. */}
+        <button type="button" className="button button-sm button-ghost side-widen" onClick={toggleWideSide} aria-pressed={wideSide}
+          data-testid="side-widen" title={wideSide ? 'Make the question panel narrower' : 'Widen the question panel'}>
+          {wideSide ? <PanelRightClose size={14} aria-hidden="true" /> : <PanelRightOpen size={14} aria-hidden="true" />}
+          {wideSide ? 'Narrower panel' : 'Wider panel'}
+        </button>
         {side}
       </aside>
     </div>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Mic, MicOff, Video, VideoOff } from 'lucide-react';
 import { listDevices, MediaAccessError, openMedia, type Devices } from './media';
+import { recordFailedAttempt } from './roomData';
 
 export interface JoinChoice {
   stream: MediaStream;
@@ -14,7 +15,13 @@ export interface JoinChoice {
  * with either switched off. When the browser refuses access or there is no device, it says so and offers
  * audio only or joining without camera and microphone (the editor and chat still work).
  */
-export function PreJoin({ partnerName, onJoin }: { partnerName: string; onJoin: (c: JoinChoice) => void }) {
+export function PreJoin({ partnerName, onJoin, sessionId, uid }: {
+  partnerName: string;
+  onJoin: (c: JoinChoice) => void;
+  /** Where a refused camera or microphone is recorded as an attempt that could not connect. */
+  sessionId: string;
+  uid: string;
+}) {
   const ids = useId();
   const videoRef = useRef<HTMLVideoElement>(null);
   const [stream, setStream] = useState<MediaStream | null>(null);
@@ -28,6 +35,7 @@ export function PreJoin({ partnerName, onJoin }: { partnerName: string; onJoin: 
   const [problem, setProblem] = useState<MediaAccessError | null>(null);
   const [loading, setLoading] = useState(true);
   const streamRef = useRef<MediaStream | null>(null);
+  const refusals = useRef(0);
 
   const acquire = useCallback(async (audio: boolean, video: boolean, a?: string, v?: string) => {
     setLoading(true);
@@ -41,11 +49,18 @@ export function PreJoin({ partnerName, onJoin }: { partnerName: string; onJoin: 
     } catch (err) {
       streamRef.current = null;
       setStream(null);
-      setProblem(err instanceof MediaAccessError ? err : new MediaAccessError('other', String(err)));
+      const found = err instanceof MediaAccessError ? err : new MediaAccessError('other', String(err));
+      setProblem(found);
+      // A refused camera or microphone is an attempt that cannot connect as asked: recorded with its
+      // reason like any other (the rules space records 10 s apart; a refused write changes nothing here).
+      if (found.problem === 'denied') {
+        refusals.current += 1;
+        void recordFailedAttempt(sessionId, uid, 'media-refused', refusals.current).catch(() => undefined);
+      }
     } finally {
       setLoading(false);
     }
-  }, []);
+  }, [sessionId, uid]);
 
   useEffect(() => {
     void acquire(true, true);
@@ -100,7 +115,8 @@ export function PreJoin({ partnerName, onJoin }: { partnerName: string; onJoin: 
               <button type="button" className="button button-secondary" onClick={() => fallback(false, false)} data-testid="join-text-only">
                 Join without camera and microphone
               </button>
-              <button type="button" className="link-button" onClick={() => void acquire(wantAudio, wantVideo, audioDeviceId, videoDeviceId)}>
+              <button type="button" className="link-button" data-testid="media-retry"
+                onClick={() => void acquire(wantAudio, wantVideo, audioDeviceId, videoDeviceId)}>
                 Try again
               </button>
             </div>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { Ban, DoorClosed } from 'lucide-react';
 import { EmptyState } from '../../components/PageHeader';
@@ -225,12 +225,14 @@ function CallRoom({ session, uid, tabLost, onTakeOver }: { session: PeerSession;
       });
       engineRef.current = e;
       window.__salaminCall = e;
+      // The room's first render (call view, editor, board) is a transition: it yields to the call's own
+      // set-up (negotiation events, the partner's messages) instead of holding the page's one thread.
       e.subscribe((next) => {
-        setSnap(next);
+        startTransition(() => setSnap(next));
         if (next.state !== 'left')
           sessionStorage.setItem(rejoinKey, JSON.stringify({ audio: next.audioEnabled, video: next.videoEnabled }));
       });
-      setEngine(e);
+      startTransition(() => setEngine(e));
       await Promise.all([e.start(), joined]);
     } catch (err) {
       // Refused (or the functions unreachable): no half-joined call is left running.
@@ -325,7 +327,7 @@ function CallRoom({ session, uid, tabLost, onTakeOver }: { session: PeerSession;
     return (
       <div className="room-prejoin">
         {joinError && <div className="alert alert-error" role="alert" data-testid="join-error">{joinError}</div>}
-        {joining || skipCheck ? <Spinner label="Joining…" /> : <PreJoin partnerName={partnerName} onJoin={(c) => void join(c)} />}
+        {joining || skipCheck ? <Spinner label="Joining…" /> : <PreJoin partnerName={partnerName} onJoin={(c) => void join(c)} sessionId={session.id} uid={uid} />}
       </div>
     );
   // Technical and mixed sessions get the editor and the board as tabs, case studies the board; a behavioral

@@ -209,7 +209,8 @@ def on_expire_timer(db: firestore.Client, payload: dict[str, Any]) -> str | None
         tx.update(ref, {"status": "expired", "respondedAt": firestore.SERVER_TIMESTAMP})
         return "expired"
 
-    return run(db.transaction())
+    outcome: str | None = run(db.transaction())
+    return outcome
 
 
 def _load(db: firestore.Client, tx: firestore.Transaction, invitation_id: object) -> tuple[

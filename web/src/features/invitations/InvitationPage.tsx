@@ -79,6 +79,12 @@ export function InvitationPage() {
           {SESSION_TYPE_LABELS[inv.sessionType]} interview, {DIFFICULTY_LABELS[inv.difficulty].toLowerCase()},{' '}
           {inv.when === 'now' || !inv.proposedAt ? 'now' : `at ${inv.proposedAt.toDate().toLocaleString()}`}.
         </p>
+        <p data-testid="invitation-roles">
+          {inv.inviterRole === 'either'
+            ? `${mine ? 'You interview' : `${inv.fromName} interviews`} first`
+            : `${mine ? 'You start' : `${inv.fromName} starts`} as the ${inv.inviterRole}`}
+          ; you swap halfway.
+        </p>
         <p>
           <strong data-testid="invitation-status">{STATUS_WORDS[status]}</strong>
           {status === 'pending' && inv.expiresAt && <> — open until {inv.expiresAt.toDate().toLocaleTimeString()}</>}

@@ -20,8 +20,10 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'firebase', test: /[\\/]node_modules[\\/](@firebase|firebase|@grpc|protobufjs|idb)[\\/]/ },
-            // CodeMirror, its languages and Yjs: loaded only by rooms with the shared editor.
-            { name: 'editor', test: /[\\/]node_modules[\\/](@codemirror|@lezer|codemirror|yjs|y-codemirror\.next|y-protocols|lib0|style-mod|w3c-keyname|crelt|@marijn)[\\/]/ },
+            // Yjs and its protocols: the shared documents' engine (lib/docSync), for the editor and the board.
+            { name: 'yjs', test: /[\\/]node_modules[\\/](yjs|y-protocols|lib0)[\\/]/ },
+            // CodeMirror and its languages: loaded only by rooms with the shared editor, never by the board.
+            { name: 'editor', test: /[\\/]node_modules[\\/](@codemirror|@lezer|codemirror|y-codemirror\.next|style-mod|w3c-keyname|crelt|@marijn)[\\/]/ },
             { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler|cookie|set-cookie-parser)[\\/]/ },
           ],
         },

@@ -416,15 +416,15 @@ DERIVATION_INPUTS = ("listed", "displayName", "specialties", "industries", "targ
 def on_profile_written(db: firestore.Client, uid: str, before: Mapping[str, Any] | None,
                        after: Mapping[str, Any] | None) -> bool:
     """The profile trigger: returns at once (no read, no write) unless an input of the derived fields or of
-    the index documents (card, sort values, tokens) changed. Derived fields first: their write triggers
-    again, and that delivery brings the index up to date."""
+    the index documents (card, sort values, tokens) changed. Derived fields first, then the index from the
+    profile as it is then (so with them); the derived write triggers again and finds the index current."""
     inputs_moved = after is not None and (before is None or not all(k in after for k in DERIVED_FIELDS)
                                           or any(before.get(k) != after.get(k) for k in DERIVATION_INPUTS))
-    if inputs_moved and refresh_derived(db, uid, after):
-        return True
-    if before is not None and after is not None and index_docs(uid, before) == index_docs(uid, after):
+    derived_written = inputs_moved and refresh_derived(db, uid, after)
+    if not derived_written and before is not None and after is not None \
+            and index_docs(uid, before) == index_docs(uid, after):
         return False
-    return refresh_index(db, uid)
+    return refresh_index(db, uid) or derived_written
 
 
 def index_digest(docs: Mapping[str, Any]) -> str:

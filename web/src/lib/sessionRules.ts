@@ -19,7 +19,7 @@ export function rubricFor(session: Pick<PeerSession, 'sessionType'>): readonly R
  * The interview halves the session played: the server's playedHalves, or for an older session the
  * interview phases its phase index passed (functions/salamin/lifecycle.played_halves_of).
  */
-export function playedHalves(session: Pick<PeerSession, 'playedHalves' | 'phaseIndex'>): number {
+function playedHalves(session: Pick<PeerSession, 'playedHalves' | 'phaseIndex'>): number {
   if (session.playedHalves !== undefined) return session.playedHalves;
   const reached = session.phaseIndex ?? -1;
   return (reached >= 1 ? 1 : 0) + (reached >= 3 ? 1 : 0);

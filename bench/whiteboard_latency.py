@@ -5,7 +5,8 @@ Usage: python bench/whiteboard_latency.py [--strokes 100]
 
 Starts the emulators (through `firebase emulators:exec`) and headless Chromium by itself, stops them after,
 prints a table and ends with one line of JSON: {"strokes", "lost_elements", "datachannel_p50_ms",
-"datachannel_p95_ms", "firestore_p50_ms", "firestore_p95_ms", "initial_js_gzip_bytes", ...conditions}.
+"datachannel_p95_ms", "firestore_p50_ms", "firestore_p95_ms", "initial_js_gzip_bytes", "board_js_gzip_bytes",
+"board_pulls_codemirror", ...conditions}.
 
 Two real browser contexts in one case-study session; one draws rectangles with the mouse on Excalidraw's
 canvas (the rectangle tool, a drag), the other shows them. The drawer's page stamps each pointerup (the stroke
@@ -16,7 +17,8 @@ Firestore update documents. lost_elements counts strokes missing on the partner'
 Firestore stores (snapshot plus update documents, read back with pycrdt).
 
 The initial JavaScript is what web/dist/index.html loads before anything else (its module script and
-modulepreloads), gzipped at level 9: the board (Excalidraw) must not be in it.
+modulepreloads), gzipped at level 9: the board (Excalidraw) must not be in it. The board's own JavaScript is
+what its lazy chunk imports on top of that; it must not include CodeMirror.
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ SENDS_JS = """() => {
   }, true);
 }"""
 
+CANVAS_SETTLED = """() => { const b = window.__salaminBoard; if (!b) return false; const s = b.api.getAppState();
+  const r = document.querySelector('.board-frame canvas.interactive').getBoundingClientRect();
+  return Math.abs(s.offsetLeft - r.left) < 1 && Math.abs(s.offsetTop - r.top) < 1; }"""
+
 COUNT_JS = "() => window.__salaminBoard ? window.__salaminBoard.api.getSceneElements().length : -1"
 
 
@@ -66,6 +72,26 @@ def initial_js_gzip(dist: Path) -> dict[str, int]:
     srcs = re.findall(r'<script type="module"[^>]*src="([^"]+)"', html)
     srcs += re.findall(r'<link rel="modulepreload"[^>]*href="([^"]+)"', html)
     return {s: len(gzip.compress((dist / s.lstrip("/")).read_bytes(), 9)) for s in srcs}
+
+
+def board_js_gzip(dist: Path) -> tuple[dict[str, int], bool]:
+    """What opening the board loads on top of the initial JavaScript (the whiteboard's chunk and every chunk it
+    imports, transitively) → each file's gzipped size; and whether CodeMirror (the editor's chunk) is among
+    them: the board must not pull it."""
+    assets = dist / "assets"
+    initial = {Path(s).name for s in initial_js_gzip(dist)}
+    start = [f.name for f in assets.glob("*.js") if "__salaminBoard" in f.read_text(errors="ignore")]
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        name = todo.pop()
+        if name in seen or name in initial:
+            continue
+        seen.add(name)
+        todo += re.findall(r'(?:from|import)\s*"\./([^"]+\.js)"', (assets / name).read_text(errors="ignore"))
+    sizes = {n: len(gzip.compress((assets / n).read_bytes(), 9)) for n in sorted(seen)}
+    codemirror = any(".cm-editor" in (assets / n).read_text(errors="ignore") for n in seen)
+    return sizes, codemirror
 
 
 def outer(args: argparse.Namespace) -> int:
@@ -113,11 +139,14 @@ def measure(args: argparse.Namespace) -> int:
             " && !!window.__salaminBoard", timeout=60_000)
 
     def draw(page: Page, i: int) -> None:
+        page.get_by_test_id("whiteboard").scroll_into_view_if_needed()
+        page.get_by_test_id("toolbar-rectangle").click(force=True)  # the radio input under its icon
+        # The click may scroll the page; Excalidraw learns its canvas's place from debounced scroll events.
+        page.wait_for_function(CANVAS_SETTLED, timeout=30_000)
         box = page.locator(".board-frame canvas.interactive").bounding_box()
         assert box
         x = box["x"] + 60 + (i % 12) * 55
         y = box["y"] + 160 + (i // 12 % 7) * 45  # above the footer, below the toolbar that floats over the canvas top
-        page.get_by_test_id("toolbar-rectangle").click(force=True)  # the radio input under its icon
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x + 15, y + 10, steps=2)
@@ -187,6 +216,12 @@ def measure(args: argparse.Namespace) -> int:
     print(f"BENCH lost elements: {lost}")
     print(f"BENCH initial JavaScript (gzip -9): {total} bytes: "
           + ", ".join(f"{Path(k).name} {v}" for k, v in sizes.items()))
+    board, codemirror = board_js_gzip(ROOT / "web/dist")
+    out["board_js_gzip_bytes"] = sum(board.values())
+    out["board_pulls_codemirror"] = codemirror
+    print(f"BENCH the board's JavaScript on top (gzip -9): {sum(board.values())} bytes in {len(board)} files"
+          f"{', with CodeMirror (editor chunk)' if codemirror else ', no CodeMirror'}: "
+          + ", ".join(f"{k} {v}" for k, v in board.items()))
     out.update(usage)
     print(json.dumps(out))
     return 0

@@ -31,7 +31,7 @@ function colorFor(uid: string): string {
 }
 
 const REFUSALS: Record<Refusal, string> = {
-  image: 'Images can’t be added to the shared whiteboard; it stays on your screen only. Draw it, or describe it in a text box.',
+  image: 'Images aren’t shared on the whiteboard: your partner won’t see it and it isn’t saved. Draw it, or describe it in a text box.',
   'too-large': 'That drawing is too large to share (over 100 KB); it stays on your screen only. Draw it in smaller parts.',
 };
 
@@ -81,23 +81,36 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
   const [state, setState] = useState<DocSyncSnapshot & { refused: Refusal | null }>(sync.state);
   const [api, setApi] = useState<ExcalidrawImperativeAPI | null>(null);
   const gesture = useRef(false);
+  // Excalidraw starts by loading its own (empty) initial scene, asynchronously, over whatever was put on it
+  // before: once it has, the whole stored board is merged in again, so a late join never shows less.
+  const showAll = useRef<(() => void) | null>(null);
+  const initialized = useRef(false);
 
   useEffect(() => sync.subscribe(setState), [sync]);
 
   // The document → the screen: what the partner (or the stored board) changed, merged per element.
   useEffect(() => {
     if (!api) return;
-    const show = () => {
+    // `stored`: the elements the change touched (all of them at first): the rest of the scene stays as it is.
+    const show = (stored: Map<string, BoardElement>) => {
       const local = asBoard(api.getSceneElementsIncludingDeleted());
-      const merged = mergeScene(local, sync.stored());
+      const merged = mergeScene(local, stored);
       api.updateScene({ elements: asExcalidraw(merged), captureUpdate: CaptureUpdateAction.NEVER });
       // A local version that beat the stored one (a concurrent write resolved the other way) goes out again.
       if (!gesture.current) sync.pushLocal(asBoard(api.getSceneElementsIncludingDeleted()));
     };
-    show();
-    const offRemote = sync.onRemote(() => show());
+    show(sync.stored());
+    showAll.current = () => show(sync.stored());
+    const offRemote = sync.onRemote((stored) => show(stored));
+    // The partner's pointer moves arrive many times a frame: redraw them once per frame, so they never hold
+    // up a drawn element arriving behind them.
+    let peersFrame = 0;
     const onPeers = (_changes?: unknown, origin?: unknown) => {
       if (origin === 'local') return; // our own pointer: Excalidraw draws it already
+      if (!peersFrame) peersFrame = requestAnimationFrame(showPeers);
+    };
+    const showPeers = () => {
+      peersFrame = 0;
       const collaborators = new Map<SocketId, Collaborator>();
       for (const p of sync.peers()) {
         collaborators.set(String(p.client) as SocketId, {
@@ -112,7 +125,7 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
       api.updateScene({ collaborators, captureUpdate: CaptureUpdateAction.NEVER });
     };
     sync.awareness.on('change', onPeers);
-    onPeers();
+    showPeers();
     const offUp = api.onPointerUp(() => {
       gesture.current = false;
       // After Excalidraw has finished the element (a stroke's last point, a drop).
@@ -123,14 +136,29 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
       offRemote();
       offUp();
       sync.awareness.off('change', onPeers);
+      cancelAnimationFrame(peersFrame);
+      showAll.current = null;
       if (window.__salaminBoard?.sync === sync) delete window.__salaminBoard;
     };
   }, [api, sync, state.loaded]);
 
   const onChange = (elements: readonly ExcalidrawElement[], appState: AppState) => {
     gesture.current = inGesture(appState);
+    if (!initialized.current && !appState.isLoading) {
+      initialized.current = true;
+      setTimeout(() => showAll.current?.(), 0);
+    }
     if (!gesture.current && state.loaded && !readOnly) sync.pushLocal(asBoard(elements));
     sync.setSelection(Object.keys(appState.selectedElementIds).filter((id) => appState.selectedElementIds[id]));
+  };
+
+  // Images are not shared (no storage for them, and a pasted one is far over an update's size): refused
+  // here, so nothing of it is drawn or written and the person is told why.
+  const refuseImages = (e: { preventDefault(): void; stopPropagation(): void }, data: DataTransfer | null) => {
+    if (!data || ![...data.files].some((f) => f.type.startsWith('image/'))) return;
+    e.preventDefault();
+    e.stopPropagation();
+    sync.refuse('image');
   };
 
   const transport = state.linkOpen ? 'channel' : 'firestore';
@@ -151,7 +179,13 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
           <button type="button" className="button button-sm" onClick={() => sync.clearRefusal()}>OK</button>
         </div>
       )}
-      <div className="board-frame" data-loaded={state.loaded ? 'yes' : 'no'}>
+      <div
+        className="board-frame"
+        data-loaded={state.loaded ? 'yes' : 'no'}
+        // Before Excalidraw sees it (capture): a pasted or dropped image is refused with our sentence.
+        onPasteCapture={(e) => refuseImages(e, e.clipboardData)}
+        onDropCapture={(e) => refuseImages(e, e.dataTransfer)}
+      >
         <Excalidraw
           excalidrawAPI={setApi}
           onChange={onChange}

@@ -130,6 +130,11 @@ export class BoardSync extends DocSync<{ refused: Refusal | null }> {
     return written;
   }
 
+  /** Something the person tried to add was not shared (it was never drawn): they are told why. */
+  refuse(why: Refusal): void {
+    this.updateExtra({ refused: why });
+  }
+
   clearRefusal(): void {
     this.updateExtra({ refused: null });
   }

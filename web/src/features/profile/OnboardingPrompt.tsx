@@ -14,8 +14,8 @@ import { saveProfile } from './profileData';
 import { editableOf } from './useProfileForm';
 import { normaliseProfile, validateProfile } from './profileValidation';
 
-// The profile page is the whole form already.
-const SKIPPED_PATHS = /^\/(join|invitations|profile)(\/|$)/;
+// The profile page is the whole form already; never above a live room (it pushes the call below the fold).
+const SKIPPED_PATHS = /^\/(join|invitations|profile|session)(\/|$)/;
 
 export function OnboardingPrompt() {
   const { user } = useAuth();

@@ -101,7 +101,8 @@ def rules_specs(path: str) -> dict[str, Any]:
         put(name, vocab.Num(0, int(hi)))
     for name in re.findall(rf"rating\({FIELD}\)", text):
         put(name, vocab.Int(1, 5))
-    if "rubricOk(request.resource.data.rubric" in text:
+    # feedbackRubricOk asks rubricOk's 1..5 per key whenever a rubric is wanted (and {} otherwise).
+    if re.search(r"(?:rubricOk|feedbackRubricOk)\(request\.resource\.data\.rubric", text):
         put("rubric", vocab.Int(1, 5))
     sizes = rf"{FIELD}\.size\(\) >= (\d+) && request\.resource\.data\.\w+\.size\(\) <= (\d+)"
     for name, lo, hi in re.findall(sizes, text):

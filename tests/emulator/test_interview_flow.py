@@ -291,6 +291,8 @@ def test_after_an_early_end_feedback_rates_only_the_role_played(session_pair: tu
         FirestoreClient.as_user(b).create(path_b, feedback(b, a))
     with pytest.raises(DeniedError):
         FirestoreClient.as_user(b).create(path_b, feedback(b, a, rubric={"problem_solving": 4}))
+    with pytest.raises(DeniedError):  # "no rubric" is an empty map, not some other empty value
+        FirestoreClient.as_user(b).create(path_b, feedback(b, a, rubric=[]))
     FirestoreClient.as_user(b).create(path_b, feedback(b, a, overall=5, rubric={}))
     wait_for(lambda: session(admin, sid).get("feedbackRevealed"))
     # Each person's stats count only the role they played, with the rating about it.

@@ -44,13 +44,18 @@ def presence(u: AuthUser, **over: Any) -> dict[str, Any]:
 
 def test_participant_signals_the_partner_who_reads_and_deletes(trio: tuple[AuthUser, AuthUser, AuthUser, str]
                                                                 ) -> None:
-    a, b, _, sid = trio
+    a, b, stranger, sid = trio
     FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m1", offer(a, b))
     FirestoreClient.as_user(a).create(f"peerSessions/{sid}/signaling/m2", candidate(a, b))
     inbox = FirestoreClient.as_user(b).query("signaling", [("to", "==", b.uid)], parent=f"peerSessions/{sid}")
     assert {m["type"] for m in inbox} == {"offer", "candidate"}
     FirestoreClient.as_user(b).delete(f"peerSessions/{sid}/signaling/m1")
     FirestoreClient.as_user(a).delete(f"peerSessions/{sid}/signaling/m2")  # the author may clean up too
+    # Both sides clean up the same messages: deleting one already gone is a no-op for a participant,
+    # still refused to a stranger.
+    FirestoreClient.as_user(a).delete(f"peerSessions/{sid}/signaling/m1")
+    with pytest.raises(DeniedError):
+        FirestoreClient.as_user(stranger).delete(f"peerSessions/{sid}/signaling/m1")
 
 
 def test_stranger_and_signed_out_neither_read_nor_write(trio: tuple[AuthUser, AuthUser, AuthUser, str],

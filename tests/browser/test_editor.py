@@ -236,18 +236,22 @@ def question_file(qid: str) -> dict:
     raise AssertionError(f"question {qid} not in the bank")
 
 
+def start_interview(pa: Page, pb: Page) -> None:
+    """Both editors ready, then the introductions end when both agree: the first question is on screen."""
+    for p in (pa, pb):
+        editor_ready(p)
+    pa.get_by_test_id("next-phase").click()
+    expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=LIVE_MS)
+    pb.get_by_test_id("next-phase").click()
+    for p in (pa, pb):
+        expect(p.get_by_test_id("phase-bar")).to_have_attribute("data-phase", "1", timeout=LIVE_MS)
+
+
 def test_run_tests_shows_the_same_verdicts_on_both_screens(browser: Browser, bank: None) -> None:
     pair, pa, pb = open_pair(browser)
     admin = FirestoreClient.admin()
     try:
-        for p in (pa, pb):
-            editor_ready(p)
-        # Start the interview (introductions end when both agree).
-        pa.get_by_test_id("next-phase").click()
-        expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=LIVE_MS)
-        pb.get_by_test_id("next-phase").click()
-        for p in (pa, pb):
-            expect(p.get_by_test_id("phase-bar")).to_have_attribute("data-phase", "1", timeout=LIVE_MS)
+        start_interview(pa, pb)
         qid = admin.get(f"peerSessions/{pair.sid}")["questionIds"][0]
         q = question_file(qid)
         lang = "python" if "python" in q["code"]["languages"] else "sql"
@@ -337,13 +341,7 @@ def test_role_switch_keeps_the_first_half_code_and_offers_the_second_question_st
     pair, pa, pb = open_pair(browser)
     admin = FirestoreClient.admin()
     try:
-        for p in (pa, pb):
-            editor_ready(p)
-        pa.get_by_test_id("next-phase").click()
-        expect(pb.get_by_test_id("partner-proposed")).to_be_visible(timeout=LIVE_MS)
-        pb.get_by_test_id("next-phase").click()
-        for p in (pa, pb):
-            expect(p.get_by_test_id("phase-bar")).to_have_attribute("data-phase", "1", timeout=LIVE_MS)
+        start_interview(pa, pb)
         # The first half's code, typed by the interviewee.
         pb.locator("[data-testid=code-editor] .cm-content").click()
         pb.keyboard.type("# half one\nprint(1)")

@@ -101,19 +101,9 @@ def outer(args: argparse.Namespace) -> int:
 
 
 def stored_count(sid: str) -> int:
-    import pycrdt
+    from tests.support.emulators import FirestoreClient, stored_board
 
-    from tests.support.emulators import FirestoreClient
-
-    admin = FirestoreClient.admin()
-    doc: pycrdt.Doc = pycrdt.Doc()  # type: ignore[type-arg]
-    snap = admin.get(f"peerSessions/{sid}/board/snapshot")
-    if snap:
-        doc.apply_update(snap["update"])
-    for d in admin.query("boardUpdates", parent=f"peerSessions/{sid}"):
-        doc.apply_update(d["update"])
-    elements = set(doc.get("elements", type=pycrdt.Map).keys())
-    return len(elements - set(doc.get("deleted", type=pycrdt.Map).keys()))
+    return len(stored_board(FirestoreClient.admin(), sid))
 
 
 def measure(args: argparse.Namespace) -> int:

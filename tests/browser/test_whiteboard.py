@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import APP_URL
 from tests.browser.test_room import Pair
-from tests.support.emulators import FirestoreClient, make_session, sign_up
+from tests.support.emulators import FirestoreClient, make_session, sign_up, stored_board
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 LIVE_MS = 60_000
@@ -103,6 +103,12 @@ def draw_rect(page: Page, x: float, y: float, w: float = 60, h: float = 40) -> N
 def select(page: Page, element_id: str) -> None:
     page.evaluate("(id) => window.__salaminBoard.api.updateScene({ appState: { selectedElementIds: { [id]: true } } })",
                   element_id)
+    # React commits the selection in a later task, and Chromium runs input first: a key pressed before the
+    # commit acts on the previous selection. Wait until the board's own state has it.
+    page.wait_for_function(
+        "(id) => { const s = window.__salaminBoard.api.getAppState().selectedElementIds;"
+        " const on = Object.keys(s).filter((k) => s[k]); return on.length === 1 && on[0] === id; }",
+        arg=element_id, timeout=LIVE_MS)
 
 
 def wait_count(page: Page, n: int) -> None:
@@ -214,25 +220,6 @@ def test_the_board_is_a_tab_beside_the_code_with_a_shortcut(browser: Browser) ->
         pair.close()
 
 
-def stored_elements(sid: str) -> dict[str, str]:
-    """What Firestore keeps of the board (the snapshot plus every update document, merged with pycrdt): each
-    live element's id → its type."""
-    import json
-
-    import pycrdt
-
-    admin = FirestoreClient.admin()
-    doc: pycrdt.Doc = pycrdt.Doc()  # type: ignore[type-arg]
-    snap = admin.get(f"peerSessions/{sid}/board/snapshot")
-    if snap:
-        doc.apply_update(snap["update"])
-    for d in admin.query("boardUpdates", parent=f"peerSessions/{sid}"):
-        doc.apply_update(d["update"])
-    elements = doc.get("elements", type=pycrdt.Map)
-    deleted = set(doc.get("deleted", type=pycrdt.Map).keys())
-    return {k: json.loads(v)["type"] for k, v in elements.items() if k not in deleted}
-
-
 def test_a_20_second_network_drop_on_one_side_loses_nothing(browser: Browser) -> None:
     pair = case_study_pair(browser)
     query = "?autojoin=1&codelink=off"  # Firestore is the only path, so the drop cuts it
@@ -259,7 +246,7 @@ def test_a_20_second_network_drop_on_one_side_loses_nothing(browser: Browser) ->
         both = wait_same(pa, pb)
         for p in (pa, pb):
             expect(p.get_by_test_id("board-save-state")).to_have_attribute("data-state", "saved", timeout=LIVE_MS)
-        assert sorted(stored_elements(pair.sid)) == sorted(s.split("@")[0] for s in both)
+        assert sorted(stored_board(FirestoreClient.admin(), pair.sid)) == sorted(s.split("@")[0] for s in both)
     finally:
         pair.close()
 
@@ -306,6 +293,6 @@ def test_a_pasted_or_dropped_image_is_refused_and_nothing_of_it_syncs(browser: B
         assert pa.evaluate(types) == ["rectangle", "rectangle"]
         assert pb.evaluate(types) == ["rectangle", "rectangle"]
         expect(pa.get_by_test_id("board-save-state")).to_have_attribute("data-state", "saved", timeout=LIVE_MS)
-        assert sorted(stored_elements(pair.sid).values()) == ["rectangle", "rectangle"]
+        assert sorted(stored_board(FirestoreClient.admin(), pair.sid).values()) == ["rectangle", "rectangle"]
     finally:
         pair.close()

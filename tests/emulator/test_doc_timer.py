@@ -51,8 +51,8 @@ class Board:
 
 def visible(blobs: list[bytes]) -> set[str]:
     doc: pycrdt.Doc[Any] = pycrdt.Doc()
-    for blob in blobs:
-        doc.apply_update(blob)
+    if blobs:  # merged first: applied one by one out of order, an update can stay pending
+        doc.apply_update(pycrdt.merge_updates(*blobs))
     return set(doc.get("elements", type=pycrdt.Map).keys()) - set(doc.get("deleted", type=pycrdt.Map).keys())
 
 

@@ -375,7 +375,33 @@ def code_of(updates: list[bytes]) -> tuple[str, str | None]:
 
 def stored_code(client: FirestoreClient, sid: str) -> tuple[str, str | None]:
     """What Firestore holds of a session's code: its compacted snapshot plus the updates still there."""
+    # Updates first, then the snapshot: a compaction in between only moves updates into the snapshot; the
+    # other order can miss the updates it folds in and deletes.
+    parts = [u["update"] for u in client.query("codeUpdates", parent=f"peerSessions/{sid}")]
     snap = client.get(f"peerSessions/{sid}/code/snapshot")
-    parts = [snap["update"]] if snap and snap.get("update") else []
-    parts += [u["update"] for u in client.query("codeUpdates", parent=f"peerSessions/{sid}")]
+    if snap and snap.get("update"):
+        parts.append(snap["update"])
     return code_of(parts)
+
+
+def board_of(updates: list[bytes]) -> dict[str, str]:
+    """The whiteboard's live elements after these Yjs updates: id → type. Merged first, then applied once:
+    applied one by one in Firestore's id order, an update whose predecessor comes later can stay pending."""
+    import json
+
+    import pycrdt
+
+    doc = pycrdt.Doc()
+    if updates:
+        doc.apply_update(pycrdt.merge_updates(*updates))
+    deleted = set(doc.get("deleted", type=pycrdt.Map).keys())
+    return {k: json.loads(v)["type"] for k, v in doc.get("elements", type=pycrdt.Map).items() if k not in deleted}
+
+
+def stored_board(client: FirestoreClient, sid: str) -> dict[str, str]:
+    """What Firestore holds of a session's whiteboard (snapshot plus pending updates): id → type."""
+    parts = [u["update"] for u in client.query("boardUpdates", parent=f"peerSessions/{sid}")]
+    snap = client.get(f"peerSessions/{sid}/board/snapshot")
+    if snap and snap.get("update"):
+        parts.append(snap["update"])
+    return board_of(parts)

@@ -73,6 +73,23 @@ describe('code sync convergence', () => {
     expect(a.state.save).toBe('saved');
   });
 
+  it('a refusal that arrives before the hold that explains it keeps the edits and writes them when it ends', async () => {
+    const server = new MemoryServer();
+    const a = client(server, 'a', 'b');
+    const b = client(server, 'b', 'a');
+    await loaded(a, b);
+    server.refuse = true;
+    a.text.insert(0, 'typed while held');
+    // No hold known yet: after a moment the refusal reads as the session's end.
+    await vi.waitFor(() => expect(a.state.save).toBe('closed'), { timeout: 4000 });
+    // The session document with the hold arrives late: the edits are kept, not given up.
+    a.setHold(Date.now() + 300);
+    expect(a.state.save).toBe('retrying');
+    server.refuse = false;
+    await vi.waitFor(() => expect(b.text.toString()).toBe('typed while held'), { timeout: 5000 });
+    expect(a.state.save).toBe('saved');
+  }, 12_000);
+
   it('each half keeps its own text: switching to the second leaves the first as it was, for both', async () => {
     const server = new MemoryServer();
     const a = client(server, 'a', 'b');

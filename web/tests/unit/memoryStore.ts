@@ -15,6 +15,8 @@ export class MemoryServer {
   private nextId = 0;
   /** Writes to refuse before accepting again (a flaky network). */
   failNext = 0;
+  /** Refuse every write as the rules would (a budget hold, an ended session) while set. */
+  refuse = false;
 
   storeFor(uid: string, partnerUid: string): DocStore {
     return {
@@ -31,6 +33,7 @@ export class MemoryServer {
       newUpdateId: () => `u${this.nextId++}`,
       writeUpdate: async (id, update) => {
         await Promise.resolve();
+        if (this.refuse) throw Object.assign(new Error('refused'), { code: 'permission-denied' } satisfies StoreError);
         if (this.failNext > 0) {
           this.failNext--;
           throw Object.assign(new Error('unavailable'), { code: 'unavailable' } satisfies StoreError);

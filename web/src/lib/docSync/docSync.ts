@@ -317,6 +317,9 @@ export class DocSync<Extra extends object = object> {
    * document is full. While held nothing is written; pending edits go out when the hold ends.
    */
   setHold(untilMs: number | null): void {
+    // The refusal came before the session document that says why (a loaded device, a slow listener): it
+    // was the hold, not the end of the session, so the edits are kept and go out when the hold ends.
+    if (untilMs !== null && this.snap.save === 'closed' && !this.stopped) this.update({ save: 'retrying', error: null });
     this.holdUntil = untilMs;
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;

@@ -1,6 +1,6 @@
 """Time from both people in the room to a connected call, over Firestore signaling, direct and relayed.
 
-Usage: python bench/rtc_connect.py [--runs 20]
+Usage: python bench/rtc_connect.py [--runs 20] [--gap-ms 0] [--dump runs.json]
 
 Starts the emulators (through `firebase emulators:exec`), coturn on loopback and headless Chromium by
 itself, stops them after, prints a table and ends with one line of JSON:
@@ -8,7 +8,8 @@ itself, stops them after, prints a table and ends with one line of JSON:
 
 Each run is a fresh session opened by two real browser contexts with fake camera and microphone
 (?autojoin=1: no pre-join check). The app loads once per context; each run's room is opened inside it (as a
-person goes from Practice to the room), A first and B as soon as A has pressed Join, and the session is
+person goes from Practice to the room), one person first and the other as soon as the first has pressed Join
+(or --gap-ms later; who comes first alternates, since the smaller uid makes the offer), and the session is
 ended after the run (a live session keeps its timers ticking on the emulators). Every page keeps a timeline
 of its set-up (web/src/features/room/timeline.ts, Date.now() in each page: one machine's clock). Time zero
 is the later of the two "join pressed" marks, the moment both people are in the room; a step's time is the
@@ -35,7 +36,8 @@ from _harness import Conditions, pct, run_inside_emulators
 
 def outer(args: argparse.Namespace) -> int:
     """Start the emulators this bench needs and run its inner half inside them."""
-    return run_inside_emulators(Path(__file__), ["--runs", str(args.runs)], "auth,firestore,functions,hosting",
+    extra = [*(["--dump", args.dump] if args.dump else []), "--gap-ms", str(args.gap_ms)]
+    return run_inside_emulators(Path(__file__), ["--runs", str(args.runs), *extra], "auth,firestore,functions,hosting",
                                 "bench-rtc-connect.log")
 
 
@@ -51,12 +53,14 @@ def inner(args: argparse.Namespace) -> int:
     admin = FirestoreClient.admin()
     a, b = sign_up(display_name="Bench A"), sign_up(display_name="Bench B")
     steps = ["roomOpened", "joinPressed", "sessionJoined", "iceFetched", "engineStarted", "presenceWritten",
-             "partnerSeen", "offerSent", "offerReceived", "answerSent", "answerReceived", "firstCandidateSent",
-             "firstCandidateReceived", "candidatePair", "connected", "firstRemoteFrame"]
+             "partnerSeen", "firstLocalCandidate", "offerCreated", "offerSent", "offerReceived", "answerCreated",
+             "answerSent", "answerReceived", "firstCandidateSent", "firstCandidateReceived", "candidatePair",
+             "connected", "firstRemoteFrame"]
     results: dict[str, dict[str, list[float]]] = {m: {k: [] for k in [*steps, "engine->connected"]}
                                                   for m in ("direct", "relay")}
     failures: dict[str, int] = {"direct": 0, "relay": 0}
     conditions = Conditions()
+    dumped: list[dict[str, object]] = []
 
     def timeline(page: Page) -> dict[str, float] | None:
         """The page's timeline once it shows a frame of the partner's video (None after 20 s)."""
@@ -93,10 +97,15 @@ def inner(args: argparse.Namespace) -> int:
         for i, mode in [(i, m) for i in range(args.runs + 1) for m in ("direct", "relay")]:
             query = "?autojoin=1" + ("&relay=1" if mode == "relay" else "")
             sid = make_session(admin, a, b)  # run 0 of each path warms up and is not counted
-            # A goes in first; B follows as soon as A has pressed Join (as two people arriving).
-            open_room(pa, f"/session/{sid}{query}")
-            pa.wait_for_function("() => window.__salaminTimeline && window.__salaminTimeline.joinPressed > 0")
-            open_room(pb, f"/session/{sid}{query}")
+            # One goes in first, the other follows as soon as the first has pressed Join (as two people
+            # arriving), or --gap-ms later. Who comes first alternates: the page with the smaller uid makes
+            # the offer, and each order has its own critical path.
+            first, second = (pa, pb) if i % 2 == 0 else (pb, pa)
+            open_room(first, f"/session/{sid}{query}")
+            first.wait_for_function("() => window.__salaminTimeline && window.__salaminTimeline.joinPressed > 0")
+            if args.gap_ms:
+                time.sleep(args.gap_ms / 1000)
+            open_room(second, f"/session/{sid}{query}")
             ta, tb = timeline(pa), timeline(pb)
             # Over: its timers and the editor's tick stop (sessionDocsTick runs every 10 s for each live
             # session; left live, the 80 sessions of a 40 + 40 run would load the emulators more each run).
@@ -114,6 +123,9 @@ def inner(args: argparse.Namespace) -> int:
                     results[mode][step].append(max(marks) - t0)
             results[mode]["engine->connected"].append(
                 max(ta["connectedAt"], tb["connectedAt"]) - max(ta["startedAt"], tb["startedAt"]))
+            # Which page made the offer (the smaller uid) and each page's own marks from time zero.
+            dumped.append({"mode": mode, "offerer": "A" if a.uid < b.uid else "B", "first": "A" if first is pa else "B",
+                           "A": {k: v - t0 for k, v in ta.items()}, "B": {k: v - t0 for k, v in tb.items()}})
             time.sleep(0.2)
         usage = conditions.print()  # before the browsers close, so their CPU time is still readable
         browser.close()
@@ -138,6 +150,8 @@ def inner(args: argparse.Namespace) -> int:
               f"{len(d) + len(r):>5}")
     print(f"BENCH failures: direct {failures['direct']}, relay {failures['relay']}")
     out.update(usage)
+    if args.dump:
+        Path(args.dump).write_text(json.dumps(dumped, indent=1))
     print(json.dumps(out))
     return 0
 
@@ -145,6 +159,8 @@ def inner(args: argparse.Namespace) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=20, help="runs per path (direct and relay)")
+    ap.add_argument("--gap-ms", type=int, default=0, help="the second person presses Join this long after the first")
+    ap.add_argument("--dump", default="", help="write each run's two timelines (ms from time zero) to this JSON file")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     return inner(args) if args.inner else outer(args)

@@ -354,6 +354,7 @@ export class CallEngine {
     pc.onicecandidate = (e) => {
       if (this.pc !== pc || !e.candidate) return;
       const c = e.candidate.toJSON();
+      markStep('firstLocalCandidate');
       if (e.candidate.type) this.localTypes.add(e.candidate.type);
       // Before our description is sent a candidate waits to travel inside it; after, it trickles.
       if (!this.descriptionSent) this.earlyCandidates.push(c);
@@ -365,6 +366,7 @@ export class CallEngine {
         this.makingOffer = true;
         this.descriptionSent = false;
         await pc.setLocalDescription();
+        markStep('offerCreated');
         this.makingOffer = false;
         await this.sendDescription(pc);
       } catch (err) {
@@ -663,6 +665,7 @@ export class CallEngine {
       if (this.polite) await this.adoptTransceivers(pc);
       this.descriptionSent = false;
       await pc.setLocalDescription();
+      markStep('answerCreated');
       // Not awaited: the candidates queued behind the offer are added while the answer gathers and travels.
       void this.sendDescription(pc).catch(() => undefined);
     }

@@ -146,13 +146,13 @@ def onQueueEntryCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot 
     matchmaking.on_entry_created(firebase.db(), event.params["uid"], created)
 
 
-@tasks_fn.on_task_dispatched(retry_config=tasks.RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.RETRY, rate_limits=tasks.TIMER_RATE)
 @_edge
 def matchRetry(req: tasks_fn.CallableRequest[Any]) -> None:
     matchmaking.handle_retry(firebase.db(), req.data)
 
 
-@tasks_fn.on_task_dispatched(retry_config=tasks.TIMEOUT_RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.TIMEOUT_RETRY, rate_limits=tasks.TIMER_RATE)
 @_edge
 def matchTimeout(req: tasks_fn.CallableRequest[Any]) -> None:
     matchmaking.handle_timeout(firebase.db(), req.data)
@@ -248,25 +248,25 @@ def leaveSession(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return interview.leave(firebase.db(), _session_id(req), _require_uid(req))
 
 
-@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.TIMER_RATE)
 @_edge
 def sessionNoShow(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_no_show(firebase.db(), req.data)
 
 
-@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.TIMER_RATE)
 @_edge
 def sessionPhaseTimer(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_phase_timer(firebase.db(), req.data)
 
 
-@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.TIMER_RATE)
 @_edge
 def sessionHardStop(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_hard_stop(firebase.db(), req.data)
 
 
-@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.LONG_TIMER_RETRY, rate_limits=tasks.TIMER_RATE)
 @_edge
 def sessionFeedbackDeadline(req: tasks_fn.CallableRequest[Any]) -> None:
     interview.on_feedback_deadline(firebase.db(), req.data)

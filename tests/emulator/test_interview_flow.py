@@ -198,6 +198,34 @@ def test_phase_timer_moves_on_once(session_pair: tuple[AuthUser, AuthUser, str],
     assert session(admin, sid)["phaseIndex"] == 1  # the repeated time-up did not skip the interview
 
 
+def _seconds(value: Any) -> float:
+    return value.timestamp() if hasattr(value, "timestamp") else float(value)
+
+
+def test_due_timers_behind_a_burst_all_fire_at_most_two_a_second_locally(admin: FirestoreClient,
+                                                                          bank: None) -> None:
+    # The emulator delivers every timer at once (not when due), so locally the timer queues are throttled
+    # (tasks.TIMER_RATE) to leave the Functions emulator's few slots to the callables. Six time-ups due
+    # now, one per session: each still moves its own session on exactly once, spread over >= 1.5 s
+    # (unthrottled, at 20 a second, they all land within a few tenths of a second), and the six sessions'
+    # own phase nudges, not due for a minute, do not hold them back (with 4 dispatch slots they did: a
+    # task waiting out its backoff keeps its slot in the emulator).
+    pairs = []
+    for i in range(6):
+        a, b = sign_up(display_name=f"Ada {i}"), sign_up(display_name=f"Grace {i}")
+        sid = make_session(admin, a, b)
+        call("joinSession", {"sessionId": sid}, user=a)
+        call("joinSession", {"sessionId": sid}, user=b)
+        pairs.append(sid)
+    for sid in pairs:
+        _enqueue("sessionPhaseTimer", {"sessionId": sid, "phaseIndex": 0, "kind": "timeup"}, f"burst-{sid}")
+    moved = wait_for(lambda: all(session(admin, sid)["phaseIndex"] == 1 for sid in pairs) and
+                     [session(admin, sid) for sid in pairs])
+    starts = sorted(_seconds(doc["phaseStartedAt"]) for doc in moved)
+    assert starts[-1] - starts[0] >= 1.5, starts
+    assert all(doc["phaseIndex"] == 1 for doc in moved)  # none skipped past the interview
+
+
 RUBRIC = {"problem_solving": 4, "code_quality": 3, "communication": 5, "testing": 4}
 
 

@@ -185,12 +185,16 @@ def look_and_schedule(db: firestore.Client, uid: str, entry: dict[str, Any] | No
         session = None
     if session:
         return session
-    # Timers only for those still waiting: most people are matched on arrival, and each timer costs a
-    # task. Should this run die right here, the waiting screen still gives up by itself after
-    # maxWaitTime and deletes the entry, so nobody waits forever.
-    tasks.enqueue(names.MATCH_TIMEOUT, {"uid": uid, "joinedMs": jm}, max_wait, f"timeout-{uid}-{jm}")
-    tasks.enqueue(names.MATCH_RETRY, {"uid": uid, "joinedMs": jm, "attempt": 1},
-                  matching.retry_delay_s(0), f"retry-{uid}-{jm}-1")
+    # A timer only for those still waiting: most people are matched on arrival, and each timer costs a
+    # task. One chain of re-tries, whose last link schedules the timeout (handle_retry): a join left
+    # waiting costs one task, not two, and a burst starts no timeout worker. Should this run die right
+    # here, the waiting screen still gives up by itself after maxWaitTime and deletes the entry, so
+    # nobody waits forever.
+    if matching.retry_delay_s(0) < max_wait:
+        tasks.enqueue(names.MATCH_RETRY, {"uid": uid, "joinedMs": jm, "attempt": 1},
+                      matching.retry_delay_s(0), f"retry-{uid}-{jm}-1")
+    else:
+        _schedule_timeout(uid, jm, max_wait)
     # Server-derived, for the record: whom this person must not meet again right away. NotFound means
     # cancelled meanwhile; the timers will then find nothing to do. Only a record: a failure is logged.
     try:
@@ -572,11 +576,20 @@ def handle_retry(db: firestore.Client, payload: dict[str, Any]) -> str | None:
         return None
     waited = time.time() - joined_ms(entry) / 1000
     delay = matching.retry_delay_s(waited)
-    if waited + delay < matching.safe_max_wait_s(entry):
+    max_wait = matching.safe_max_wait_s(entry)
+    if waited + delay < max_wait:
         attempt = int(payload.get("attempt", 1)) + 1
         tasks.enqueue(names.MATCH_RETRY, {"uid": uid, "joinedMs": payload["joinedMs"], "attempt": attempt}, delay,
                       f"retry-{uid}-{payload['joinedMs']}-{attempt}")
+    else:
+        # The chain's last link: no re-try fits before the wait ends, so the timeout takes over. Should this
+        # run fail after its attempt, the queue re-delivers it and it gets here again (same task ids).
+        _schedule_timeout(uid, int(payload["joinedMs"]), max_wait - waited)
     return None
+
+
+def _schedule_timeout(uid: str, jm: int, delay: float) -> None:
+    tasks.enqueue(names.MATCH_TIMEOUT, {"uid": uid, "joinedMs": jm}, max(0.0, delay), f"timeout-{uid}-{jm}")
 
 
 def handle_timeout(db: firestore.Client, payload: dict[str, Any]) -> bool:

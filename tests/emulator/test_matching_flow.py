@@ -237,6 +237,46 @@ def test_timeout_removes_the_entry_and_notifies_and_cancel_silences_it(admin: Fi
     assert sessions(admin) == []
 
 
+def _looked_at(admin: FirestoreClient, user: AuthUser) -> int:
+    """The entry's join time (ms) once its first look found nobody and set its timer."""
+    entry = wait_for(lambda: (e := admin.get(f"matchingQueue/{user.uid}")) and "lastMatchedWith" in e and e)
+    return int(entry["joinedAt"].timestamp() * 1000)
+
+
+def test_a_join_left_waiting_costs_one_task_and_the_last_retry_schedules_the_timeout(
+        admin: FirestoreClient) -> None:
+    import datetime as dt
+    import os
+
+    os.environ.setdefault("CLOUD_TASKS_EMULATOR_HOST", "127.0.0.1:9499")
+    from salamin import firebase, matchmaking, names, tasks
+
+    # A fresh join nobody fits: its first look schedules the first re-try and no timeout (enqueueing an
+    # id that exists is refused, so True here means there was none; this one now stands in for it).
+    fresh = member("Fresh")
+    join(fresh, maxWaitTime=30, sessionTypes=["case_study"])
+    jm = _looked_at(admin, fresh)
+    assert tasks.enqueue(names.MATCH_RETRY, {"uid": fresh.uid, "joinedMs": jm, "attempt": 1}, 60,
+                         f"retry-{fresh.uid}-{jm}-1") is False
+    assert tasks.enqueue(names.MATCH_TIMEOUT, {"uid": fresh.uid, "joinedMs": jm}, 30,
+                         f"timeout-{fresh.uid}-{jm}") is True
+
+    # Someone 28 s into a 30-s wait: no re-try fits any more, so this re-try hands over to the timeout,
+    # which then removes the entry and says so.
+    late = member("Late")
+    admin.set(f"matchingQueue/{late.uid}", {
+        "uid": late.uid, **prefs(maxWaitTime=30, sessionTypes=["behavioral"]), "status": "waiting",
+        "joinedAt": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=28)})
+    jm = _looked_at(admin, late)
+    assert matchmaking.handle_retry(firebase.db(), {"uid": late.uid, "joinedMs": jm, "attempt": 3,
+                                                    "dueAtMs": 0}) is None
+    assert tasks.enqueue(names.MATCH_TIMEOUT, {"uid": late.uid, "joinedMs": jm}, 30,
+                         f"timeout-{late.uid}-{jm}") is False  # scheduled by the re-try
+    wait_for(lambda: admin.get(f"matchingQueue/{late.uid}") is None)
+    notes = FirestoreClient.as_user(late).query("notifications", parent=f"users/{late.uid}")
+    assert [n["type"] for n in notes] == ["match_timeout"]
+
+
 def test_rejoin_after_a_match_needs_the_old_entry_cleared(admin: FirestoreClient) -> None:
     a, b = member("A"), member("B")
     join(a)

@@ -3,17 +3,18 @@
  * Excalidraw load only when a board is first opened (App.tsx's lazy slot), so a session without one pays
  * nothing.
  */
-import { useEffect, useRef, useState } from 'react';
-import { CaptureUpdateAction, Excalidraw } from '@excalidraw/excalidraw';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { CaptureUpdateAction, Excalidraw, isInvisiblySmallElement } from '@excalidraw/excalidraw';
 import '@excalidraw/excalidraw/index.css';
 import type { ExcalidrawElement } from '@excalidraw/excalidraw/element/types';
-import type { AppState, Collaborator, ExcalidrawImperativeAPI, SocketId } from '@excalidraw/excalidraw/types';
+import type { AppState, Collaborator, ExcalidrawImperativeAPI, ExcalidrawProps, SocketId } from '@excalidraw/excalidraw/types';
 import { firestoreDocStore } from '../../lib/docSync/docData';
 import type { DocSyncSnapshot } from '../../lib/docSync/docSync';
 import type { WhiteboardProps } from '../../lib/slots';
 import { LIVE_SESSION_STATUSES, budgetHoldUntil } from '../../types/models';
+import { collaboratorsKey, overlaid, placeOnCanvas } from './boardPointers';
 import { mergeScene, type BoardElement, type Refusal } from './boardScene';
-import { BoardSync } from './boardSync';
+import { BoardSync, type BoardPeer } from './boardSync';
 
 declare global {
   interface Window {
@@ -35,12 +36,50 @@ const REFUSALS: Record<Refusal, string> = {
   'too-large': 'That drawing is too large to share (over 100 KB); it stays on your screen only. Draw it in smaller parts.',
 };
 
+/** Images off (refused, see refuseImages); no loading or saving of local files over the shared board. */
+const UI_OPTIONS = { tools: { image: false }, canvasActions: { loadScene: false, saveToActiveFile: false } } as const;
+type PointerUpdate = Parameters<NonNullable<ExcalidrawProps['onPointerUpdate']>>[0];
+
 const asBoard = (els: readonly ExcalidrawElement[]) => els as unknown as readonly BoardElement[];
 const asExcalidraw = (els: readonly BoardElement[]) => els as unknown as ExcalidrawElement[];
 
 /** A gesture in progress (a stroke being drawn, a drag, a resize): its element goes out once it is done. */
 function inGesture(s: AppState): boolean {
   return !!(s.newElement || s.resizingElement || s.selectedElementsAreBeingDragged || s.isResizing || s.isRotating);
+}
+
+const POINTER_STYLE = 'position:absolute;left:0;top:0;pointer-events:none;display:flex;align-items:flex-start;gap:2px;will-change:transform';
+const LABEL_STYLE = 'margin-top:12px;padding:1px 6px;border-radius:8px;color:#fff;font:600 11px/1.5 system-ui,sans-serif;white-space:nowrap';
+
+/** Moves the partner's pointer (an arrow and their name) over the canvas: plain DOM, no React render. */
+function placePeers(box: HTMLDivElement | null, peers: readonly BoardPeer[], s: AppState): void {
+  if (!box) return;
+  const view = { scrollX: s.scrollX, scrollY: s.scrollY, zoom: s.zoom.value, width: s.width, height: s.height };
+  const keep = new Set<string>();
+  for (const p of peers) {
+    const at = p.pointer && overlaid(p) ? placeOnCanvas(p.pointer, view) : null;
+    if (!at) continue;
+    const id = String(p.client);
+    keep.add(id);
+    let el = box.querySelector<HTMLDivElement>(`[data-client="${id}"]`);
+    if (!el) {
+      el = document.createElement('div');
+      el.dataset.client = id;
+      el.style.cssText = POINTER_STYLE;
+      el.innerHTML = '<svg width="14" height="18" viewBox="0 0 14 18"><path d="M1 1l12 9-5.5.8L5 17z" stroke="#fff" stroke-width="1.2"/></svg><span></span>';
+      const label = el.querySelector('span');
+      if (label) label.style.cssText = LABEL_STYLE;
+      box.appendChild(el);
+    }
+    const label = el.querySelector('span');
+    if (label && label.textContent !== p.name) label.textContent = p.name;
+    if (label) label.style.background = p.color;
+    el.querySelector('path')?.setAttribute('fill', p.color);
+    el.style.transform = `translate(${at.left}px, ${at.top}px)`;
+  }
+  for (const el of [...box.children]) {
+    if (el instanceof HTMLElement && !keep.has(el.dataset.client ?? '')) el.remove();
+  }
 }
 
 export function Whiteboard({ session, uid, link }: WhiteboardProps) {
@@ -85,8 +124,12 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
   // before: once it has, the whole stored board is merged in again, so a late join never shows less.
   const showAll = useRef<(() => void) | null>(null);
   const initialized = useRef(false);
+  const pointersRef = useRef<HTMLDivElement>(null);
+  /** Places the partner's pointer again (after a move of theirs, or a scroll or zoom of this view). */
+  const placePointers = useRef<(() => void) | null>(null);
 
   useEffect(() => sync.subscribe(setState), [sync]);
+  const loaded = state.loaded;
 
   // The document → the screen: what the partner (or the stored board) changed, merged per element.
   useEffect(() => {
@@ -109,14 +152,21 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
       if (origin === 'local') return; // our own pointer: Excalidraw draws it already
       if (!peersFrame) peersFrame = requestAnimationFrame(showPeers);
     };
+    let shownKey = '';
     const showPeers = () => {
       peersFrame = 0;
+      const peers = sync.peers();
+      placePointers.current = () => placePeers(pointersRef.current, peers, api.getAppState());
+      placePointers.current();
+      const key = collaboratorsKey(peers);
+      if (key === shownKey) return; // only a pointer moved: the overlay has it, Excalidraw stays as it is
+      shownKey = key;
       const collaborators = new Map<SocketId, Collaborator>();
-      for (const p of sync.peers()) {
+      for (const p of peers) {
         collaborators.set(String(p.client) as SocketId, {
           username: p.name,
           color: { background: `${p.color}33`, stroke: p.color },
-          pointer: p.pointer ? { x: p.pointer.x, y: p.pointer.y, tool: p.pointer.tool } : undefined,
+          pointer: p.pointer && !overlaid(p) ? { x: p.pointer.x, y: p.pointer.y, tool: p.pointer.tool } : undefined,
           button: p.pointer?.button,
           selectedElementIds: Object.fromEntries(p.selected.map((id) => [id, true])),
           id: String(p.client),
@@ -126,10 +176,16 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
     };
     sync.awareness.on('change', onPeers);
     showPeers();
+    // Excalidraw calls this as the pointer goes up, before it re-renders and calls onChange (a few ms, far
+    // more on a loaded machine): the finished stroke (or drag) goes out now, as the pointer left it. What
+    // Excalidraw still changes in finishing it (a freedraw's last point, a normalised size) follows from
+    // onChange, as a newer version.
     const offUp = api.onPointerUp(() => {
       gesture.current = false;
-      // After Excalidraw has finished the element (a stroke's last point, a drop).
-      setTimeout(() => sync.pushLocal(asBoard(api.getSceneElementsIncludingDeleted())), 0);
+      const drawn = api.getAppState().newElement;
+      // A click that drew nothing: Excalidraw removes its empty element (a freedraw dot follows from onChange).
+      if (drawn && isInvisiblySmallElement(drawn)) return;
+      if (!readOnly && loaded) sync.pushLocal(asBoard(api.getSceneElementsIncludingDeleted()));
     });
     window.__salaminBoard = { sync, api };
     return () => {
@@ -137,20 +193,29 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
       offUp();
       sync.awareness.off('change', onPeers);
       cancelAnimationFrame(peersFrame);
+      placePointers.current = null;
       showAll.current = null;
       if (window.__salaminBoard?.sync === sync) delete window.__salaminBoard;
     };
-  }, [api, sync, state.loaded]);
+  }, [api, sync, loaded, readOnly]);
 
-  const onChange = (elements: readonly ExcalidrawElement[], appState: AppState) => {
+  // Stable callbacks and options: Excalidraw is memoised on its props, so a re-render of this component (the
+  // save state, the room around it) does not re-render the whole board, which would hold up a partner's
+  // stroke arriving meanwhile.
+  const onChange = useCallback((elements: readonly ExcalidrawElement[], appState: AppState) => {
     gesture.current = inGesture(appState);
+    placePointers.current?.();
     if (!initialized.current && !appState.isLoading) {
       initialized.current = true;
       setTimeout(() => showAll.current?.(), 0);
     }
-    if (!gesture.current && state.loaded && !readOnly) sync.pushLocal(asBoard(elements));
+    if (!gesture.current && loaded && !readOnly) sync.pushLocal(asBoard(elements));
     sync.setSelection(Object.keys(appState.selectedElementIds).filter((id) => appState.selectedElementIds[id]));
-  };
+  }, [sync, loaded, readOnly]);
+  const onPointerUpdate = useCallback(
+    ({ pointer, button }: PointerUpdate) => sync.setPointer({ x: pointer.x, y: pointer.y, tool: pointer.tool, button }),
+    [sync],
+  );
 
   // Images are not shared (no storage for them, and a pasted one is far over an update's size): refused
   // here, so nothing of it is drawn or written and the person is told why.
@@ -189,12 +254,14 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
         <Excalidraw
           excalidrawAPI={setApi}
           onChange={onChange}
-          onPointerUpdate={({ pointer, button }) => sync.setPointer({ x: pointer.x, y: pointer.y, tool: pointer.tool, button })}
+          onPointerUpdate={onPointerUpdate}
           isCollaborating
-          viewModeEnabled={readOnly || !state.loaded}
-          UIOptions={{ tools: { image: false }, canvasActions: { loadScene: false, saveToActiveFile: false } }}
+          viewModeEnabled={readOnly || !loaded}
+          UIOptions={UI_OPTIONS}
           theme="light"
         />
+        <div ref={pointersRef} aria-hidden="true" data-testid="board-pointers"
+          style={{ position: 'absolute', inset: 0, overflow: 'hidden', pointerEvents: 'none', zIndex: 2 }} />
       </div>
     </div>
   );

@@ -5,16 +5,16 @@ member's weekly availability, the directory request's checks, the index document
 query plan. I/O: `search` (the `searchDirectory` callable), `on_profile_written` / `refresh_index` (the
 profile trigger) and `sweep_availability` (the scheduled "available now" refresh).
 
-The directory is an inverted index the functions keep (clients neither read nor write it): for every token
-of a listed member (`all`, `w:<word>`, `s:<specialty>`, `l:<language>`, `x:<experience>`, `r:3|4|45` for
-each minimum rating they meet, `n:now`) and every sort, one document
-`directoryIndex/{token}/by-{sort}-{token}/{sortKey}_{uid}` holding the public card and a `has` map of the
-member's tokens. The document id begins with the sort value, inverted and zero-padded, so the id order is
-the sort order. A query reads one collection: the most selective token's, for the chosen sort, in id order,
-with an equality filter `has.<token> == true` for each other filter, limit page size + 1. Only equality
-filters and the document-id order, so production serves it by merging single-field indexes (no composite
-index per token); and each collection holds only one token's members, which is what the emulator's query
-cost grows with (it scans every document of a collection id for each query).
+The directory is an inverted index the functions keep (clients neither read nor write it): for every listed
+member and every sort, one document `directoryIndex/{sort}/by-{sort}/{sortKey}_{uid}` holding the public
+card and a `has` map of the member's tokens (`all`, `w:<word>`, `s:<specialty>`, `l:<language>`,
+`x:<experience>`, `r:3|4|45` for each minimum rating they meet, `n:now`). The document id begins with the
+sort value, inverted and zero-padded, so the id order is the sort order. A query reads the chosen sort's
+collection in id order with an equality filter `has.<token> == true` for each filter asked, limit page
+size + 1. Only equality filters and the document-id order: production serves it from the automatic
+single-field indexes (merged when there are several filters), with no composite index per token. Three
+documents per member keep writes small and the database small; the emulator's query cost grows with every
+document of the database and with the documents a query's filters match (see README, the directory bench).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ MIN_RATINGS: dict[float, list[int]] = {3.0: [3, 4, 5], 4.0: [4, 5], 4.5: [5]}
 
 # minimum rating asked -> its token (a member has the token of every minimum they meet)
 RATING_TOKENS: dict[float, str] = {3.0: "r:3", 4.0: "r:4", 4.5: "r:45"}
-# Which filter's token a query reads from when several are set: the one expected to hold fewest members.
+# The order of a query's filters: the one expected to match fewest members first.
 TOKEN_PRIORITY = ("w", "s", "n", "r", "l", "x")
 
 # Fields this module derives on communityProfiles/{uid} (function-written; the rules refuse them to clients).
@@ -292,20 +292,18 @@ def has_key(token: str) -> str:
     return re.sub(r"[^a-z0-9]", "_", token)
 
 
-def index_collection(token: str, sort: str) -> str:
-    return f"{names.DIRECTORY_INDEX}/{token}/by-{sort}-{token}"
+def index_collection(sort: str) -> str:
+    return f"{names.DIRECTORY_INDEX}/{sort}/by-{sort}"
 
 
 def index_docs(uid: str, profile: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """path -> data of every index document of this member (none when not listed). Holds the public card
-    (what searchDirectory returns) and the member's tokens, nothing else."""
+    """path -> data of every index document of this member: one per sort (none when not listed). Holds the
+    public card (what searchDirectory returns) and the member's tokens, nothing else."""
     toks = tokens(profile) if profile is not None else []
     if not toks or profile is None:
         return {}
-    card = row(uid, profile)
-    has = {has_key(t): True for t in toks}
-    return {f"{index_collection(t, sort)}/{sort_key(sort, profile)}_{uid}": {"card": card, "has": has}
-            for sort in SORTS for t in toks}
+    data = {"card": row(uid, profile), "has": {has_key(t): True for t in toks}}
+    return {f"{index_collection(sort)}/{sort_key(sort, profile)}_{uid}": data for sort in SORTS}
 
 
 def request_tokens(req: Request) -> list[str]:
@@ -319,15 +317,14 @@ def request_tokens(req: Request) -> list[str]:
 
 @dataclass(frozen=True)
 class Plan:
-    """A directory query: one index collection, an equality filter per other token, in document-id order."""
+    """A directory query: the sort's index collection, an equality filter per token asked, in id order."""
 
     collection: str
     filters: tuple[str, ...]  # field paths of `has`, each == true
 
 
 def plan(req: Request) -> Plan:
-    first, *rest = request_tokens(req)
-    return Plan(index_collection(first, req.sort), tuple(f"has.{has_key(t)}" for t in rest))
+    return Plan(index_collection(req.sort), tuple(f"has.{has_key(t)}" for t in request_tokens(req) if t != "all"))
 
 
 def row(uid: str, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -391,7 +388,7 @@ def hidden_for(db: firestore.Client, uid: str) -> set[str]:
 def build_query(db: firestore.Client, req: Request) -> firestore.Query:
     p = plan(req)
     col = db.collection(p.collection)
-    query: firestore.Query = col  # type: ignore[assignment]
+    query: firestore.Query = col.select(["card"])  # the page shows the cards; the token map stays behind
     for field in p.filters:
         query = query.where(filter=FieldFilter(field, "==", True))
     query = query.order_by("__name__")

@@ -9,7 +9,7 @@ from __future__ import annotations
 USERS = "users"
 USER_STATS = "userStats"
 COMMUNITY_PROFILES = "communityProfiles"
-DIRECTORY_INDEX = "directoryIndex"  # function-only: directoryIndex/{token}/by-{sort}-{token}/{key}_{uid}
+DIRECTORY_INDEX = "directoryIndex"  # function-only: directoryIndex/{sort}/by-{sort}/{key}_{uid}
 DIRECTORY_ENTRIES = "directoryEntries"  # function-only: the index paths each member has (directory.py)
 MATCHING_QUEUE = "matchingQueue"
 MATCH_WAITS = "matchWaits"  # function-only: one anonymous wait sample per matched person (waiting screen)

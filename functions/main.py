@@ -120,7 +120,7 @@ def searchDirectory(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 
 
 # Keeps the derived directory fields (rating band, available now) and the member's directory index true to
-# the profile.
+# the profile, within the member's refresh budget (a refused refresh becomes one directoryRefresh task).
 @_retried
 @firestore_fn.on_document_written(document=f"{names.COMMUNITY_PROFILES}/{{uid}}")
 def onCommunityProfileWritten(
@@ -130,6 +130,14 @@ def onCommunityProfileWritten(
     directory.on_profile_written(firebase.db(), event.params["uid"],
                                  before.to_dict() if before is not None and before.exists else None,
                                  after.to_dict() if after is not None and after.exists else None)
+
+
+# A member's directory refresh that their refresh budget deferred, or the end of a suspension (lists them
+# again). Forced and idempotent (directory.on_refresh_task).
+@tasks_fn.on_task_dispatched(retry_config=tasks.DIRECTORY_RETRY, rate_limits=tasks.RATE)
+@_edge
+def directoryRefresh(req: tasks_fn.CallableRequest[Any]) -> None:
+    directory.on_refresh_task(firebase.db(), req.data)
 
 
 @scheduler_fn.on_schedule(schedule="every 15 minutes")

@@ -2,8 +2,10 @@
 
 Pure: text normalisation, the tokens a listed member is found by, the rating band, "available now" from a
 member's weekly availability, the directory request's checks, the index documents of a profile and the
-query plan. I/O: `search` (the `searchDirectory` callable), `on_profile_written` / `refresh_index` (the
-profile trigger) and `sweep_availability` (the scheduled "available now" refresh).
+query plan, the refresh budget. I/O: `search` (the `searchDirectory` callable), `on_profile_written` /
+`refresh` (the profile trigger, within the member's refresh budget), `on_refresh_task` (a deferred refresh,
+the end of a suspension) and `sweep_availability` (the scheduled "available now" refresh). Suspended
+members have no index documents while the suspension lasts.
 
 The directory is an inverted index the functions keep (clients neither read nor write it): for every listed
 member and every sort, one document `directoryIndex/{sort}/by-{sort}/{sortKey}_{uid}` holding the public
@@ -24,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from salamin import names
+from salamin import names, tasks
 from salamin import vocabulary as vocab
 from salamin.errors import DomainError
 
@@ -409,69 +412,234 @@ def search(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
 DERIVATION_INPUTS = ("listed", "displayName", "specialties", "industries", "targetRoles", "languages", "availability",
                      "timeZone")
 
+# ---- the refresh budget (pure) --------------------------------------------------------------------------
+# Profile writes are not rate limited by the rules, and each one that the card or the tokens show costs a
+# refresh: the entry, the member's index documents (one per sort; as many deletes when a sort value moves)
+# and the derived fields. So a member's refreshes are: at most one per REFRESH_GAP_S (a burst of saves
+# becomes one refresh now and one, of the latest profile, when the gap has passed), and a bucket of
+# REFRESH_BURST that refills one every REFRESH_EVERY_S (sustained at most 3,600 / REFRESH_EVERY_S an hour).
+# A refresh the budget refuses is not dropped: one `directoryRefresh` task per budget round runs it when
+# it is allowed, from the profile as it is then.
+REFRESH_GAP_S = 10
+REFRESH_BURST = 6
+REFRESH_EVERY_S = 60
+# Cloud Tasks schedules at most 30 days ahead: the end of a longer suspension is reached in hops.
+TASK_HOP_MS = 28 * 24 * 3600 * 1000
 
-def on_profile_written(db: firestore.Client, uid: str, before: Mapping[str, Any] | None,
-                       after: Mapping[str, Any] | None) -> bool:
-    """The profile trigger: returns at once (no read, no write) unless an input of the derived fields or of
-    the index documents (card, sort values, tokens) changed. Derived fields first, then the index from the
-    profile as it is then (so with them); the derived write triggers again and finds the index current."""
-    inputs_moved = after is not None and (before is None or not all(k in after for k in DERIVED_FIELDS)
-                                          or any(before.get(k) != after.get(k) for k in DERIVATION_INPUTS))
-    derived_written = inputs_moved and refresh_derived(db, uid, after)
-    if not derived_written and before is not None and after is not None \
-            and index_docs(uid, before) == index_docs(uid, after):
-        return False
-    return refresh_index(db, uid) or derived_written
+
+@dataclass(frozen=True)
+class Budget:
+    tokens: float  # refreshes left at at_ms
+    at_ms: int
+    last_ms: int  # the last refresh (0: none)
+
+
+FULL_BUDGET = Budget(float(REFRESH_BURST), 0, 0)
+
+
+def budget_of(entry: Mapping[str, Any] | None) -> Budget:
+    """The budget stored on directoryEntries/{uid}; missing or unreadable (only functions write it) is full."""
+    raw = (entry or {}).get("budget")
+    if not isinstance(raw, Mapping):
+        return FULL_BUDGET
+    values = [raw.get("tokens"), raw.get("atMs"), raw.get("lastMs")]
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(numbers) != 3:
+        return FULL_BUDGET
+    return Budget(min(max(numbers[0], 0.0), float(REFRESH_BURST)), int(numbers[1]), int(numbers[2]))
+
+
+def admit_refresh(budget: Budget, now_ms: int) -> tuple[int, Budget]:
+    """(due, budget): due <= now_ms means refresh now, with the budget after paying for it; otherwise due is
+    the earliest time a refresh is allowed (the budget is unchanged: nothing was spent)."""
+    refill = max(0, now_ms - budget.at_ms) / (REFRESH_EVERY_S * 1000)
+    tokens = min(float(REFRESH_BURST), budget.tokens + refill)
+    due = budget.last_ms + REFRESH_GAP_S * 1000 if budget.last_ms else 0
+    if tokens < 1:
+        due = max(due, now_ms + math.ceil((1 - tokens) * REFRESH_EVERY_S * 1000) + 1)
+    if due > now_ms:
+        return due, budget
+    return now_ms, Budget(tokens - 1, now_ms, now_ms)
+
+
+def spend(budget: Budget, now_ms: int) -> Budget:
+    """A refresh that runs whatever the budget says (a deferred one when due, staff's): it pays too, so a
+    chain of deferred refreshes is held to the same rate as refreshes run at once."""
+    tokens = min(float(REFRESH_BURST), budget.tokens + max(0, now_ms - budget.at_ms) / (REFRESH_EVERY_S * 1000))
+    return Budget(max(0.0, tokens - 1), now_ms, now_ms)
+
+
+def relist_due(until_ms: int, now_ms: int) -> int:
+    """When to refresh a suspended member's index next: just after the suspension ends, or (when that is
+    more than ~29 days ahead) at a hop on a grid anchored on the end, so every caller picks the same time."""
+    end = until_ms + 1000
+    hops = max(0, -(-(end - now_ms - TASK_HOP_MS - 86_400_000) // TASK_HOP_MS))
+    return end - hops * TASK_HOP_MS
+
+
+def _suspended_until(user: Mapping[str, Any] | None, now_ms: int) -> int | None:
+    """The end (ms) of the member's suspension while it lasts (safety.suspension_of's reading of it)."""
+    value = (user or {}).get("suspension")
+    until = value.get("until") if isinstance(value, Mapping) else None
+    if not isinstance(until, dt.datetime):
+        return None
+    end = int(until.timestamp() * 1000)
+    return end if end > now_ms else None
+
+
+def derived_changes(profile: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """The derived fields (and a missing sort field) that differ from what the profile holds."""
+    want = derived(profile, now)
+    # Sort fields must exist on every listed profile, or its index documents would sort it as 0.
+    if not isinstance(profile.get("peerStats"), Mapping):
+        want["peerStats"] = {"completedSessions": 0, "averageRating": 0.0, "totalRatings": 0}
+    if not isinstance(profile.get("lastActiveAt"), dt.datetime):
+        want["lastActiveAt"] = profile.get("joinedAt") if isinstance(profile.get("joinedAt"), dt.datetime) else now
+    return {k: v for k, v in want.items() if profile.get(k) != v}
+
+
+def needs_refresh(uid: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> bool:
+    """Whether a profile write can change the derived fields or the index documents (pure, no read): a
+    bio or a preference the card does not show costs nothing."""
+    if before is None or after is None:
+        return True
+    if not all(k in after for k in DERIVED_FIELDS) or any(before.get(k) != after.get(k) for k in DERIVATION_INPUTS):
+        return True
+    return index_docs(uid, before) != index_docs(uid, after)
 
 
 def index_digest(docs: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(docs, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def refresh_index(db: firestore.Client, uid: str) -> bool:
-    """Makes the member's index documents match their profile as it is now (read in the transaction, so
-    deliveries out of order or twice end the same): writes the wanted ones, deletes the ones no longer
-    wanted (their paths are kept in directoryEntries/{uid}). Returns whether it wrote."""
+# ---- the refresh (I/O) --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Refresh:
+    kind: str  # "current" (nothing to do), "written", or "deferred" (the budget said: at due_ms)
+    round: int = 0  # the entry's refresh round after this one (names the deferred task of a round)
+    due_ms: int = 0
+    deferred_round: object = None  # the round a deferred task was enqueued for already
+    suspended_until_ms: int | None = None
+
+
+def on_profile_written(db: firestore.Client, uid: str, before: Mapping[str, Any] | None,
+                       after: Mapping[str, Any] | None) -> str:
+    """The profile trigger: returns at once (no read, no write) unless an input of the derived fields or of
+    the index documents changed. Otherwise one transaction brings the derived fields and the index to the
+    profile as it is then, if the member's refresh budget allows; if not, one `directoryRefresh` task per
+    budget round does it when allowed, from the profile as it is then. Twice delivered or out of order, the
+    same end: every path reads the latest profile, and a current index is not written again."""
+    if not needs_refresh(uid, before, after):
+        return "unchanged"
+    result = refresh(db, uid, force=after is None)
+    if result.kind == "deferred":
+        defer(db, uid, result)
+    elif result.kind == "written" and result.suspended_until_ms:
+        schedule_relist(uid, result.suspended_until_ms)
+    return result.kind
+
+
+def refresh(db: firestore.Client, uid: str, *, force: bool = False) -> Refresh:
+    """Makes the member's derived fields and index documents match their profile as it is now (read in the
+    transaction, with directoryEntries/{uid} and users/{uid}): writes the wanted index documents, deletes
+    the ones no longer wanted (their paths are kept in the entry), none for a member who is not listed or is
+    suspended. `force` (a due task, staff, a deleted profile) runs whatever the budget says (and pays) and
+    always advances the round; otherwise a refresh the budget refuses writes nothing and answers "deferred"."""
     entry_ref = db.collection(names.DIRECTORY_ENTRIES).document(uid)
     profile_ref = db.collection(names.COMMUNITY_PROFILES).document(uid)
+    user_ref = db.collection(names.USERS).document(uid)
 
     @firestore.transactional
-    def run(tx: firestore.Transaction) -> bool:
-        snaps = {s.reference.path: s for s in db.get_all([entry_ref, profile_ref], transaction=tx)}
-        entry = snaps[entry_ref.path].to_dict() if snaps[entry_ref.path].exists else None
-        profile = snaps[profile_ref.path].to_dict() if snaps[profile_ref.path].exists else None
-        want = index_docs(uid, profile)
+    def run(tx: firestore.Transaction) -> Refresh:
+        now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+        snaps = {s.reference.path: s for s in db.get_all([entry_ref, profile_ref, user_ref], transaction=tx)}
+        entry, profile, user = ((snaps[r.path].to_dict() or {}) if snaps[r.path].exists else None
+                                for r in (entry_ref, profile_ref, user_ref))
+        changes = derived_changes(profile, dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC)) if profile else {}
+        suspended = _suspended_until(user, now_ms)
+        want = index_docs(uid, None if profile is None or suspended else {**profile, **changes})
         digest = index_digest(want)
-        if (entry or {}).get("digest") == digest:
-            return False
-        old = set(_strings((entry or {}).get("paths")))
-        for path in sorted(old - set(want)):
-            tx.delete(db.document(path))
-        for path, data in want.items():
-            tx.set(db.document(path), data)
-        if want:
-            tx.set(entry_ref, {"paths": sorted(want), "digest": digest, "updatedAt": firestore.SERVER_TIMESTAMP})
-        elif entry is not None:
-            tx.delete(entry_ref)
-        return True
+        round_ = (entry or {}).get("round")
+        round_ = round_ if isinstance(round_, int) and not isinstance(round_, bool) else 0
+        current = ((entry or {}).get("digest") if entry is not None else index_digest({})) == digest
+        if current and not force:
+            if changes:  # derived fields only (one document, no index write): no budget spent
+                tx.update(profile_ref, changes)
+            return Refresh("current", round_)
+        if force:
+            budget = spend(budget_of(entry), now_ms)
+        else:
+            due, budget = admit_refresh(budget_of(entry), now_ms)
+            if due > now_ms:
+                return Refresh("deferred", round_, due, (entry or {}).get("deferredRound"))
+        if changes:
+            tx.update(profile_ref, changes)
+        if not current:
+            old = set(_strings((entry or {}).get("paths")))
+            for path in sorted(old - set(want)):
+                tx.delete(db.document(path))
+            for path, data in want.items():
+                tx.set(db.document(path), data)
+        # Kept when empty too (unlisted, suspended): it holds the budget, so listing and unlisting again
+        # cannot start a fresh one.
+        tx.set(entry_ref, {"paths": sorted(want), "digest": digest, "updatedAt": firestore.SERVER_TIMESTAMP,
+                           "round": round_ + 1,
+                           "budget": {"tokens": budget.tokens, "atMs": budget.at_ms, "lastMs": budget.last_ms}})
+        return Refresh("written", round_ + 1, suspended_until_ms=suspended)
 
-    return bool(run(db.transaction()))
+    result: Refresh = run(db.transaction())
+    return result
+
+
+def defer(db: firestore.Client, uid: str, result: Refresh) -> bool:
+    """One `directoryRefresh` task per round, at the time the budget allows (the task id is derived from the
+    round, so every delivery of this round's triggers adds none). Returns whether it enqueued."""
+    if result.deferred_round == result.round:
+        return False  # enqueued already (recorded on the entry): saves the Cloud Tasks call
+    delay_s = max(0.0, (result.due_ms - tasks.now_ms()) / 1000)
+    tasks.enqueue(names.DIRECTORY_REFRESH, {"uid": uid, "round": result.round}, delay_s,
+                  f"directory-refresh-{uid}-{result.round}")
+    db.collection(names.DIRECTORY_ENTRIES).document(uid).set({"deferredRound": result.round}, merge=True)
+    return True
+
+
+def schedule_relist(uid: str, until_ms: int) -> None:
+    """A refresh just after a suspension ends (the member reappears); ids from the time, so one per end."""
+    due = relist_due(until_ms, tasks.now_ms())
+    tasks.enqueue(names.DIRECTORY_REFRESH, {"uid": uid, "relist": True}, max(0.0, (due - tasks.now_ms()) / 1000),
+                  f"directory-relist-{uid}-{due}")
+
+
+def refresh_now(db: firestore.Client, uid: str) -> Refresh:
+    """A forced refresh (staff suspended or restored the member, or a task is due) and, while the member is
+    suspended, the refresh that lists them again when it ends."""
+    result = refresh(db, uid, force=True)
+    if result.suspended_until_ms:
+        schedule_relist(uid, result.suspended_until_ms)
+    return result
+
+
+def on_refresh_task(db: firestore.Client, payload: Mapping[str, Any]) -> str | None:
+    """`directoryRefresh`: a deferred refresh or the end of a suspension, due by the payload's own time.
+    Forced (it was deferred to when the budget allows it; it pays then), so it always advances the round: a
+    later refused refresh gets a new task id. Delivered twice: the second finds the index current and writes only the
+    entry's round."""
+    uid = payload.get("uid")
+    if not isinstance(uid, str) or not re.fullmatch(vocab.UID_PATTERN, uid):
+        log.warning("directory: refresh task without a readable uid: %r", uid)
+        return None
+    tasks.check_due(dict(payload), slack_ms=0)
+    return refresh_now(db, uid).kind
 
 
 def refresh_derived(db: firestore.Client, uid: str, profile: Mapping[str, Any] | None,
                     now: dt.datetime | None = None) -> bool:
-    """Keeps the derived fields of communityProfiles/{uid} true to the profile; writes only what differs, so
-    the write this makes (which triggers again) changes nothing the second time. Returns whether it wrote."""
+    """Keeps the derived fields of communityProfiles/{uid} true to the profile (the availability sweep);
+    writes only what differs. The write triggers the index refresh. Returns whether it wrote."""
     if profile is None:
         return False
-    now = now or dt.datetime.now(dt.UTC)
-    want = derived(profile, now)
-    # Sort fields must exist on every listed profile, or its orderBy would leave the member out.
-    if not isinstance(profile.get("peerStats"), Mapping):
-        want["peerStats"] = {"completedSessions": 0, "averageRating": 0.0, "totalRatings": 0}
-    if not isinstance(profile.get("lastActiveAt"), dt.datetime):
-        want["lastActiveAt"] = profile.get("joinedAt") if isinstance(profile.get("joinedAt"), dt.datetime) else now
-    changes = {k: v for k, v in want.items() if profile.get(k) != v}
+    changes = derived_changes(profile, now or dt.datetime.now(dt.UTC))
     if not changes:
         return False
     db.collection(names.COMMUNITY_PROFILES).document(uid).update(changes)

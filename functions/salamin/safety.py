@@ -18,7 +18,7 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from salamin import matching, names, notifications
+from salamin import directory, matching, names, notifications
 from salamin import vocabulary as vocab
 from salamin.errors import DomainError
 
@@ -260,7 +260,8 @@ def report(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
 
 def suspend(db: firestore.Client, staff_uid: str, data: object) -> dict[str, Any]:
     """Suspends a member from matching and invitations until a time, with a reason they will read. Their
-    waiting queue entry and open invitations go; a report named with it is closed as actioned."""
+    waiting queue entry and open invitations go, and their directory listing until it ends; a report named
+    with it is closed as actioned."""
     now = _now_ms()
     req = parse_suspend(data, now)
     user_ref = db.collection(names.USERS).document(req.uid)
@@ -274,6 +275,7 @@ def suspend(db: firestore.Client, staff_uid: str, data: object) -> dict[str, Any
     if entry.exists and (entry.to_dict() or {}).get("status") == "waiting":
         queue_ref.delete()
     cancel_invitations_of(db, req.uid)
+    directory.refresh_now(db, req.uid)  # out of the directory now, back when it ends
     if req.report_id:
         close_report(db, staff_uid, {"reportId": req.report_id, "resolution": "actioned"})
     return {"uid": req.uid, "untilMs": req.until_ms}
@@ -292,6 +294,7 @@ def cancel_invitations_of(db: firestore.Client, uid: str) -> None:
 def lift_suspension(db: firestore.Client, data: object) -> dict[str, Any]:
     uid = require_uid((data or {}).get("uid") if isinstance(data, dict) else None)
     db.collection(names.USERS).document(uid).update({"suspension": firestore.DELETE_FIELD})
+    directory.refresh_now(db, uid)  # back in the directory (if listed)
     return {"uid": uid}
 
 

@@ -45,6 +45,12 @@ LONG_TIMER_RETRY = options.RetryConfig(
 DOCS_RETRY = options.RetryConfig(
     max_attempts=20, min_backoff_seconds=5, max_backoff_seconds=5, max_doublings=0, max_retry_seconds=600
 )
+# The directory's deferred refresh (directory.py): due within a minute; the emulator's early deliveries
+# come back every few seconds so the card shows soon after it is due (120 attempts: ~8 minutes).
+DIRECTORY_RETRY = options.RetryConfig(
+    max_attempts=120 if EMULATED else 20, min_backoff_seconds=2 if EMULATED else 5,
+    max_backoff_seconds=4 if EMULATED else 60, max_doublings=1, max_retry_seconds=3600,
+)
 RATE = (options.RateLimits(max_concurrent_dispatches=4, max_dispatches_per_second=20) if EMULATED
         else options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200))
 # The timers (session no-show, phases, hard stop, feedback deadline; matching re-try and timeout). The

@@ -170,7 +170,7 @@ class _NoDb:
 def test_the_trigger_does_nothing_when_no_input_changed() -> None:
     before = {**MEMBER, **d.derived(MEMBER, dt.datetime.now(dt.UTC)), "peerStats": {"averageRating": 3.0}}
     unseen = {**before, "bio": "A new bio", "maxSessionsPerDay": 3}  # nothing the card or the tokens show
-    assert d.on_profile_written(_NoDb(), "u1", before, unseen) is False  # type: ignore[arg-type]
+    assert d.on_profile_written(_NoDb(), "u1", before, unseen) == "unchanged"  # type: ignore[arg-type]
     for moved in ({**before, "specialties": ["Graphs"]}, {**before, "peerStats": {"averageRating": 4.8}}, None):
         with pytest.raises(AssertionError, match="touched"):
             d.on_profile_written(_NoDb(), "u1", before, moved)  # type: ignore[arg-type]

@@ -192,13 +192,14 @@ def schedule_expiry(invitation_id: str, expires_at_ms: int, now: int) -> None:
 
 
 def on_expire_timer(db: firestore.Client, payload: dict[str, Any]) -> str | None:
-    """The expiry of an invitation: a pending one turns "expired" (both people see it on the invitation);
-    any other status, or a second delivery, changes nothing. Due by the invitation's own expiresAt."""
+    """The expiry of an invitation: a pending one turns "expired" (both people see it on the invitation)
+    and the inviter is told; any other status, or a second delivery, changes nothing (and writes no second
+    notification). Due by the invitation's own expiresAt."""
     tasks.refuse_if_just_queued(payload)
     ref = db.collection(names.INVITATIONS).document(str(payload.get("invitationId", "")))
 
     @firestore.transactional
-    def run(tx: firestore.Transaction) -> str | None:
+    def run(tx: firestore.Transaction) -> dict[str, Any] | None:
         snap = ref.get(transaction=tx)
         inv = snap.to_dict() if snap.exists else None
         if not inv or inv.get("status") != "pending":
@@ -207,10 +208,28 @@ def on_expire_timer(db: firestore.Client, payload: dict[str, Any]) -> str | None
         if left > 0:
             raise tasks.NotDueError(left / 1000)
         tx.update(ref, {"status": "expired", "respondedAt": firestore.SERVER_TIMESTAMP})
-        return "expired"
+        return inv
 
-    outcome: str | None = run(db.transaction())
-    return outcome
+    inv = run(db.transaction())
+    if inv is None:
+        return None
+    notify_expired(db, inv)
+    return "expired"
+
+
+def notify_expired(db: firestore.Client, inv: dict[str, Any]) -> bool:
+    """Tells the inviter their invitation expired unanswered (once: the id is the invitation's), unless the
+    two blocked each other meanwhile (a block cancels open invitations, but may land just after the expiry)."""
+    frm, to, iid = inv.get("fromUid"), inv.get("toUid"), inv.get("id")
+    if not all(isinstance(v, str) and v for v in (frm, to, iid)):
+        log.warning("invitations: expired invitation %r without its people", iid)
+        return False
+    users = {s.id: (s.to_dict() if s.exists else None)
+             for s in db.get_all([db.collection(names.USERS).document(u) for u in (str(frm), str(to))])}
+    if safety.blocked_between(users.get(str(frm)), str(frm), users.get(str(to)), str(to)):
+        return False
+    return notifications.send(db, str(frm), notifications.invitation_expired(
+        str(iid), str(inv.get("toName") or "The member you invited")))
 
 
 def _load(db: firestore.Client, tx: firestore.Transaction, invitation_id: object) -> tuple[
@@ -251,6 +270,7 @@ def accept(db: firestore.Client, uid: str, data: object) -> dict[str, Any]:
 
     outcome, inv = run(db.transaction())
     if outcome == "expired":
+        notify_expired(db, inv)  # the same notification the expiry timer would write (same id)
         raise DomainError("failed-precondition", "This invitation has expired.")
     iid = str(inv["id"])
     if inv.get("when") == "scheduled":

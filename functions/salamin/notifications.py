@@ -119,6 +119,13 @@ def invitation_declined(invitation_id: str, by_name: str) -> Notification:
                  f"{by_name} can't make it this time.", invitationId=invitation_id, partnerName=by_name)
 
 
+def invitation_expired(invitation_id: str, to_name: str) -> Notification:
+    """To the inviter: the invitee did not answer in time (nothing was created; they may invite again)."""
+    return _note(f"invite-expired-{invitation_id}", "invitation_expired", "Invitation expired",
+                 f"{to_name} didn't answer your invitation in time, so it has expired. You can invite them again.",
+                 invitationId=invitation_id, partnerName=to_name)
+
+
 def invitation_session_ready(invitation_id: str, session_id: str, partner_name: str) -> Notification:
     """A scheduled invitation's time has come: the session exists now (for both people)."""
     return _note(f"invite-ready-{invitation_id}", "peer_match_found", "Your practice session is ready",

@@ -222,3 +222,43 @@ def test_the_inviter_chooses_their_first_role_and_the_session_honours_it(admin: 
         sid = call("acceptInvitation", {"invitationId": iid}, user=friend)["sessionId"]
         other = "interviewee" if ada_first == "interviewer" else "interviewer"
         assert admin.get(f"peerSessions/{sid}")["roles"] == {ada.uid: ada_first, friend.uid: other}
+
+
+def test_the_inviter_is_told_once_when_an_invitation_expires_unless_they_blocked(admin: FirestoreClient) -> None:
+    from salamin import firebase, invitations
+
+    ada, grace, sam = member("Ada"), member("Grace"), member("Sam")
+    iid = invite(ada, grace)
+    admin.update(f"invitations/{iid}", {"expiresAt": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    note_path = f"users/{ada.uid}/notifications/invite-expired-{iid}"
+    note = wait_for(lambda: FirestoreClient.as_user(ada).get(note_path), timeout=150)
+    assert note["type"] == "invitation_expired" and note["invitationId"] == iid and note["read"] is False
+    assert "Grace" in note["message"] and "expired" in note["message"]
+    assert admin.get(f"invitations/{iid}")["status"] == "expired"
+    # The invitee is not told (they simply did not answer); nobody else is.
+    assert [n["type"] for n in admin.query("notifications", parent=f"users/{grace.uid}")] == ["invitation_received"]
+    # Read, then the expiry delivered again: still one notification, still read.
+    FirestoreClient.as_user(ada).update(note_path, {"read": True})
+    assert invitations.on_expire_timer(firebase.db(), {"invitationId": iid}) is None
+    assert invitations.notify_expired(firebase.db(), admin.get(f"invitations/{iid}")) is False
+    notes = admin.query("notifications", parent=f"users/{ada.uid}")
+    assert [n["type"] for n in notes] == ["invitation_expired"] and notes[0]["read"] is True
+    # A block that lands while the invitation is still pending (before blockMember cancels it): no notice
+    # about the blocked member, whichever of the two blocked.
+    for blocker, blocked in ((sam, ada), (ada, sam)):
+        late = invite(ada, sam)
+        admin.update(f"users/{blocker.uid}", {"blockedUserIds": [blocked.uid]})
+        admin.update(f"invitations/{late}", {"expiresAt": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+        wait_for(lambda i=late: admin.get(f"invitations/{i}")["status"] == "expired" or None,  # type: ignore[misc]
+                 timeout=150)
+        assert admin.get(f"users/{ada.uid}/notifications/invite-expired-{late}") is None
+        admin.update(f"users/{blocker.uid}", {"blockedUserIds": []})
+
+
+def test_an_accept_that_comes_too_late_tells_the_inviter_too(admin: FirestoreClient) -> None:
+    ada, grace = member("Ada"), member("Grace")
+    iid = invite(ada, grace)
+    admin.update(f"invitations/{iid}", {"expiresAt": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    refused("FAILED_PRECONDITION", lambda: call("acceptInvitation", {"invitationId": iid}, user=grace))
+    # Written by the accept itself (the timer, whenever it comes, writes the same document).
+    assert admin.get(f"users/{ada.uid}/notifications/invite-expired-{iid}")["type"] == "invitation_expired"

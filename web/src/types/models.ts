@@ -712,6 +712,7 @@ export const NOTIFICATION_TYPES = [
   'invitation_received',
   'invitation_accepted',
   'invitation_declined',
+  'invitation_expired',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const isNotificationType = (v: unknown): v is NotificationType =>

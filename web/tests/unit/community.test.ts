@@ -33,6 +33,7 @@ describe('notifications', () => {
     expect(linkOf(note({ type: 'partner_no_show', sessionId: 's1' }))).toBe('/practice');
     expect(linkOf(note({ type: 'invitation_received', invitationId: 'i1' }))).toBe('/invitations/i1');
     expect(linkOf(note({ type: 'invitation_declined', invitationId: 'i1' }))).toBe('/invitations/i1');
+    expect(linkOf(note({ type: 'invitation_expired', invitationId: 'i1' }))).toBe('/invitations/i1');
     expect(linkOf(note({ type: 'invitation_accepted', invitationId: 'i1', sessionId: 's2' }))).toBe('/session/s2');
     expect(linkOf(note({ type: 'invitation_accepted', invitationId: 'i1' }))).toBe('/invitations/i1');
     expect(linkOf(note({ type: 'peer_match_found', sessionId: 'a/b' }))).toBe('/session/a%2Fb');

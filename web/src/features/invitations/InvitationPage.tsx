@@ -97,6 +97,20 @@ export function InvitationPage() {
         {status === 'accepted' && !inv.sessionId && inv.proposedAt && (
           <p className="muted">The room opens at {inv.proposedAt.toDate().toLocaleString()}; you will both be notified.</p>
         )}
+        {status === 'expired' && (
+          <p data-testid="invitation-expired">
+            {mine ? (
+              <>
+                {inv.toName} didn&apos;t answer in time, so nothing was booked.{' '}
+                <Link to={`/invitations/new/${encodeURIComponent(inv.toUid)}`} data-testid="invitation-again">
+                  Invite {inv.toName} again
+                </Link>
+              </>
+            ) : (
+              <>This invitation wasn&apos;t answered in time, so nothing was booked. {inv.fromName} can invite you again.</>
+            )}
+          </p>
+        )}
         <div className="button-row">
           {!mine && status === 'pending' && (
             <>

@@ -21,6 +21,7 @@ export function linkOf(note: Notification): string {
       return '/practice';
     case 'invitation_received':
     case 'invitation_declined':
+    case 'invitation_expired':
       return invitation ? `/invitations/${invitation}` : '/invitations';
   }
 }

@@ -83,6 +83,8 @@ const ORIGIN_STORE = 'firestore';
 const LIVE_BATCH_MS = 100;
 const LINKED_BATCH_MS = 1000;
 const PRESENCE_THROTTLE_MS = 300;
+/** Update writes under way at once over Firestore (each carries what accumulated over LIVE_BATCH_MS). */
+const MAX_IN_FLIGHT = 3;
 
 function isWire(v: unknown, name: string): v is WireMessage {
   const m = v as Partial<WireMessage> | null;
@@ -106,7 +108,8 @@ export class DocSync<Extra extends object = object> {
 
   private pending: Uint8Array[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  private writing = false;
+  private inFlight = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastWriteAt = 0;
   private retryDelay = 500;
   /** Update documents this page wrote: their echo in the listener needs no work. */
@@ -158,7 +161,7 @@ export class DocSync<Extra extends object = object> {
       }),
     );
     if (typeof window !== 'undefined') {
-      const flushNow = () => void this.flush();
+      const flushNow = () => void this.flush(true);
       window.addEventListener('pagehide', flushNow);
       this.unsubs.push(() => window.removeEventListener('pagehide', flushNow));
     }
@@ -193,12 +196,13 @@ export class DocSync<Extra extends object = object> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.flush();
+    await this.flush(true);
     this.unsubs.forEach((u) => u());
     this.linkUnsubs.forEach((u) => u());
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.presenceTimer) clearTimeout(this.presenceTimer);
     if (this.holdTimer) clearTimeout(this.holdTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'stop');
     this.awareness.destroy();
     this.doc.destroy();
@@ -243,7 +247,7 @@ export class DocSync<Extra extends object = object> {
   }
 
   private schedule(): void {
-    if (this.stopped || this.flushTimer || this.writing) return;
+    if (this.stopped || this.flushTimer || this.inFlight >= MAX_IN_FLIGHT) return;
     if (this.snap.save !== 'retrying' && this.snap.save !== 'closed') this.update({ save: 'saving' });
     const linked = this.link?.isOpen() ?? false;
     const window = linked ? LINKED_BATCH_MS : LIVE_BATCH_MS;
@@ -254,23 +258,30 @@ export class DocSync<Extra extends object = object> {
     else this.flushTimer = setTimeout(() => void this.flush(), wait);
   }
 
-  /** Write what is pending as one document (or a few, when a merge would exceed the size cap). */
-  async flush(): Promise<void> {
+  /**
+   * Write what is pending as one document (or a few, when a merge would exceed the size cap). Up to
+   * MAX_IN_FLIGHT writes go without waiting for the one before to be acknowledged: one client's writes
+   * reach the server in order, and waiting for each acknowledgement made every change typed meanwhile wait
+   * a round trip more (over Firestore alone at ~12 keys a second, p50 1.1 s to the partner on a loaded
+   * machine). `all`: also past that limit (leaving the page, stopping).
+   */
+  async flush(all = false): Promise<void> {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
     }
-    if (this.writing || this.pending.length === 0 || this.snap.save === 'closed') return;
+    if ((this.inFlight >= MAX_IN_FLIGHT && !all) || this.pending.length === 0 || this.snap.save === 'closed') return;
     if (this.holdUntil !== null) {
       this.update({ save: 'retrying' });
       return;
     }
-    this.writing = true;
+    this.inFlight += 1;
     const batch = this.pending;
     this.pending = [];
     const merged = Y.mergeUpdates(batch);
     const pieces = merged.byteLength <= this.limits.update ? [merged] : batch;
     this.lastWriteAt = Date.now();
+    let failed = false;
     try {
       for (const [i, piece] of pieces.entries()) {
         if (piece.byteLength > this.limits.update) {
@@ -284,14 +295,14 @@ export class DocSync<Extra extends object = object> {
           await this.store.writeUpdate(id, piece);
         } catch (err) {
           this.written.delete(id);
-          // Keep what was not written, in order, ahead of anything typed meanwhile.
+          // Keep what was not written, ahead of anything typed meanwhile (Yjs merges in any order).
           this.pending = [...pieces.slice(i), ...this.pending];
           throw err;
         }
       }
       this.retryDelay = 500;
-      this.update({ save: this.pending.length ? 'saving' : 'saved', error: null });
     } catch (err) {
+      failed = true;
       const code = (err as { code?: string }).code ?? '';
       if (code === 'permission-denied') {
         // Refused: the session ended, or a write budget holds this person (the session document says so
@@ -299,14 +310,20 @@ export class DocSync<Extra extends object = object> {
         setTimeout(() => this.refused(), 1500);
       } else {
         this.update({ save: 'retrying', error: this.words.retrying });
-        const delay = this.retryDelay;
-        this.retryDelay = Math.min(this.retryDelay * 2, 10_000);
-        setTimeout(() => {
-          if (!this.stopped) void this.flush();
-        }, delay);
+        if (!this.retryTimer) {
+          const delay = this.retryDelay;
+          this.retryDelay = Math.min(this.retryDelay * 2, 10_000);
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            if (!this.stopped) void this.flush();
+          }, delay);
+        }
       }
     } finally {
-      this.writing = false;
+      this.inFlight -= 1;
+    }
+    if (!failed && !this.isClosed()) {
+      this.update({ save: this.pending.length || this.inFlight ? 'saving' : 'saved', error: null });
     }
     // Typed since the write began: schedule it (unless closed or already retrying).
     if (this.pending.length && this.canSchedule()) this.schedule();
@@ -337,6 +354,11 @@ export class DocSync<Extra extends object = object> {
       return;
     }
     this.update({ save: 'closed', error: this.words.closed });
+  }
+
+  /** Not inlined (this and canSchedule): TypeScript would narrow `save` from the check at the top of flush(), across the awaits. */
+  private isClosed(): boolean {
+    return this.snap.save === 'closed';
   }
 
   /** Not inlined: TypeScript would narrow `save` from the check at the top of flush(), across the awaits. */

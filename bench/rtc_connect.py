@@ -33,6 +33,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _harness import Conditions, pct, run_inside_emulators
 
+# For --dump: the video streams' keyframe and loss counters once the first frame showed (why it took long).
+STATS_JS = """async () => {
+  const pc = window.__salaminCall && window.__salaminCall.pc;
+  if (!pc) return null;
+  const out = {};
+  (await pc.getStats()).forEach((r) => {
+    if (r.kind !== 'video' || (r.type !== 'inbound-rtp' && r.type !== 'outbound-rtp')) return;
+    out[r.type] = Object.fromEntries(['pliCount', 'firCount', 'nackCount', 'keyFramesDecoded', 'keyFramesEncoded',
+      'framesDecoded', 'framesEncoded', 'framesReceived', 'framesSent', 'packetsLost', 'packetsReceived', 'packetsSent',
+      'frameWidth', 'frameHeight', 'qualityLimitationReason'].filter((k) => k in r).map((k) => [k, r[k]]));
+  });
+  return out;
+}"""
+
 
 def outer(args: argparse.Namespace) -> int:
     """Start the emulators this bench needs and run its inner half inside them."""
@@ -107,6 +121,7 @@ def inner(args: argparse.Namespace) -> int:
                 time.sleep(args.gap_ms / 1000)
             open_room(second, f"/session/{sid}{query}")
             ta, tb = timeline(pa), timeline(pb)
+            stats = {name: page.evaluate(STATS_JS) for name, page in (("A", pa), ("B", pb))} if args.dump else None
             # Over: its timers and the editor's tick stop (sessionDocsTick runs every 10 s for each live
             # session; left live, the 80 sessions of a 40 + 40 run would load the emulators more each run).
             admin.update(f"peerSessions/{sid}", {"status": "cancelled"})
@@ -124,8 +139,12 @@ def inner(args: argparse.Namespace) -> int:
             results[mode]["engine->connected"].append(
                 max(ta["connectedAt"], tb["connectedAt"]) - max(ta["startedAt"], tb["startedAt"]))
             # Which page made the offer (the smaller uid) and each page's own marks from time zero.
-            dumped.append({"mode": mode, "offerer": "A" if a.uid < b.uid else "B", "first": "A" if first is pa else "B",
-                           "A": {k: v - t0 for k, v in ta.items()}, "B": {k: v - t0 for k, v in tb.items()}})
+            run: dict[str, object] = {"mode": mode, "offerer": "A" if a.uid < b.uid else "B",
+                                      "first": "A" if first is pa else "B",
+                                      "A": {k: v - t0 for k, v in ta.items()}, "B": {k: v - t0 for k, v in tb.items()}}
+            if stats:
+                run["stats"] = stats
+            dumped.append(run)
             time.sleep(0.2)
         usage = conditions.print()  # before the browsers close, so their CPU time is still readable
         browser.close()

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import APP_URL, sign_in
-from tests.support.emulators import AuthUser, FirestoreClient, make_session, sign_up, wait_for
+from tests.support.emulators import SERVER_TIMESTAMP, AuthUser, FirestoreClient, make_session, sign_up, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 CONNECT_MS = 30_000
@@ -23,9 +23,11 @@ class Pair:
         self.sid = make_session(FirestoreClient.admin(), self.a, self.b)
         self.pages: list[Page] = []
 
-    def open(self, user: AuthUser, query: str = "", width: int = 1366) -> Page:
+    def open(self, user: AuthUser, query: str = "", width: int = 1366, init_script: str = "") -> Page:
         ctx = self.browser.new_context(viewport={"width": width, "height": 800})
         ctx.set_default_timeout(CONNECT_MS)
+        if init_script:
+            ctx.add_init_script(init_script)
         page = ctx.new_page()
         sign_in(page, user.email, user.password)
         page.goto(f"{APP_URL}/session/{self.sid}{query}")
@@ -302,3 +304,82 @@ def test_an_attempt_not_connected_in_15_s_is_recorded_with_its_reason(pair: Pair
     path = f"peerSessions/{pair.sid}/callAttempts/{pair.a.uid}"
     attempt = wait_for(lambda: FirestoreClient.admin().get(path), timeout=20, every=0.5)
     assert attempt["reason"] == "relay-unreachable" and attempt["failures"] >= 1
+
+
+# Every remote description a page applies, and every size its outgoing video is given (start, changes).
+RECORD_DESCRIPTIONS_AND_VIDEO_SCALE = """{
+  window.__remoteSdps = [];
+  window.__videoScales = [];
+  const setRemote = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = function (d) {
+    if (d && d.sdp) window.__remoteSdps.push(d.sdp);
+    return setRemote.apply(this, arguments);
+  };
+  const addTransceiver = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (what, init) {
+    if ((typeof what === 'string' ? what : what.kind) === 'video')
+      window.__videoScales.push((init && init.sendEncodings && init.sendEncodings[0].scaleResolutionDownBy) || 1);
+    return addTransceiver.apply(this, arguments);
+  };
+  const setParameters = RTCRtpSender.prototype.setParameters;
+  RTCRtpSender.prototype.setParameters = function (p) {
+    if (this.track && this.track.kind === 'video') window.__videoScales.push(p.encodings[0].scaleResolutionDownBy || 1);
+    return setParameters.apply(this, arguments);
+  };
+}"""
+
+VIDEO_SCALE_NOW = """() => {
+  const pc = window.__salaminCall && window.__salaminCall.pc;
+  const s = pc && pc.getSenders().find((x) => x.track && x.track.kind === 'video');
+  return s ? (s.getParameters().encodings[0].scaleResolutionDownBy || 1) : null;
+}"""
+
+
+def test_an_earlier_pages_offer_is_never_answered_and_signaling_is_cleared_once_connected(pair: Pair) -> None:
+    """A real offer left by the partner's earlier page (another peerId), and a leftover of our own earlier
+    page, wait in signaling before anyone joins. The polite side (which would answer an offer) never
+    applies the stale one, the call connects, and every signaling message is deleted once it is up."""
+    admin = FirestoreClient.admin()
+    polite, impolite = (pair.a, pair.b) if pair.a.uid > pair.b.uid else (pair.b, pair.a)
+    pp = pair.open(polite, init_script=RECORD_DESCRIPTIONS_AND_VIDEO_SCALE)
+    ghost = pp.evaluate("""async () => {
+        const pc = new RTCPeerConnection();
+        pc.addTransceiver('audio'); pc.addTransceiver('video');
+        pc.createDataChannel('salamin', { negotiated: true, id: 0 });
+        await pc.setLocalDescription();
+        const sdp = pc.localDescription.sdp; pc.close(); return sdp; }""")
+    ghost_ufrag = re.search(r"a=ice-ufrag:(\S+)", ghost)
+    assert ghost_ufrag
+    signaling = f"peerSessions/{pair.sid}/signaling"
+    admin.create(f"{signaling}/stale-offer", {"from": impolite.uid, "to": polite.uid, "fromPeer": "earlierpage0001",
+                                              "type": "offer", "sdp": ghost, "createdAt": SERVER_TIMESTAMP})
+    admin.create(f"{signaling}/stale-candidate", {
+        "from": polite.uid, "to": impolite.uid, "fromPeer": "earlierpage0002", "type": "candidate",
+        "candidate": {"candidate": "candidate:1 1 udp 2122260223 10.9.9.9 9 typ host", "sdpMid": "0",
+                      "sdpMLineIndex": 0}, "createdAt": SERVER_TIMESTAMP})
+    join(pp)
+    pi = pair.open(impolite)
+    join(pi)
+    for page in (pp, pi):
+        expect_connected_with_video(page)
+    applied = pp.evaluate("() => window.__remoteSdps")
+    assert applied, "the polite side applied no remote description"
+    assert not any(f"a=ice-ufrag:{ghost_ufrag.group(1)}" in sdp for sdp in applied), "the stale offer was answered"
+    session = f"peerSessions/{pair.sid}"
+    wait_for(lambda: admin.query("signaling", parent=session) == [], timeout=20, every=0.5)
+
+
+def test_video_starts_small_and_grows_to_full_size_once_connected(pair: Pair) -> None:
+    """Each side's video goes out scaled down at first (the first frames are not dropped while the
+    bandwidth estimate is low) and at full size shortly after the call connected."""
+    pa = pair.open(pair.a, init_script=RECORD_DESCRIPTIONS_AND_VIDEO_SCALE)
+    pb = pair.open(pair.b, init_script=RECORD_DESCRIPTIONS_AND_VIDEO_SCALE)
+    join(pa)
+    join(pb)
+    for page in (pa, pb):
+        expect_connected_with_video(page)
+    for page in (pa, pb):
+        page.wait_for_function(f"() => ({VIDEO_SCALE_NOW})() === 1", timeout=15_000)
+        scales = page.evaluate("() => window.__videoScales")
+        assert scales[0] > 1, f"video did not start small: {scales}"
+        assert scales[-1] == 1, scales

@@ -28,6 +28,32 @@ import { iceServersFor, joinSession, leaveSession, withRetries } from './callabl
 import { useTabLock } from './tabLock';
 
 
+/** joinSession waits this long after the call connected (its first frames come first)... */
+const JOIN_AFTER_CONNECTED_MS = 500;
+/** ...or this long after Join when the call has not connected by then. */
+const JOIN_LATE_MS = 2000;
+
+/** Resolves JOIN_AFTER_CONNECTED_MS after `engine` connected or left, or JOIN_LATE_MS from now. */
+function callUpOrLate(engine: CallEngine): Promise<void> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let unsub: (() => void) | null = null;
+    const late = setTimeout(() => done(0), JOIN_LATE_MS);
+    function done(afterMs: number) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(late);
+      unsub?.();
+      setTimeout(resolve, afterMs);
+    }
+    unsub = engine.subscribe((s) => {
+      if (s.state === 'left') done(0);
+      else if (s.state === 'connected') done(JOIN_AFTER_CONNECTED_MS);
+    });
+    if (settled) unsub();
+  });
+}
+
 function readRemembered(key: string): { audio: boolean; video: boolean } | null {
   try {
     const raw = sessionStorage.getItem(key);
@@ -201,14 +227,6 @@ function CallRoom({ session, uid, tabLost, onTakeOver }: { session: PeerSession;
     setJoinError(null);
     markStep('joinPressed');
     try {
-      // Entering the room is what starts the interview (both in: phases begin); the answer also gives
-      // the server's clock, so both countdowns agree whatever the local clocks say. The call does not
-      // wait for it (the rules let a participant of a live session signal): it runs alongside.
-      const sentAt = Date.now();
-      const joined = withRetries(() => joinSession({ sessionId: session.id })).then((r) => {
-        markStep('sessionJoined');
-        setClockOffsetMs(r.data.serverTime * 1000 - (sentAt + Date.now()) / 2);
-      });
       // Fetched while the pre-join check was on screen: usually already here.
       const ice = await iceServersFor(session.id, uid);
       markStep('iceFetched');
@@ -231,6 +249,18 @@ function CallRoom({ session, uid, tabLost, onTakeOver }: { session: PeerSession;
         startTransition(() => setSnap(next));
         if (next.state !== 'left')
           sessionStorage.setItem(rejoinKey, JSON.stringify({ audio: next.audioEnabled, video: next.videoEnabled }));
+      });
+      // Entering the room is what starts the interview (both in: phases begin); the answer also gives
+      // the server's clock, so both countdowns agree whatever the local clocks say. The call does not
+      // wait for it (the rules let a participant of a live session signal), and it waits for the call:
+      // it is the set-up's heaviest request (a transaction on the session; both rooms re-render when the
+      // session changes), so it goes once the call is up and showing video, or JOIN_LATE_MS after Join.
+      const joined = callUpOrLate(e).then(async () => {
+        if (e.snapshot.state === 'left') return;
+        const sentAt = Date.now();
+        const r = await withRetries(() => joinSession({ sessionId: session.id }));
+        markStep('sessionJoined');
+        setClockOffsetMs(r.data.serverTime * 1000 - (sentAt + Date.now()) / 2);
       });
       startTransition(() => setEngine(e));
       await Promise.all([e.start(), joined]);

@@ -1,5 +1,4 @@
 import {
-  deleteDoc,
   getDocsFromServer,
   getDocs,
   onSnapshot,
@@ -11,7 +10,15 @@ import {
   type Unsubscribe,
 } from 'firebase/firestore';
 import type { CallState, Presence, SignalMessage } from '../../types/models';
-import { presenceCollection, presenceRef, recordFailedAttempt, signalRef, signalingCollection, writeQualitySummary } from './roomData';
+import {
+  deleteSignals,
+  presenceCollection,
+  presenceRef,
+  recordFailedAttempt,
+  signalRef,
+  signalingCollection,
+  writeQualitySummary,
+} from './roomData';
 import type { QualityView } from './callQuality';
 import { QualityMonitor } from './qualityMonitor';
 import { candidateKey, candidateLines } from './sdp';
@@ -85,6 +92,20 @@ const GATHER_GRACE_MS = 50;
 /** An attempt that has not connected this long after both are present counts as failed. */
 const STALL_MS = 15_000;
 const DISCONNECT_GRACE_MS = 2000;
+/**
+ * Handled messages and our old leftovers are deleted CLEANUP_CONNECTED_MS after the call connected (its
+ * first frames come first), or CLEANUP_LATE_MS after they were met if it has not.
+ */
+const CLEANUP_CONNECTED_MS = 2000;
+/**
+ * Video starts small: at most START_HEIGHT lines until START_SMALL_MS after connected. The bandwidth
+ * estimate starts at ~300 kbps, and WebRTC drops the first frames of a larger picture until it has scaled
+ * down by itself (measured: the partner's first frame ~250 ms after connected instead of ~60 ms); a small
+ * key frame is also quicker to encode, send and decode. Full size follows once the estimate has grown.
+ */
+const START_HEIGHT = 180;
+const START_SMALL_MS = 1500;
+const CLEANUP_LATE_MS = 5000;
 
 function randomId(): string {
   const bytes = new Uint8Array(12);
@@ -117,6 +138,20 @@ function gathered(pc: RTCPeerConnection, graceMs: number, maxMs: number): Promis
     // Candidates found before we started waiting are in the local description already.
     if (pc.localDescription && candidateLines(pc.localDescription.sdp).size > 0) grace = setTimeout(done, graceMs);
   });
+}
+
+/** How much to scale `track` down so that it starts at START_HEIGHT lines (1: already small, or none). */
+function startScale(track: MediaStreamTrack | null): number {
+  const height = track?.getSettings().height ?? 0;
+  return height > START_HEIGHT ? height / START_HEIGHT : 1;
+}
+
+async function setScale(sender: RTCRtpSender, scale: number): Promise<void> {
+  const params = sender.getParameters();
+  const enc = params.encodings[0];
+  if (!enc || enc.scaleResolutionDownBy === scale) return;
+  enc.scaleResolutionDownBy = scale;
+  await sender.setParameters(params).catch(() => undefined);
 }
 
 export class CallEngine {
@@ -218,7 +253,10 @@ export class CallEngine {
     this.listenToSignals();
     const presence = this.writePresence('connecting').then(() => markStep('presenceWritten'));
     this.buildConnection();
-    await Promise.all([presence, this.cleanUpMyOldMessages()]);
+    // Our leftovers from earlier page loads are cleared once the call is up (the partner ignores them
+    // meanwhile), or after CLEANUP_LATE_MS: until then the server serves the set-up's own reads and writes.
+    this.scheduleCleanUp(CLEANUP_LATE_MS);
+    await presence;
   }
 
   /**
@@ -246,6 +284,7 @@ export class CallEngine {
     this.clearRestart();
     this.unsubs.forEach((u) => u());
     this.unsubs = [];
+    this.cleanUp();
     this.pc?.close();
     this.pc = null;
     this.stopLocalTracks();
@@ -419,7 +458,12 @@ export class CallEngine {
     const stream = this.opts.localStream;
     const audio = stream.getAudioTracks()[0];
     pc.addTransceiver(audio ?? 'audio', { direction: 'sendrecv', streams: [stream] });
-    pc.addTransceiver(this.screenTrack ?? this.cameraTrack ?? 'video', { direction: 'sendrecv', streams: [stream] });
+    const video = this.screenTrack ?? this.cameraTrack;
+    pc.addTransceiver(video ?? 'video', {
+      direction: 'sendrecv',
+      streams: [stream],
+      sendEncodings: [{ scaleResolutionDownBy: startScale(video) }],
+    });
   }
 
   /** Polite side, after a remote offer: send our tracks on the transceivers the offer created. */
@@ -432,6 +476,7 @@ export class CallEngine {
       t.sender.setStreams(stream);
       const track = kind === 'audio' ? stream.getAudioTracks()[0] : (this.screenTrack ?? this.cameraTrack);
       if (track) await t.sender.replaceTrack(track);
+      if (kind === 'video') await setScale(t.sender, startScale(track ?? null));
     }
     if (this.channelPc !== pc) this.openChannel(pc);
   }
@@ -461,6 +506,8 @@ export class CallEngine {
     if (s === 'connected') {
       if (!this.connectedAt) this.connectedAt = Date.now();
       markStep('connected');
+      this.scheduleCleanUp(CLEANUP_CONNECTED_MS, true);
+      this.growVideoLater(pc);
       this.monitor.start();
       this.clearAttempt();
       if (this.snap.stall) this.update({ stall: null });
@@ -559,6 +606,15 @@ export class CallEngine {
     this.buildConnection();
   }
 
+  /** Full-size video START_SMALL_MS after connected, unless the quality ladder has set its own size. */
+  private growVideoLater(pc: RTCPeerConnection): void {
+    setTimeout(() => {
+      const sender = this.videoSender();
+      if (this.pc !== pc || this.closed || !sender || (this.snap.quality?.videoLevel ?? 0) > 0) return;
+      void setScale(sender, 1);
+    }, START_SMALL_MS);
+  }
+
   private videoSender(): RTCRtpSender | null {
     const t = this.pc?.getTransceivers().find((x) => x.receiver.track.kind === 'video');
     return t ? t.sender : null;
@@ -625,8 +681,7 @@ export class CallEngine {
       return;
     }
     await this.handle(msg);
-    // Not awaited: the next message (often a candidate right behind this one) must not wait a round trip.
-    void deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
+    this.forget(id);
   }
 
   private async handle(msg: SignalMessage): Promise<void> {
@@ -674,13 +729,49 @@ export class CallEngine {
     for (const c of queued) await pc.addIceCandidate(c).catch(() => undefined);
   }
 
+  /**
+   * A handled (or dropped) message, to delete. Not at once: during the set-up every write waits its turn
+   * on a busy server behind the others, and these deletions are on nobody's path. They go in one batch
+   * after the call connected, or CLEANUP_LATE_MS later.
+   */
+  private forget(id: string): void {
+    this.spent.add(id);
+    if (this.closed) this.cleanUp();
+    else this.scheduleCleanUp(this.pc?.connectionState === 'connected' ? CLEANUP_CONNECTED_MS : CLEANUP_LATE_MS);
+  }
+
+  /** Clean up in `ms` (unless already due; `reset`: move a pending one to `ms` from now). */
+  private scheduleCleanUp(ms: number, reset = false): void {
+    if (this.cleanupTimer && !reset) return;
+    if (this.cleanupTimer) clearTimeout(this.cleanupTimer);
+    this.cleanupTimer = setTimeout(() => this.cleanUp(), ms);
+  }
+
+  private spent = new Set<string>();
+  private cleanupTimer: ReturnType<typeof setTimeout> | null = null;
+  private oldCleared = false;
+
+  /** Deletes the handled messages, and (once per page) our leftovers from earlier page loads. */
+  private cleanUp(): void {
+    if (this.cleanupTimer) clearTimeout(this.cleanupTimer);
+    this.cleanupTimer = null;
+    const ids = [...this.spent];
+    this.spent.clear();
+    if (ids.length) void deleteSignals(this.opts.sessionId, ids).catch(() => undefined);
+    // Closed (left, or another tab of ours took over: its messages are not ours to clear): no look-up.
+    if (!this.oldCleared && !this.closed) {
+      this.oldCleared = true;
+      void this.cleanUpMyOldMessages();
+    }
+  }
+
   private async cleanUpMyOldMessages(): Promise<void> {
     // Leftovers from my earlier page loads would only confuse the partner.
     try {
       const mine = await getDocs(query(this.signalsRef(), where('from', '==', this.opts.uid)));
-      // This page's own messages may already be among them (we do not wait for this before offering).
-      const old = mine.docs.filter((d) => d.data()?.fromPeer !== this.peerId);
-      await Promise.all(old.map((d) => deleteDoc(d.ref).catch(() => undefined)));
+      // This page's own messages are among them (its offer or answer may not be handled yet): kept.
+      const old = mine.docs.filter((d) => d.data()?.fromPeer !== this.peerId).map((d) => d.id);
+      if (old.length) await deleteSignals(this.opts.sessionId, old);
     } catch {
       // Not fatal: the partner ignores messages from pages that are not current.
     }
@@ -802,7 +893,7 @@ export class CallEngine {
     for (const [peer, items] of held) {
       for (const { id, msg } of items) {
         if (peer === this.partnerPeer) await this.handle(msg).catch(() => undefined);
-        void deleteDoc(signalRef(this.opts.sessionId, id)).catch(() => undefined);
+        this.forget(id);
       }
     }
   }

@@ -9,6 +9,7 @@ import {
   onSnapshot,
   serverTimestamp,
   setDoc,
+  writeBatch,
   type CollectionReference,
   type DocumentData,
   type DocumentReference,
@@ -95,6 +96,15 @@ export function signalingCollection(sessionId: string): CollectionReference<Sign
 export function signalRef(sessionId: string, id?: string): DocumentReference {
   const signals = collection(sessionDoc(sessionId), SUB.signaling);
   return id === undefined ? doc(signals) : doc(signals, id);
+}
+
+/** Deletes handled messages in one write (a batch holds at most 500). */
+export async function deleteSignals(sessionId: string, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 400) {
+    const batch = writeBatch(db);
+    for (const id of ids.slice(i, i + 400)) batch.delete(signalRef(sessionId, id));
+    await batch.commit();
+  }
 }
 
 export function presenceCollection(sessionId: string): CollectionReference<Presence | null, DocumentData> {

@@ -9,6 +9,7 @@ does no harm.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import logging
 import random
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 QUESTIONS_PER_HALF = {"behavioral": 2, "technical": 1, "case_study": 1, "mixed": 1}
 FEEDBACK_WINDOW_S = lc.FEEDBACK_WINDOW_S
+# A join's independent side effects (the documents' timer, the partner's note) run beside its lifecycle
+# effects: each is a few Firestore round trips, and a join holds its request slot for their sum otherwise.
+_SIDE = cf.ThreadPoolExecutor(max_workers=16, thread_name_prefix="join-side")
 
 
 def _ts(value: float | None) -> dt.datetime | None:
@@ -324,15 +328,22 @@ def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) 
 def join(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
     now = time.time()
     before, after, _, doc = _apply(db, session_id, lambda s: (lc.join(s, uid, now), None))
-    _effects(db, session_id, before, after, doc)
-    if not after.events and after.status in ("active", "ending"):
-        _repair(db, session_id, doc, after)
     partner = after.partner(uid)
+    side: list[cf.Future[Any]] = []
     # The first one in tells the other (once: the id is per session); nobody is told who is there already.
     if uid not in before.joined and uid in after.joined and partner not in after.joined:
-        _notify(db, partner, notifications.partner_joined(session_id, _name_in(doc, uid)))
+        side.append(_SIDE.submit(_notify, db, partner, notifications.partner_joined(session_id, _name_in(doc, uid))))
     if after.status in doctimer.LIVE:
-        doctimer.start(db, session_id)  # the shared documents' timer: a no-op while one is pending
+        # The shared documents' timer (a no-op while one is pending): its own document, nothing the
+        # lifecycle effects below touch.
+        side.append(_SIDE.submit(doctimer.start, db, session_id))
+    try:
+        _effects(db, session_id, before, after, doc)
+        if not after.events and after.status in ("active", "ending"):
+            _repair(db, session_id, doc, after)
+    finally:
+        for future in side:
+            future.result()  # waited for either way; the first failure fails the call (a retry redoes it)
     return {"status": after.status, "phaseIndex": after.phase_index, "serverTime": now}
 
 

@@ -49,7 +49,10 @@ export function ProfileExtraFields({ idPrefix, draft, errors, update }: Props) {
           />{' '}
           List me in the Community directory
         </label>
-        <p className="hint">Members can find you by name, specialties and industries. Off by default.</p>
+        <p className="hint">
+          Members can find you by name, specialties and industries. Off by default. Your card in the directory
+          follows a save within about 10 seconds (within a minute after many saves in a row).
+        </p>
       </div>
 
       <fieldset className="field" data-field="availability" aria-describedby={fid('availability-hint')}>

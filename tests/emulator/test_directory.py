@@ -170,8 +170,8 @@ def test_the_profile_trigger_lists_and_unlists_a_member(viewer: AuthUser, admin:
                                                   "availability": "mon 00:00-24:00;tue 00:00-24:00;wed 00:00-24:00;"
                                                   "thu 00:00-24:00;fri 00:00-24:00;sat 00:00-24:00;sun 00:00-24:00",
                                                   "updatedAt": SERVER_TIMESTAMP})
-    wait_for(lambda: any("/s:graph-theory/" in p for p in (admin.get(f"directoryEntries/{member.uid}") or {})
-                         .get("paths", [])) or None)
+    wait_for(lambda: any((admin.get(p) or {}).get("has", {}).get("s_graph_theory")
+                         for p in (admin.get(f"directoryEntries/{member.uid}") or {}).get("paths", [])) or None)
     found = call("searchDirectory", {"search": "Wilhelmina", "specialty": "graph theory", "availableNow": True},
                  user=viewer)["members"]
     assert [m["uid"] for m in found] == [member.uid] and found[0]["availableNow"] is True

@@ -70,29 +70,22 @@ def _enqueue(session_id: str, slot: int, delay_s: float) -> None:
                   f"docs-{session_id}-{slot}")
 
 
-def _claim(db: firestore.Client, session_id: str, expect: int | None, delay_s: float,
-           extra: dict[str, Any]) -> int | None:
-    """Moves the pending slot from `expect` (None: no live chain) to the next one; None when another
-    tick or start got there first."""
-    ref = timer_ref(db, session_id)
-    now = time.time()
-
-    @firestore.transactional
-    def run(tx: firestore.Transaction) -> int | None:
-        snap = ref.get(transaction=tx)
-        doc = snap.to_dict() if snap.exists else None
-        slot = doc.get("slot") if doc else None
-        if expect is None:
-            if _pending(doc, now):
-                return None  # a chain is pending
-        elif slot != expect:
-            return None
-        nxt = (slot if isinstance(slot, int) else 0) + 1
-        tx.set(ref, {**(doc or {}), **extra, "slot": nxt, "dueAt": now + delay_s})
-        return nxt
-
-    slot: int | None = run(db.transaction())
-    return slot
+def _claim_first(db: firestore.Client, timer: Any, delay_s: float, extra: dict[str, Any]) -> int | None:
+    """A start's claim on a session without a pending chain (`timer`: the timer document as just read,
+    maybe absent): created if absent, else written only if unchanged since that read (one conditional
+    write, not a transaction); None when another start or a tick wrote it first."""
+    doc = timer.to_dict() if timer.exists else None
+    slot = doc.get("slot") if doc else None
+    nxt = (slot if isinstance(slot, int) else 0) + 1
+    fields = {**extra, "slot": nxt, "dueAt": time.time() + delay_s}
+    try:
+        if doc is None:
+            timer.reference.create(fields)
+        else:
+            timer.reference.update(fields, option=db.write_option(last_update_time=timer.update_time))
+    except (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound):
+        return None
+    return nxt
 
 
 def _pending(doc: dict[str, Any] | None, now: float) -> bool:
@@ -118,12 +111,12 @@ def _claim_next(db: firestore.Client, timer: Any, slot: int, delay_s: float,
 def start(db: firestore.Client, session_id: str) -> bool:
     """Begins the session's timer unless one is pending (idempotent; a participant's join calls it)."""
     # Every join and rejoin comes here, nearly always with a chain pending: one read says so, and only a
-    # session without one pays for the claim's transaction.
+    # session without one pays for the claim: one write conditioned on that read.
     timer = timer_ref(db, session_id).get()
     if _pending(timer.to_dict() if timer.exists else None, time.time()):
         return False
     # No update has arrived yet: the first tick, if none arrive, is idle (no budget aggregations).
-    slot = _claim(db, session_id, None, TICK_BUSY_S, {"pending": 0})
+    slot = _claim_first(db, timer, TICK_BUSY_S, {"pending": 0})
     if slot is None:
         return False
     _enqueue(session_id, slot, TICK_BUSY_S)

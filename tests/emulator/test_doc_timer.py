@@ -144,3 +144,27 @@ def test_a_session_that_ended_stops_the_chain(admin: FirestoreClient) -> None:
     # A tick not yet due is refused (the queue retries it), so an early (emulated) delivery does nothing.
     with pytest.raises(doctimer.tasks.NotDueError):
         doctimer.on_tick(db, {"sessionId": sid, "slot": 3, "dueAtMs": int(time.time() * 1000) + 60_000})
+
+
+def test_starts_at_once_claim_one_chain_and_a_stale_one_is_taken_over_once(admin: FirestoreClient) -> None:
+    # A start claims with one write conditioned on its read (no transaction): of several joins at once
+    # exactly one starts the chain, on a new session and on one whose chain went stale.
+    from salamin import doctimer
+
+    db = salamin()
+    a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
+    sid = make_session(admin, a, b, session_type="case_study")
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        started = list(pool.map(lambda _: doctimer.start(db, sid), range(6)))
+    assert started.count(True) == 1
+    timer = admin.get(f"peerSessions/{sid}/server/docsTimer")
+    assert timer["slot"] == 1 and timer["pending"] == 0
+    assert doctimer.start(db, sid) is False  # pending now: a rejoin leaves it alone
+
+    # The chain died (its tick never came): overdue by more than STALE_S, the next joins take it over once.
+    admin.set(f"peerSessions/{sid}/server/docsTimer",
+              {"slot": 3, "pending": 0, "dueAt": time.time() - doctimer.STALE_S - 5})
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        started = list(pool.map(lambda _: doctimer.start(db, sid), range(6)))
+    assert started.count(True) == 1
+    assert admin.get(f"peerSessions/{sid}/server/docsTimer")["slot"] == 4

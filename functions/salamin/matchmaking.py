@@ -760,11 +760,10 @@ def decline(db: firestore.Client, uid: str, session_id: object) -> dict[str, Any
 
     result, partner, requeued = run(db.transaction())
     if result == "cancelled" and partner is not None:
-        for person in (uid, partner):
-            try:
-                stats.recompute(db, person)
-            except Exception:
-                log.exception("matching: stats after a decline for %s failed", person)
+        try:
+            stats.recompute_many(db, [uid, partner])  # both in one pass (one query, one batch)
+        except Exception:
+            log.exception("matching: stats after a decline for %s and %s failed", uid, partner)
         if requeued:
             # An update fires no create trigger: the first look and the timers start here.
             look_and_schedule(db, partner)

@@ -3,13 +3,14 @@ land in the same room; a friend signs up through a private invite link and lands
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import APP_URL, sign_in
-from tests.support.emulators import AuthUser, FirestoreClient, call, sign_up
+from tests.support.emulators import AuthUser, FirestoreClient, call, sign_up, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_firestore")]
 
@@ -94,3 +95,25 @@ def test_a_friend_signs_up_through_an_invite_link_and_lands_in_the_invitation(br
     finally:
         for p in (pa, friend, late):
             p.context.close()
+
+
+def test_the_inviter_reads_in_plain_words_that_an_invitation_expired(page: Page) -> None:
+    admin = FirestoreClient.admin()
+    ada, grace = member("Ada Inviter"), member("Grace Silent")
+    iid = call("createInvitation", {"toUid": grace.uid, "sessionType": "behavioral", "difficulty": "beginner"},
+               user=ada)["invitationId"]
+    # Nobody answers: bring the expiry into the past; the invitationExpire task (retried until due) expires it.
+    admin.update(f"invitations/{iid}", {"expiresAt": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)})
+    wait_for(lambda: admin.get(f"users/{ada.uid}/notifications/invite-expired-{iid}"), timeout=150)
+    sign_in(page, ada.email, ada.password)
+    expect(page.get_by_test_id("bell-count")).to_have_text("1")
+    page.get_by_test_id("bell").click()
+    item = page.locator("[data-testid=bell-item][data-type=invitation_expired]")
+    expect(item).to_contain_text("Invitation expired")
+    expect(item).to_contain_text("Grace Silent didn't answer your invitation in time")
+    item.click()
+    expect(page).to_have_url(re.compile(rf"/invitations/{iid}$"))
+    expect(page.get_by_test_id("invitation-status")).to_have_text("Expired")
+    expect(page.get_by_test_id("invitation-expired")).to_contain_text("Grace Silent didn't answer in time")
+    page.get_by_test_id("invitation-again").click()
+    expect(page).to_have_url(re.compile(rf"/invitations/new/{grace.uid}$"))

@@ -93,8 +93,8 @@ const GATHER_GRACE_MS = 50;
 const STALL_MS = 15_000;
 const DISCONNECT_GRACE_MS = 2000;
 /**
- * Handled messages and our old leftovers are deleted CLEANUP_CONNECTED_MS after the call connected (its
- * first frames come first), or CLEANUP_LATE_MS after they were met if it has not.
+ * Our leftovers from earlier page loads are deleted CLEANUP_CONNECTED_MS after the call connected (its
+ * first frames come first), or CLEANUP_LATE_MS after start (and messages handled meanwhile) if it has not.
  */
 const CLEANUP_CONNECTED_MS = 2000;
 /**
@@ -506,6 +506,8 @@ export class CallEngine {
     if (s === 'connected') {
       if (!this.connectedAt) this.connectedAt = Date.now();
       markStep('connected');
+      // Handled messages go now: a page of the partner's that reloads must not find them as current.
+      this.deleteSpent();
       this.scheduleCleanUp(CLEANUP_CONNECTED_MS, true);
       this.growVideoLater(pc);
       this.monitor.start();
@@ -730,14 +732,20 @@ export class CallEngine {
   }
 
   /**
-   * A handled (or dropped) message, to delete. Not at once: during the set-up every write waits its turn
-   * on a busy server behind the others, and these deletions are on nobody's path. They go in one batch
-   * after the call connected, or CLEANUP_LATE_MS later.
+   * A handled (or dropped) message, to delete: at once while connected, else in one batch when the call
+   * connects (or CLEANUP_LATE_MS later): during the set-up every write waits its turn on a busy server
+   * behind the others, and these deletions are on nobody's path.
    */
   private forget(id: string): void {
     this.spent.add(id);
-    if (this.closed) this.cleanUp();
-    else this.scheduleCleanUp(this.pc?.connectionState === 'connected' ? CLEANUP_CONNECTED_MS : CLEANUP_LATE_MS);
+    if (this.closed || this.pc?.connectionState === 'connected') this.deleteSpent();
+    else this.scheduleCleanUp(CLEANUP_LATE_MS);
+  }
+
+  private deleteSpent(): void {
+    const ids = [...this.spent];
+    this.spent.clear();
+    if (ids.length) void deleteSignals(this.opts.sessionId, ids).catch(() => undefined);
   }
 
   /** Clean up in `ms` (unless already due; `reset`: move a pending one to `ms` from now). */
@@ -755,9 +763,7 @@ export class CallEngine {
   private cleanUp(): void {
     if (this.cleanupTimer) clearTimeout(this.cleanupTimer);
     this.cleanupTimer = null;
-    const ids = [...this.spent];
-    this.spent.clear();
-    if (ids.length) void deleteSignals(this.opts.sessionId, ids).catch(() => undefined);
+    this.deleteSpent();
     // Closed (left, or another tab of ours took over: its messages are not ours to clear): no look-up.
     if (!this.oldCleared && !this.closed) {
       this.oldCleared = true;

@@ -220,6 +220,41 @@ def test_the_board_is_a_tab_beside_the_code_with_a_shortcut(browser: Browser) ->
         pair.close()
 
 
+# Whether the partner's pointer shows at (x, y) from the top-left corner of this page's canvas.
+POINTER_AT = """([x, y]) => { const el = document.querySelector('[data-testid=board-pointers] [data-client]');
+  const c = document.querySelector('.board-frame canvas.interactive').getBoundingClientRect();
+  if (!el) return false; const r = el.getBoundingClientRect();
+  return Math.abs(r.left - c.left - x) <= 2 && Math.abs(r.top - c.top - y) <= 2; }"""
+
+
+def test_the_partners_pointer_shows_with_their_name_without_re_rendering_the_board(browser: Browser) -> None:
+    pair = case_study_pair(browser)
+    try:
+        pa, pb = pair.open(pair.a, "?autojoin=1"), pair.open(pair.b, "?autojoin=1")
+        for p in (pa, pb):
+            board_ready(p, "channel")
+        pa.get_by_test_id("whiteboard").scroll_into_view_if_needed()
+        pa.wait_for_function(CANVAS_SETTLED)
+        box = canvas_box(pa)
+        pa.mouse.move(box["x"] + 150, box["y"] + 200)
+        pointer = pb.get_by_test_id("board-pointers").locator("[data-client]")
+        expect(pointer).to_have_count(1, timeout=LIVE_MS)
+        expect(pointer).to_contain_text("Ada")
+        # Same scroll and zoom on both fresh boards: the pointer shows at the same place on Grace's canvas.
+        view = "() => { const s = window.__salaminBoard.api.getAppState(); return [s.scrollX, s.scrollY, s.zoom.value]}"
+        assert pa.evaluate(view) == pb.evaluate(view)
+        # Count Grace's board re-renders (Excalidraw calls its change listeners after each) while Ada's
+        # pointer moves, each move shown before the next: the overlay follows it, Excalidraw does not re-render.
+        pb.evaluate("() => { window.__renders = 0; window.__salaminBoard.api.onChange(() => window.__renders++); }")
+        for i in range(1, 21):
+            x, y = 150 + 10 * i, 200 + 5 * i
+            pa.mouse.move(box["x"] + x, box["y"] + y)
+            pb.wait_for_function(POINTER_AT, arg=[x, y], timeout=LIVE_MS)
+        assert pb.evaluate("() => window.__renders") < 5  # one per move before the overlay (20 moves)
+    finally:
+        pair.close()
+
+
 def test_a_20_second_network_drop_on_one_side_loses_nothing(browser: Browser) -> None:
     pair = case_study_pair(browser)
     query = "?autojoin=1&codelink=off"  # Firestore is the only path, so the drop cuts it

@@ -134,7 +134,7 @@ def onCommunityProfileWritten(
 
 # A member's directory refresh that their refresh budget deferred, or the end of a suspension (lists them
 # again). Forced and idempotent (directory.on_refresh_task).
-@tasks_fn.on_task_dispatched(retry_config=tasks.DIRECTORY_RETRY, rate_limits=tasks.RATE)
+@tasks_fn.on_task_dispatched(retry_config=tasks.DIRECTORY_RETRY, rate_limits=tasks.DIRECTORY_RATE)
 @_edge
 def directoryRefresh(req: tasks_fn.CallableRequest[Any]) -> None:
     directory.on_refresh_task(firebase.db(), req.data)

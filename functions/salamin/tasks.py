@@ -53,6 +53,11 @@ DIRECTORY_RETRY = options.RetryConfig(
 )
 RATE = (options.RateLimits(max_concurrent_dispatches=4, max_dispatches_per_second=20) if EMULATED
         else options.RateLimits(max_concurrent_dispatches=100, max_dispatches_per_second=200))
+# The directory's queue locally: the emulator keeps a not-yet-due task in one of the queue's dispatch
+# slots until it fires, so with 4 slots four deferred refreshes (due within ~a minute) or pending relists
+# held every other member's refresh back for minutes. Its tasks are few and cheap (one transaction).
+DIRECTORY_RATE = (options.RateLimits(max_concurrent_dispatches=32, max_dispatches_per_second=20) if EMULATED
+                  else RATE)
 # The timers (session no-show, phases, hard stop, feedback deadline; matching re-try and timeout). The
 # emulator delivers each at once and then on every backoff until due: deliveries production never makes,
 # which took Functions-emulator slots from the callables (~4 per session in a burst: bench/session_load).
@@ -64,6 +69,13 @@ RATE = (options.RateLimits(max_concurrent_dispatches=4, max_dispatches_per_secon
 # per session, p95 1.7-2.2 s). Production is the same as RATE.
 TIMER_RATE = (options.RateLimits(max_concurrent_dispatches=4, max_dispatches_per_second=2) if EMULATED
               else RATE)
+
+
+def emulator_can_hold(delay_s: float, retry: options.RetryConfig) -> bool:
+    """Whether a task `delay_s` ahead can fire at all locally: the emulator retries an early task until its
+    max_attempts and max_retry_seconds have both passed, then drops it, and holds one of its queue's
+    dispatch slots all that time. Always true in production (tasks arrive when due)."""
+    return not EMULATED or delay_s < (retry.max_retry_seconds or 0) - 60
 
 
 class NotDueError(DomainError):

@@ -1,6 +1,6 @@
 """The directory's refresh budget (pure): how often a member's profile writes may rewrite their index.
 
-A refresh rewrites up to ~100 index documents, and the rules cannot count profile writes, so the budget is
+A refresh rewrites up to a few index documents (one per sort) and deletes the old ones, and the rules cannot count profile writes, so the budget is
 the only thing between a scripted burst of profile edits and thousands of writes a minute. These tests
 drive `admit_refresh` like a trigger would: a refused refresh is deferred to the due time it names, and at
 most one refresh runs per gap and per refilled token.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -93,6 +94,16 @@ def test_the_end_of_a_long_suspension_is_reached_in_hops_under_thirty_days() -> 
         assert T0 + day < due <= T0 + 29 * day and (T0 + days * day + 1000 - due) % d.TASK_HOP_MS == 0
         # a caller an hour later picks the same hop (same task id), the grid being anchored on the end
         assert d.relist_due(T0 + days * day, T0 + 3600_000) == due
+
+
+def test_only_the_emulator_skips_a_task_it_would_drop_before_it_is_due(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The emulator retries an early task until max_retry_seconds, holding a queue slot, then drops it.
+    window = d.tasks.DIRECTORY_RETRY.max_retry_seconds or 0
+    monkeypatch.setattr(d.tasks, "EMULATED", True)
+    assert d.tasks.emulator_can_hold(30, d.tasks.DIRECTORY_RETRY)
+    assert not d.tasks.emulator_can_hold(window, d.tasks.DIRECTORY_RETRY)
+    monkeypatch.setattr(d.tasks, "EMULATED", False)
+    assert d.tasks.emulator_can_hold(28 * 86_400, d.tasks.DIRECTORY_RETRY)
 
 
 def test_a_suspended_member_has_no_index_documents_while_it_lasts() -> None:

@@ -14,9 +14,10 @@ keep arriving, TICK_IDLE_S when none came since the last tick). Each tick
 At most one tick is pending per session: `server/docsTimer` holds the slot of the pending tick; a tick
 whose slot is not the current one (a task delivered twice, an old chain) does nothing, and the next slot
 is claimed with a write conditioned on the timer document being unchanged since the tick read it, with a
-task id derived from it (a second enqueue of the same slot is a no-op). `start` (called when a participant
-joins) begins a chain unless one is pending (one read says so), and restarts one that died (its slot
-overdue by STALE_S), in a transaction.
+task id derived from it (a second enqueue of the same slot is a no-op). A participant's join (interview.join)
+reads the timer with the session and, unless a chain is pending, claims the first slot in the same commit
+as its session write (`claim_in`): a chain starts on the first join, and one that died (its slot overdue
+by STALE_S) is taken over by the next join or reload.
 
 `next_delay` and `minutes_since` are pure; the rest is Firestore and Cloud Tasks I/O.
 """
@@ -70,24 +71,6 @@ def _enqueue(session_id: str, slot: int, delay_s: float) -> None:
                   f"docs-{session_id}-{slot}")
 
 
-def _claim_first(db: firestore.Client, timer: Any, delay_s: float, extra: dict[str, Any]) -> int | None:
-    """A start's claim on a session without a pending chain (`timer`: the timer document as just read,
-    maybe absent): created if absent, else written only if unchanged since that read (one conditional
-    write, not a transaction); None when another start or a tick wrote it first."""
-    doc = timer.to_dict() if timer.exists else None
-    slot = doc.get("slot") if doc else None
-    nxt = (slot if isinstance(slot, int) else 0) + 1
-    fields = {**extra, "slot": nxt, "dueAt": time.time() + delay_s}
-    try:
-        if doc is None:
-            timer.reference.create(fields)
-        else:
-            timer.reference.update(fields, option=db.write_option(last_update_time=timer.update_time))
-    except (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound):
-        return None
-    return nxt
-
-
 def _pending(doc: dict[str, Any] | None, now: float) -> bool:
     """A chain's tick is pending (its slot is not overdue by STALE_S)."""
     slot, due = (doc or {}).get("slot"), (doc or {}).get("dueAt")
@@ -108,19 +91,29 @@ def _claim_next(db: firestore.Client, timer: Any, slot: int, delay_s: float,
     return nxt
 
 
-def start(db: firestore.Client, session_id: str) -> bool:
-    """Begins the session's timer unless one is pending (idempotent; a participant's join calls it)."""
-    # Every join and rejoin comes here, nearly always with a chain pending: one read says so, and only a
-    # session without one pays for the claim: one write conditioned on that read.
-    timer = timer_ref(db, session_id).get()
-    if _pending(timer.to_dict() if timer.exists else None, time.time()):
-        return False
+def claim_in(db: firestore.Client, batch: Any, timer: Any, now: float) -> int | None:
+    """A join's claim of the first slot, written in the join's own batch (with the session's write, so one
+    commit instead of a read and a write of its own): `timer` is the timer document as read with the
+    session. None, writing nothing, while a chain is pending; else the slot to enqueue once the batch
+    committed. The write is conditioned like `_claim_first`'s (created if absent, else unchanged since
+    the read), so of two joins at once one batch commits and the other reads again and finds it pending."""
+    doc = timer.to_dict() if timer.exists else None
+    if _pending(doc, now):
+        return None
+    slot = doc.get("slot") if doc else None
+    nxt = (slot if isinstance(slot, int) else 0) + 1
     # No update has arrived yet: the first tick, if none arrive, is idle (no budget aggregations).
-    slot = _claim_first(db, timer, TICK_BUSY_S, {"pending": 0})
-    if slot is None:
-        return False
+    fields = {"pending": 0, "slot": nxt, "dueAt": now + TICK_BUSY_S}
+    if doc is None:
+        batch.create(timer.reference, fields)
+    else:
+        batch.update(timer.reference, fields, option=db.write_option(last_update_time=timer.update_time))
+    return nxt
+
+
+def enqueue_first(session_id: str, slot: int) -> None:
+    """The first tick of a chain whose slot a join's batch claimed (claim_in)."""
     _enqueue(session_id, slot, TICK_BUSY_S)
-    return True
 
 
 def on_tick(db: firestore.Client, payload: dict[str, Any]) -> dict[str, Any]:

@@ -127,10 +127,10 @@ def _apply(db: firestore.Client, session_id: str, action: Any) -> tuple[lc.State
 
 
 def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.State,
-             doc: dict[str, Any]) -> None:
+             doc: dict[str, Any], *, questions_written: bool = False) -> None:
     new = after.events[len(before.events):]
     for event in new:
-        if event == "started":
+        if event == "started" and not questions_written:  # a join writes them with the start itself
             # The hard stop is scheduled by the no-show timer, which comes anyway and finds both there
             # (on_no_show), and by a rejoin's repair: not on the start's own path.
             _assign_questions(db, session_id, doc, after)
@@ -218,8 +218,9 @@ def _repair(db: firestore.Client, session_id: str, doc: dict[str, Any], state: l
         _schedule_phase(session_id, state.phase_index, max(0.0, time.time() - state.phase_started_at))
 
 
-def _notify(db: firestore.Client, uid: str, note: notifications.Notification) -> None:
-    notifications.send(db, uid, note)
+def _notify(db: firestore.Client, uid: str, note: notifications.Notification,
+            participants: list[str] | None = None) -> None:
+    notifications.send(db, uid, note, participants)
 
 
 # ---- questions -----------------------------------------------------------------------------------------
@@ -253,7 +254,20 @@ def load_stored_bank(db: firestore.Client, meta: dict[str, Any] | None = None) -
 
 
 def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any], state: lc.State) -> None:
-    """Picks both halves once (deterministic per session, so a retry picks the same), reveals the first.
+    """Picks both halves once (deterministic per session, so a retry picks the same), reveals the first:
+    for a session whose start did not write them (a join that died after its commit, older sessions)."""
+    batch = db.batch()
+    fields = _plan_questions(db, batch, session_id, state, doc)
+    if fields:
+        batch.update(db.collection(names.SESSIONS).document(session_id), fields)
+        batch.commit()
+
+
+def _plan_questions(db: firestore.Client, batch: Any, session_id: str, state: lc.State,
+                    doc: dict[str, Any]) -> dict[str, Any] | None:
+    """Adds the question plan, the first interviewer's private questions and both people's seenQuestions to
+    `batch`, and returns the session fields that reveal the first half (the caller writes them, a join in
+    its own conditional update). None, adding nothing, when a plan is stored already or no bank is loaded.
 
     Only the first half's ids go into the participants' seenQuestions (which each owner reads): the
     second half's are recorded when that half is revealed, or its interviewee would learn her question
@@ -265,11 +279,11 @@ def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any]
     got = {s.reference.path: s for s in db.get_all([plan_ref, _bank_meta_ref(db), *user_refs])}
     plan = got.get(plan_ref.path)
     if plan is not None and plan.exists:
-        return
+        return None
     meta = got.get(_bank_meta_ref(db).path)
     bank = load_stored_bank(db, (meta.to_dict() or {}) if meta is not None and meta.exists else {})
     if not bank:
-        return  # no bank loaded (a bare emulator): the room still works, with no question panel
+        return None  # no bank loaded (a bare emulator): the room still works, with no question panel
     users = {r.id: (got[r.path].to_dict() or {}) if r.path in got and got[r.path].exists else {} for r in user_refs}
     seen = {q for u in users.values() for q in _list(u.get("seenQuestions")) if isinstance(q, str)}
     session_type = doc.get("sessionType", "technical")
@@ -277,16 +291,11 @@ def _assign_questions(db: firestore.Client, session_id: str, doc: dict[str, Any]
     first, second = qb.select_halves(bank, session_type, doc.get("difficulty", "intermediate"), seen, count,
                                      session_id)
     interviewer = state.interviewer()
-    batch = db.batch()
     batch.set(plan_ref, {"half1": [q.id for q in first], "half2": [q.id for q in second]})
-    batch.update(db.collection(names.SESSIONS).document(session_id), {
-        "questionSet": {"1": [qb.public_part(q) for q in first]},
-        "questionIds": [q.id for q in first],
-    })
     batch.set(db.collection(names.SESSIONS).document(session_id).collection(names.PRIVATE).document(interviewer),
               {"uid": interviewer, "half": 1, "questions": [qb.private_part(q) for q in first]})
     _mark_seen(db, batch, state, [q.id for q in first])
-    batch.commit()
+    return {"questionSet": {"1": [qb.public_part(q) for q in first]}, "questionIds": [q.id for q in first]}
 
 
 def _list(value: object) -> list[Any]:
@@ -326,19 +335,50 @@ def _reveal_second_half(db: firestore.Client, session_id: str, state: lc.State) 
 # ---- entry points -----------------------------------------------------------------------------------------
 
 def join(db: firestore.Client, session_id: str, uid: str) -> dict[str, Any]:
+    """A participant enters the room. One read of the session and the documents' timer together, then one
+    commit of everything the join writes: the session (conditioned on the read's update time, as
+    `_update_unless_changed` does), at the start the questions (plan, the interviewer's private half, both
+    people's seenQuestions), and the timer's first slot when no chain is pending. A commit that lost a
+    race (the session or the timer moved since the read) reads and decides again."""
     now = time.time()
-    before, after, _, doc = _apply(db, session_id, lambda s: (lc.join(s, uid, now), None))
+    ref = db.collection(names.SESSIONS).document(session_id)
+    timer_ref = doctimer.timer_ref(db, session_id)
+    for attempt in range(UPDATE_ATTEMPTS):
+        got = {s.reference.path: s for s in db.get_all([ref, timer_ref])}
+        snap, timer = got.get(ref.path), got.get(timer_ref.path)
+        if snap is None or not snap.exists:
+            raise DomainError("not-found", "This session does not exist or is not yours.")
+        doc = snap.to_dict() or {}
+        before = state_from_doc(doc)
+        after = lc.join(before, uid, now)
+        batch = db.batch()
+        fields = doc_from_state(after) if after != before else {}
+        if "started" in after.events[len(before.events):]:
+            fields.update(_plan_questions(db, batch, session_id, after, doc) or {})
+        if fields:
+            batch.update(ref, fields, option=db.write_option(last_update_time=snap.update_time))
+        slot = doctimer.claim_in(db, batch, timer, time.time()) if timer is not None and after.status in doctimer.LIVE \
+            else None
+        if fields or slot is not None:
+            try:
+                batch.commit()
+            except (gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound, gexc.AlreadyExists):
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # someone else moved it: read again
+                continue
+        break
+    else:
+        raise DomainError("unavailable", "This session is busy right now; please try again.")
     partner = after.partner(uid)
     side: list[cf.Future[Any]] = []
     # The first one in tells the other (once: the id is per session); nobody is told who is there already.
     if uid not in before.joined and uid in after.joined and partner not in after.joined:
-        side.append(_SIDE.submit(_notify, db, partner, notifications.partner_joined(session_id, _name_in(doc, uid))))
-    if after.status in doctimer.LIVE:
-        # The shared documents' timer (a no-op while one is pending): its own document, nothing the
-        # lifecycle effects below touch.
-        side.append(_SIDE.submit(doctimer.start, db, session_id))
+        # The session was just read: its participants need no second read for the block check.
+        side.append(_SIDE.submit(_notify, db, partner, notifications.partner_joined(session_id, _name_in(doc, uid)),
+                                 list(after.participants)))
+    if slot is not None:
+        side.append(_SIDE.submit(doctimer.enqueue_first, session_id, slot))
     try:
-        _effects(db, session_id, before, after, doc)
+        _effects(db, session_id, before, after, doc, questions_written=True)
         if not after.events and after.status in ("active", "ending"):
             _repair(db, session_id, doc, after)
     finally:

@@ -7,6 +7,7 @@ mark one read (firestore.rules); everything else is written here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
@@ -21,12 +22,18 @@ def ref(db: firestore.Client, uid: str, note_id: str) -> firestore.DocumentRefer
     return db.collection(names.USERS).document(uid).collection(names.NOTIFICATIONS).document(note_id)
 
 
-def _partner_blocked(db: firestore.Client, uid: str, session_id: object) -> bool:
-    """Whether the recipient and the other person of the session have blocked each other (either way)."""
+def _partner_blocked(db: firestore.Client, uid: str, session_id: object,
+                     participants: Sequence[str] | None = None) -> bool:
+    """Whether the recipient and the other person of the session have blocked each other (either way).
+    `participants`: the session's participantIds when the caller has just read the session (a join does),
+    which saves reading it again."""
     if not isinstance(session_id, str) or not session_id:
         return False
-    snap = db.collection(names.SESSIONS).document(session_id).get()
-    ids = (snap.to_dict() or {}).get("participantIds") if snap.exists else None
+    if participants is not None:
+        ids: object = list(participants)
+    else:
+        snap = db.collection(names.SESSIONS).document(session_id).get()
+        ids = (snap.to_dict() or {}).get("participantIds") if snap.exists else None
     others = [p for p in ids if isinstance(p, str) and p != uid] if isinstance(ids, list) else []
     if not others:
         return False
@@ -35,12 +42,13 @@ def _partner_blocked(db: firestore.Client, uid: str, session_id: object) -> bool
     return safety.blocked_between(users.get(uid), uid, users.get(others[0]), others[0])
 
 
-def send(db: firestore.Client, uid: str, note: Notification) -> bool:
+def send(db: firestore.Client, uid: str, note: Notification, participants: Sequence[str] | None = None) -> bool:
     """Writes a notification once: a repeated delivery (same id) neither duplicates it nor marks it unread
     again. False when it was there already, or when it is about a session partner the recipient blocked or
-    was blocked by (blocked members are never notified about each other)."""
+    was blocked by (blocked members are never notified about each other). `participants`: the session's
+    participantIds, when the caller read the session already."""
     note_id, body = note
-    if "sessionId" in body and _partner_blocked(db, uid, body.get("sessionId")):
+    if "sessionId" in body and _partner_blocked(db, uid, body.get("sessionId"), participants):
         return False
     try:
         ref(db, uid, note_id).create(body)

@@ -146,25 +146,30 @@ def test_a_session_that_ended_stops_the_chain(admin: FirestoreClient) -> None:
         doctimer.on_tick(db, {"sessionId": sid, "slot": 3, "dueAtMs": int(time.time() * 1000) + 60_000})
 
 
-def test_starts_at_once_claim_one_chain_and_a_stale_one_is_taken_over_once(admin: FirestoreClient) -> None:
-    # A start claims with one write conditioned on its read (no transaction): of several joins at once
-    # exactly one starts the chain, on a new session and on one whose chain went stale.
-    from salamin import doctimer
+def test_joins_at_once_claim_one_chain_and_a_stale_one_is_taken_over_once(admin: FirestoreClient, bank: None) -> None:
+    # A join claims the first slot in the same commit as its session write, conditioned on what it read (no
+    # transaction): of several joins and reloads at once exactly one starts the chain, on a new session and
+    # on one whose chain went stale.
+    from salamin import doctimer, interview
 
     db = salamin()
     a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
     sid = make_session(admin, a, b, session_type="case_study")
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        started = list(pool.map(lambda _: doctimer.start(db, sid), range(6)))
-    assert started.count(True) == 1
+        statuses = list(pool.map(lambda i: interview.join(db, sid, (a, b)[i % 2].uid)["status"], range(6)))
+    assert "active" in statuses
     timer = admin.get(f"peerSessions/{sid}/server/docsTimer")
     assert timer["slot"] == 1 and timer["pending"] == 0
-    assert doctimer.start(db, sid) is False  # pending now: a rejoin leaves it alone
+    session = admin.get(f"peerSessions/{sid}")
+    assert session["status"] == "active" and session["questionSet"]["1"]  # the start wrote its questions
+    interview.join(db, sid, a.uid)  # pending now: a reload leaves it alone
+    assert admin.get(f"peerSessions/{sid}/server/docsTimer")["slot"] == 1
+    assert doctimer.STALE_S > doctimer.TICK_IDLE_S
 
-    # The chain died (its tick never came): overdue by more than STALE_S, the next joins take it over once.
+    # The chain died (its tick never came): overdue by more than STALE_S, the next reloads take it over once.
     admin.set(f"peerSessions/{sid}/server/docsTimer",
               {"slot": 3, "pending": 0, "dueAt": time.time() - doctimer.STALE_S - 5})
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        started = list(pool.map(lambda _: doctimer.start(db, sid), range(6)))
-    assert started.count(True) == 1
+        list(pool.map(lambda i: interview.join(db, sid, (a, b)[i % 2].uid), range(6)))
     assert admin.get(f"peerSessions/{sid}/server/docsTimer")["slot"] == 4
+

@@ -172,6 +172,10 @@ def test_after_a_block_neither_is_notified_about_the_other(admin: FirestoreClien
     db = firebase.db()
     assert notifications.send(db, eve.uid, notifications.feedback_received(sid)) is False
     assert notifications.send(db, ada.uid, notifications.partner_left(sid)) is False
+    # So is the join's note, which passes the participants it just read instead of re-reading the session.
+    admin.delete(f"users/{ada.uid}/notifications/joined-{sid}")
+    assert notifications.send(db, ada.uid, notifications.partner_joined(sid, "Eve"), [eve.uid, ada.uid]) is False
+    assert admin.get(f"users/{ada.uid}/notifications/joined-{sid}") is None
     assert admin.get(f"users/{eve.uid}/notifications/feedback-{sid}") is None
     assert admin.get(f"users/{ada.uid}/notifications/left-{sid}") is None
     assert notifications.send(db, ada.uid, notifications.partner_left(other_sid)) is True

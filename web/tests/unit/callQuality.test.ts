@@ -60,6 +60,26 @@ describe('reading getStats', () => {
     const d = readStats(report({ rx: 2000, lost: 0, samples: 96000, concealed: 0, freezeS: 0 }), 3000);
     expect(verdicts(sampleBetween(a, d))).toEqual({ receive: 'good', send: 'good' });
   });
+
+  it('judges what we send by recent receiver reports of either kind, never by a stale one', () => {
+    // Chromium stamps each stat; a remote report's stamp is when it arrived.
+    const at = (now: number, audio: [number, number], video: [number, number]): [string, unknown][] => [
+      ['OV', { type: 'outbound-rtp', kind: 'video', timestamp: now, bytesSent: 1000, qualityLimitationReason: 'none' }],
+      ['RA', { type: 'remote-inbound-rtp', kind: 'audio', timestamp: audio[0], fractionLost: audio[1] }],
+      ['RV', { type: 'remote-inbound-rtp', kind: 'video', timestamp: video[0], fractionLost: video[1] }],
+    ];
+    const prev = readStats(at(100_000, [99_000, 0], [99_900, 0]), 0);
+    // Audio's report is 6 s old and said nothing was lost; video's, a second old, says a third is: weak.
+    const lossy = readStats(at(103_000, [97_000, 0], [102_000, 0.35]), 3000);
+    expect(sampleBetween(prev, lossy).outLossPct).toBeCloseTo(35);
+    expect(verdicts(sampleBetween(prev, lossy)).send).toBe('weak');
+    // The video was paused 20 s ago: its last (bad) report no longer counts; audio's fresh one is clean.
+    const paused = readStats(at(130_000, [128_000, 0], [110_000, 0.5]), 30_000);
+    expect(verdicts(sampleBetween(prev, paused)).send).toBe('good');
+    // Nothing recent at all: no verdict from old news.
+    const silent = readStats(at(160_000, [140_000, 0.4], [110_000, 0.5]), 60_000);
+    expect(sampleBetween(prev, silent).outLossPct).toBe(0);
+  });
 });
 
 describe('signal bars', () => {

@@ -68,6 +68,19 @@ function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/**
+ * Receiver reports older than this say nothing about the last interval: audio's come every ~5 s, so this
+ * spans one lost report; a paused video's last one ages out of it.
+ */
+const FRESH_REPORT_MS = 11_000;
+
+/** Is a remote-inbound-rtp report recent? Without timestamps to compare, only audio's counts (it never pauses). */
+function isFresh(s: Stat, now: number | null): boolean {
+  const t = num(s.timestamp);
+  if (now === null || t === null) return s.kind === 'audio';
+  return now - t <= FRESH_REPORT_MS;
+}
+
 /** A getStats() report (any Map-like of stat objects) as counters. */
 export function readStats(report: Iterable<[string, unknown]>, at: number): StatsReading {
   const byId = new Map<string, Stat>();
@@ -78,6 +91,12 @@ export function readStats(report: Iterable<[string, unknown]>, at: number): Stat
     relayed: null,
   };
   // The pair in use: the transport names it; older reports only mark it nominated.
+  // The report's own clock (a remote report's timestamp is when it arrived, on the same clock).
+  let now: number | null = null;
+  for (const s of byId.values()) {
+    const t = s.type === 'outbound-rtp' || s.type === 'inbound-rtp' || s.type === 'transport' ? num(s.timestamp) : null;
+    if (t !== null) now = Math.max(now ?? t, t);
+  }
   const chosen = [...byId.values()].find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string');
   const pairId = chosen ? String(chosen.selectedCandidatePairId) : null;
   for (const [id, s] of byId) {
@@ -104,9 +123,10 @@ export function readStats(report: Iterable<[string, unknown]>, at: number): Stat
         r.freezeMs += (num(s.totalFreezesDuration) ?? 0) * 1000;
       }
     } else if (s.type === 'remote-inbound-rtp') {
-      // Audio's report only: a paused video stream's last report stays in getStats, stale, and would
-      // keep the line "weak" (and the video paused) for ever.
-      const f = kind === 'audio' ? num(s.fractionLost) : null;
+      // Only a recent receiver report says how what we send fares now: a paused video's last report stays
+      // in getStats for ever (it would keep the line "weak" and the video paused), and audio's come only
+      // every ~5 s, some lost on a lossy line, so video's (about every second while it is sent) count too.
+      const f = isFresh(s, now) ? num(s.fractionLost) : null;
       if (f !== null) r.outFractionLost = Math.max(r.outFractionLost ?? 0, f);
       if (r.rttMs === null) {
         const rtt = num(s.roundTripTime);

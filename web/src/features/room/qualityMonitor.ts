@@ -73,7 +73,20 @@ export class QualityMonitor {
     this.last = null;
   }
 
+  /** One tick at a time: on a starved machine getStats can outlast the interval, and two ticks would interleave. */
+  private ticking = false;
+
   private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.sampleOnce();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async sampleOnce(): Promise<void> {
     const report = await this.deps.getStats().catch(() => null);
     if (!report) return;
     const reading = readStats(report.entries(), Date.now());

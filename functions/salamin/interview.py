@@ -152,7 +152,7 @@ def _effects(db: firestore.Client, session_id: str, before: lc.State, after: lc.
             code.compact_quietly(db, session_id)
         elif event.startswith("left_early:"):
             who = event.split(":", 1)[1]
-            _notify(db, after.partner(who), notifications.partner_left(session_id))
+            _notify(db, after.partner(who), notifications.partner_left(session_id), list(after.participants))
 
 
 def _schedule_feedback_deadline(session_id: str, deadline: float) -> None:
@@ -544,10 +544,15 @@ def on_feedback(db: firestore.Client, session_id: str, from_uid: str) -> bool:
 def _notify_feedback(db: firestore.Client, session_id: str, participants: list[str]) -> None:
     """At the reveal, each person whose partner wrote feedback is told (the id makes a repeat a no-op)."""
     feedback = db.collection(names.SESSIONS).document(session_id).collection(names.FEEDBACK)
+    told = []
     for snap in feedback.stream():
         to = (snap.to_dict() or {}).get("to")
         if snap.id in participants and to in participants and to != snap.id:
-            _notify(db, str(to), notifications.feedback_received(session_id))
+            told.append(str(to))
+    # Side by side, each with the participants just read (no second read of the session for the block check).
+    for future in [_SIDE.submit(_notify, db, to, notifications.feedback_received(session_id), participants)
+                   for to in told]:
+        future.result()
 
 
 def on_feedback_deadline(db: firestore.Client, payload: dict[str, Any]) -> str:

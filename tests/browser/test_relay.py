@@ -35,7 +35,9 @@ LINE_DELAYED = """async () => {
   const stats = await window.__salaminCall.pc.getStats();
   let rtt = 0;
   stats.forEach((s) => {
-    if (s.type === 'transport' && s.selectedCandidatePairId) rtt = stats.get(s.selectedCandidatePairId).currentRoundTripTime ?? 0;
+    if (s.type === 'transport' && s.selectedCandidatePairId) {
+      rtt = stats.get(s.selectedCandidatePairId).currentRoundTripTime ?? 0;
+    }
   });
   return rtt >= 0.25;
 }"""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
-import os
 import time
 from typing import Any
 
@@ -19,6 +18,7 @@ from tests.support.emulators import (
     AuthUser,
     DeniedError,
     FirestoreClient,
+    call,
     make_session,
     sign_up,
     stored_code,
@@ -73,12 +73,10 @@ def assert_stopped_in_time(accepted: list[float], refused_at: float, budget: int
         f"{len(accepted)} accepted; refused {refused_at - crossed_at:.1f} s after crossing the budget")
 
 
-def start_timer(sid: str) -> None:
-    """The shared documents' timer, as joinSession starts it (the sessions here are written directly)."""
-    os.environ.setdefault("CLOUD_TASKS_EMULATOR_HOST", "127.0.0.1:9499")
-    from salamin import doctimer, firebase
-
-    assert doctimer.start(firebase.db(), sid)
+def start_timer(sid: str, who: AuthUser) -> None:
+    """The shared documents' timer, started by `who`'s join (the sessions here are written directly)."""
+    call("joinSession", {"sessionId": sid}, user=who)
+    assert (FirestoreClient.admin().get(f"peerSessions/{sid}/server/docsTimer") or {}).get("slot") == 1
 
 
 @pytest.mark.parametrize("kind", ["code", "board"])
@@ -90,7 +88,7 @@ def test_a_flood_of_bytes_is_stopped_by_the_timer_and_only_its_author_is_frozen(
 
     a, b = sign_up(display_name="Ada"), sign_up(display_name="Grace")
     sid = make_session(admin, a, b, status="active")
-    start_timer(sid)
+    start_timer(sid, a)
     doc = pycrdt.Doc(client_id=5)
     text = doc.get("code", type=pycrdt.Text)
     blobs: list[bytes] = []

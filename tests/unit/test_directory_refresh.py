@@ -1,9 +1,8 @@
 """The directory's refresh budget (pure): how often a member's profile writes may rewrite their index.
 
 A refresh rewrites a member's index documents (one per sort) and the rules cannot count profile writes, so
-the budget is
-the only thing between a scripted burst of profile edits and thousands of writes a minute. These tests
-drive `admit_refresh` like a trigger would: a refused refresh is deferred to the due time it names, and at
+the budget is the only thing between a scripted burst of profile edits and thousands of writes a minute.
+These tests drive `admit_refresh` like a trigger would: a refused refresh is deferred to the due time it names, and at
 most one refresh runs per gap and per refilled token.
 """
 

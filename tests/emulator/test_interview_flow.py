@@ -165,7 +165,9 @@ def test_no_show_task_cancels_requeues_and_counts_once(session_pair: tuple[AuthU
     assert session(admin, sid)["endReason"] == "no_show"
     entry = wait_for(lambda: admin.get(f"matchingQueue/{a.uid}"))
     assert entry["priority"] is True and entry["requeuedFrom"] == sid
-    assert FirestoreClient.as_user(a).get(f"users/{a.uid}/notifications/noshow-{sid}")["type"] == "partner_no_show"
+    # Written just after the re-queue (on_no_show): waited for, not read at once.
+    note = wait_for(lambda: FirestoreClient.as_user(a).get(f"users/{a.uid}/notifications/noshow-{sid}"))
+    assert note["type"] == "partner_no_show"
     stats = wait_for(lambda: admin.get(f"userStats/{b.uid}"))
     assert stats["reliability"]["noShows"] == 1
     # Delivered again: the handler itself, run to its end here, finds the session cancelled already.
@@ -203,12 +205,12 @@ def _seconds(value: Any) -> float:
     return value.timestamp() if hasattr(value, "timestamp") else float(value)
 
 
-def test_due_timers_fire_at_most_two_a_second_locally(admin: FirestoreClient, bank: None) -> None:
+def test_due_timers_start_one_every_two_seconds_locally(admin: FirestoreClient, bank: None) -> None:
     # The emulator delivers every timer at once (not when due), so locally the timer queues are throttled
-    # (tasks.TIMER_RATE) to leave the Functions emulator's few slots to the callables. Four time-ups due
-    # now, one per running session (started without their own timers, as a start that died): each moves
-    # its session on exactly once, spread over >= 0.9 s (unthrottled, at 20 a second, all four land at
-    # once).
+    # (tasks.TIMER_RATE, one start per 2 s) to leave the Functions emulator's few slots to the callables.
+    # Four time-ups due now, one per running session (started without their own timers, as a start that
+    # died): each moves its session on exactly once, spread over >= 4 s (at 2 a second they spread over
+    # ~1.5 s; unthrottled, at 20 a second, all four land at once).
     from salamin import firebase, interview
     from salamin import lifecycle as lc
 
@@ -225,7 +227,7 @@ def test_due_timers_fire_at_most_two_a_second_locally(admin: FirestoreClient, ba
     moved = wait_for(lambda: all(session(admin, sid)["phaseIndex"] == 1 for sid in sids) and
                      [session(admin, sid) for sid in sids])
     starts = sorted(_seconds(doc["phaseStartedAt"]) for doc in moved)
-    assert starts[-1] - starts[0] >= 0.9, starts
+    assert starts[-1] - starts[0] >= 4.0, starts
     assert all(doc["phaseIndex"] == 1 for doc in moved)  # none skipped past the interview
 
 

@@ -30,6 +30,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -46,9 +47,13 @@ ARRIVALS_JS = """() => {
     return c.textContent;
   }).join('\\n');
   window.__arrivals = {};
+  window.__painted = {};
   const note = () => {
     const n = text().length;
-    if (!(n in window.__arrivals)) window.__arrivals[n] = performance.timeOrigin + performance.now();
+    if (n in window.__arrivals) return;
+    window.__arrivals[n] = performance.timeOrigin + performance.now();
+    // The frame that shows it: the page may paint at the camera's 30 Hz, not the display's 60.
+    requestAnimationFrame(() => { window.__painted[n] = performance.timeOrigin + performance.now(); });
   };
   new MutationObserver(note).observe(el, { childList: true, subtree: true, characterData: true });
   window.__renderedText = text;
@@ -57,6 +62,42 @@ ARRIVALS_JS = """() => {
 SENDS_JS = """() => {
   window.__sends = [];
   document.addEventListener('keydown', () => window.__sends.push(performance.timeOrigin + performance.now()), true);
+}"""
+
+# Where a keystroke's time goes. Installed before the page's own scripts: every data-channel message the
+# page sends or receives, stamped (the editor's Yjs updates are {"t":"yjs","n":"code","k":0}); long tasks.
+PROBE_INIT_JS = """(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  window.__dcSent = []; window.__dcGot = []; window.__longTasks = [];
+  const isCodeUpdate = (d) => typeof d === 'string' && d.startsWith('{"t":"yjs","n":"code","k":0');
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (d) {
+    if (isCodeUpdate(d)) window.__dcSent.push(now());
+    return send.call(this, d);
+  };
+  const create = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (...args) {
+    const ch = create.apply(this, args);
+    ch.addEventListener('message', (e) => { if (isCodeUpdate(e.data)) window.__dcGot.push(now()); });
+    return ch;
+  };
+  try {
+    new PerformanceObserver((l) => l.getEntries().forEach((t) => window.__longTasks.push(t.duration)))
+      .observe({ type: 'longtask', buffered: true });
+  } catch { /* no long-task timing in this browser */ }
+})();"""
+
+# Over Firestore: when the typist's writes go and are acknowledged, and when the partner applies one.
+STORE_PROBE_JS = """() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const sync = window.__salaminCode;
+  window.__writes = []; window.__applied = [];
+  const store = sync && sync.store;
+  if (!store || typeof store.writeUpdate !== 'function') return;
+  const write = store.writeUpdate;
+  store.writeUpdate = (id, u) => { const w = [now(), null]; window.__writes.push(w);
+    return write(id, u).then((r) => { w[1] = now(); return r; }); };
+  sync.doc.on('update', (_u, origin) => { if (origin === 'firestore') window.__applied.push(now()); });
 }"""
 
 RUNS_DONE_JS = """() => {
@@ -126,10 +167,14 @@ def measure(args: argparse.Namespace) -> int:
     conditions = Conditions()
     admin = FirestoreClient.admin()
     a, b = sign_up(display_name="Bench A"), sign_up(display_name="Bench B")
-    lat: dict[str, list[float]] = {"datachannel": [], "firestore": []}
+    lat: dict[str, list[float]] = {"datachannel": [], "firestore": [], "datachannel painted": [],
+                                   "firestore painted": []}
+    parts: dict[str, dict[str, list[float]]] = {}
     lost = 0
     keystrokes = 0
     run_ms: list[float] = []
+    run_marks: list[tuple[float, float]] = []
+    run_sid = ""
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
     def ready(page: Page, transport: str) -> None:
@@ -143,6 +188,7 @@ def measure(args: argparse.Namespace) -> int:
         pages = []
         for user in (a, b):
             ctx = browser.new_context(viewport={"width": 1366, "height": 800})
+            ctx.add_init_script(PROBE_INIT_JS)
             page = ctx.new_page()
             sign_in(page, user.email, user.password)
             pages.append(page)
@@ -161,6 +207,10 @@ def measure(args: argparse.Namespace) -> int:
             base = len("warm up ")
             pb.evaluate(ARRIVALS_JS)
             pa.evaluate(SENDS_JS)
+            for page in (pa, pb):
+                page.evaluate("() => { window.__dcSent = []; window.__dcGot = []; window.__longTasks = []; }")
+                with contextlib.suppress(Exception):
+                    page.evaluate(STORE_PROBE_JS)
             typed = "".join(alphabet[i % len(alphabet)] for i in range(args.keystrokes))
             # Real key events, about 12 a second, a line break every 40 keys so lines stay short.
             for i, ch in enumerate(typed):
@@ -175,10 +225,18 @@ def measure(args: argparse.Namespace) -> int:
             # Over Firestore several keys arrive in one write: a key has arrived once the partner's text
             # is first at least as long as it made it (the text only grows here).
             seen = sorted((int(k), v) for k, v in pb.evaluate("() => window.__arrivals").items())
+            painted = sorted((int(k), v) for k, v in pb.evaluate("() => window.__painted").items())
             for i, sent in enumerate(sends):
                 got = min((t for n, t in seen if n >= base + i + 1), default=None)
                 if got is not None:
                     lat[transport].append(got - sent)
+                shown = min((t for n, t in painted if n >= base + i + 1), default=None)
+                if shown is not None:
+                    lat[f"{transport} painted"].append(shown - sent)
+            try:  # the breakdown only explains the figures above: never lose a run to it
+                parts[transport] = steps(transport, sends, seen, base, pa=pa, pb=pb)
+            except Exception as err:
+                print(f"BENCH note: no breakdown for {transport}: {err!r}")
             final_b = pb.evaluate("() => window.__renderedText()")
             missing = max(0, want - len(final_b))
             pa.wait_for_function("() => document.querySelector('[data-testid=save-state]').dataset.state === 'saved'",
@@ -190,6 +248,7 @@ def measure(args: argparse.Namespace) -> int:
             keystrokes += len(sends)
 
             if transport == "datachannel" and args.runs:
+                run_sid = sid
                 # Same session (active now that both are in): click Run, output on both screens.
                 # Running opens once the question is on screen: both agree to end the introductions.
                 pa.get_by_test_id("next-phase").click()
@@ -214,6 +273,7 @@ def measure(args: argparse.Namespace) -> int:
                         continue
                     done = max(page.evaluate(f"() => window.__runsDone[{i}]") for page in (pa, pb))
                     run_ms.append(done - t0)
+                    run_marks.append((t0, done))
                     time.sleep(6.2)  # 10 runs a minute per session: stay under the limit
             for page in (pa, pb):
                 page.goto(f"{APP_URL}/practice")
@@ -227,23 +287,91 @@ def measure(args: argparse.Namespace) -> int:
         "datachannel_p95_ms": round(pct(lat["datachannel"], 95), 1),
         "firestore_p50_ms": round(pct(lat["firestore"], 50), 1),
         "firestore_p95_ms": round(pct(lat["firestore"], 95), 1),
+        "datachannel_painted_p95_ms": round(pct(lat["datachannel painted"], 95), 1),
+        "firestore_painted_p95_ms": round(pct(lat["firestore painted"], 95), 1),
         "run_p50_ms": round(pct(run_ms, 50), 1) if run_ms else None,
         "run_p95_ms": round(pct(run_ms, 95), 1) if run_ms else None,
     }
     print("BENCH == keystroke in one browser -> rendered in the partner's (ms) ==")
-    print(f"BENCH {'path':<14}{'keys':>6}{'p50':>9}{'p95':>9}{'mean':>9}{'max':>9}")
+    print(f"BENCH {'path':<22}{'keys':>6}{'p50':>9}{'p95':>9}{'mean':>9}{'max':>9}")
     for name, values in lat.items():
         if values:
-            print(f"BENCH {name:<14}{len(values):>6}{pct(values, 50):>9.1f}{pct(values, 95):>9.1f}"
+            print(f"BENCH {name:<22}{len(values):>6}{pct(values, 50):>9.1f}{pct(values, 95):>9.1f}"
                   f"{statistics.mean(values):>9.1f}{max(values):>9.1f}")
     if run_ms:
         print("BENCH == click Run (Python) -> output on both screens (ms) ==")
-        print(f"BENCH {'runs':<14}{len(run_ms):>6}{pct(run_ms, 50):>9.1f}{pct(run_ms, 95):>9.1f}"
+        print(f"BENCH {'runs':<22}{len(run_ms):>6}{pct(run_ms, 50):>9.1f}{pct(run_ms, 95):>9.1f}"
               f"{statistics.mean(run_ms):>9.1f}{max(run_ms):>9.1f}")
     print(f"BENCH lost edits: {lost}")
+    print_steps(parts)
+    if run_marks:
+        try:
+            print_run_steps(admin, run_sid, run_marks)
+        except Exception as err:
+            print(f"BENCH note: no breakdown of the runs: {err!r}")
     out.update(usage)
     print(json.dumps(out))
     return 0
+
+
+def steps(transport: str, sends: list[float], seen: list[tuple[int, float]], base: int, *, pa: Any, pb: Any
+          ) -> dict[str, list[float]]:
+    """Where each keystroke's time went (ms), from the probes' stamps; a step whose stamps do not pair up
+    one to one with the keystrokes is left out."""
+    out: dict[str, list[float]] = {}
+    first_seen = [min((t for n, t in seen if n >= base + i + 1), default=None) for i in range(len(sends))]
+    if transport == "datachannel":
+        sent, got = pa.evaluate("() => window.__dcSent"), pb.evaluate("() => window.__dcGot")
+        if len(sent) == len(sends) == len(got):
+            out["keydown -> sent"] = [s - k for k, s in zip(sends, sent, strict=True)]
+            out["sent -> received"] = [g - s for s, g in zip(sent, got, strict=True)]
+            out["received -> DOM"] = [d - g for g, d in zip(got, first_seen, strict=True) if d is not None]
+    else:
+        writes, applied = pa.evaluate("() => window.__writes"), pb.evaluate("() => window.__applied")
+        issued = [w[0] for w in writes]
+        out["keydown -> write issued"] = [w - k for k in sends
+                                          if (w := min((t for t in issued if t >= k), default=None)) is not None]
+        out["write issued -> acknowledged"] = [w[1] - w[0] for w in writes if w[1] is not None]
+        out["write issued -> partner applied"] = [a - w for w in issued
+                                                  if (a := min((t for t in applied if t >= w), default=None))
+                                                  is not None]
+    for name, page in (("typist", pa), ("partner", pb)):
+        tasks = page.evaluate("() => window.__longTasks")
+        out[f"long tasks, {name} (ms each)"] = list(tasks)
+    return out
+
+
+def print_steps(parts: dict[str, dict[str, list[float]]]) -> None:
+    print("BENCH == where a keystroke's time went (ms) ==")
+    print(f"BENCH {'step':<44}{'n':>6}{'p50':>9}{'p95':>9}{'max':>9}")
+    for transport, by_step in parts.items():
+        for step, values in by_step.items():
+            if values:
+                print(f"BENCH {transport + ': ' + step:<44}{len(values):>6}{pct(values, 50):>9.1f}"
+                      f"{pct(values, 95):>9.1f}{max(values):>9.1f}")
+            else:
+                print(f"BENCH {transport + ': ' + step:<44}{0:>6}")
+
+
+def _ms(ts: Any) -> float:
+    return float(ts.timestamp()) * 1000
+
+
+def print_run_steps(admin: Any, sid: str, marks: list[tuple[float, float]]) -> None:
+    """Each run from its runs document's server stamps (same machine clock): click -> recorded (request,
+    checks, limiter), recorded -> result written (runner and status writes), result -> on both screens."""
+    docs = sorted((d for d in admin.query("runs", parent=f"peerSessions/{sid}") if d.get("finishedAt")),
+                  key=lambda d: d["createdAt"])
+    if len(docs) != len(marks):
+        print(f"BENCH run steps: {len(docs)} runs documents for {len(marks)} clicks, not shown")
+        return
+    cols = {"click -> recorded": [_ms(d["createdAt"]) - t0 for d, (t0, _) in zip(docs, marks, strict=True)],
+            "recorded -> result written": [_ms(d["finishedAt"]) - _ms(d["createdAt"]) for d in docs],
+            "result written -> both screens": [done - _ms(d["finishedAt"]) for d, (_, done) in zip(docs, marks,
+                                                                                               strict=True)]}
+    print("BENCH == where a run's time went (ms; per run, in order) ==")
+    for name, values in cols.items():
+        print(f"BENCH {name:<32}" + " ".join(f"{v:>6.0f}" for v in values))
 
 
 def main() -> int:

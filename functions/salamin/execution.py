@@ -1,9 +1,10 @@
 """Running code from the shared editor through the sandboxed runner service (runner/README.md).
 
-`run_code` is the `runCode` callable: it checks who may run what, decides the session's rate limit in a
-transaction on `peerSessions/{id}/server/runLimiter` (at most RUNS_PER_WINDOW starts in any WINDOW_S, one
-run at a time), records the run in `peerSessions/{id}/runs/{runId}` (queued → running → done | error),
-calls the runner and stores what the participants may see of the result.
+`run_code` is the `runCode` callable: it checks who may run what, decides the session's rate limit on
+`peerSessions/{id}/server/runLimiter` (at most RUNS_PER_WINDOW starts in any WINDOW_S, one run at a time;
+read with the session in one round trip, written with the queued run in one write conditioned on that read,
+a transaction when two starts race), records the run in `peerSessions/{id}/runs/{runId}` (queued → running
+→ done | error), calls the runner and stores what the participants may see of the result.
 
 Pure parts (the rate-limit decision, the runner request, the result shaping) are apart from the I/O and
 unit-tested on their own.
@@ -15,10 +16,12 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from salamin import interview, names, sessions
@@ -258,26 +261,99 @@ def _refs(db: firestore.Client, session_id: str) -> tuple[firestore.DocumentRefe
     return session.collection(names.SERVER).document("runLimiter"), session.collection(names.RUNS)
 
 
-def _start(db: firestore.Client, session_id: str, run_ref: firestore.DocumentReference, run_doc: dict[str, Any],
-           *, uid: str, now: float) -> None:
-    """The limiter decision and the queued run, in one transaction."""
+Snap = firestore.DocumentSnapshot[firestore.DocumentReference]
+
+# A conditional write that lost a race with another writer of the same document.
+RACES = (gexc.FailedPrecondition, gexc.Aborted, gexc.AlreadyExists, gexc.Conflict, gexc.NotFound)
+
+
+class _SerialWrites:
+    """Writes done one at a time, in order, beside the caller's work; drain() waits for all of them."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: list[Future[object]] = []
+
+    def submit(self, write: Callable[[], object]) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-status")
+        self._futures.append(self._pool.submit(write))
+
+    def drain(self) -> None:
+        for f in self._futures:
+            try:
+                f.result()
+            except Exception:
+                log.exception("execution: a run status write failed")
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+def _read_start(db: firestore.Client, session_id: str, uid: str, need_bank: bool
+                ) -> tuple[dict[str, Any], dict[str, Any] | None, Snap]:
+    """The session (if `uid` takes part in it), the bank's version document (when a question is named) and
+    the run limiter, in one round trip: on the way from a click on Run to its output."""
+    session_ref = db.collection(names.SESSIONS).document(session_id)
     limiter, _ = _refs(db, session_id)
+    meta_ref = db.collection(names.CONFIG).document(names.QUESTION_BANK_META)  # as interview.load_stored_bank
+    refs = [session_ref, limiter, *([meta_ref] if need_bank else [])]
+    got = {snap.reference.path: snap for snap in db.get_all(refs)}
+    snap = got.get(session_ref.path)
+    session = snap.to_dict() if snap is not None and snap.exists else None
+    if not session or uid not in session.get("participantIds", []):
+        # As sessions.session_for_participant: the same answer for "no such session" and "not yours".
+        raise DomainError("not-found", "This session does not exist or is not yours.")
+    meta_snap = got.get(meta_ref.path) if need_bank else None
+    meta = (meta_snap.to_dict() or {}) if meta_snap is not None and meta_snap.exists else ({} if need_bank else None)
+    return session, meta, got[limiter.path]
+
+
+def _refused(decision: LimitDecision) -> DomainError:
+    code: ErrorCode = "resource-exhausted" if decision.code == "resource-exhausted" else "failed-precondition"
+    return DomainError(code, decision.message or "Please wait a moment before running again.")
+
+
+def _start(db: firestore.Client, session_id: str, run_ref: firestore.DocumentReference, run_doc: dict[str, Any],
+           *, uid: str, now: float, limiter_snap: Snap | None = None) -> None:
+    """The limiter decision and the queued run. With the limiter as just read: one write of both,
+    conditioned on the limiter being unchanged since (a create if it did not exist): one round trip where a
+    transaction takes three. A start that raced another (the condition failed) decides again in a
+    transaction."""
+    limiter, _ = _refs(db, session_id)
+
+    def decide(snap: Snap) -> tuple[LimitDecision, dict[str, Any]]:
+        state = (snap.to_dict() or {}) if snap.exists else {}
+        decision = decide_start(list(state.get("starts") or []), state.get("active"), now)
+        return decision, {"starts": list(decision.starts),
+                          "active": {"runId": run_ref.id, "by": uid, "startedAt": now}}
+
+    if limiter_snap is not None:
+        decision, fields = decide(limiter_snap)
+        if not decision.ok:
+            raise _refused(decision)
+        batch = db.batch()
+        if limiter_snap.exists:
+            batch.update(limiter, fields, option=db.write_option(last_update_time=limiter_snap.update_time))
+        else:
+            batch.create(limiter, fields)
+        batch.create(run_ref, run_doc)
+        try:
+            batch.commit()
+            return
+        except RACES:
+            pass  # another start (or a finish) wrote the limiter since our read: decide again below
 
     @firestore.transactional
     def run(tx: firestore.Transaction) -> LimitDecision:
-        snap = limiter.get(transaction=tx)
-        state = (snap.to_dict() or {}) if snap.exists else {}
-        decision = decide_start(list(state.get("starts") or []), state.get("active"), now)
+        decision, fields = decide(limiter.get(transaction=tx))
         if decision.ok:
-            tx.set(limiter, {"starts": list(decision.starts),
-                             "active": {"runId": run_ref.id, "by": uid, "startedAt": now}})
+            tx.set(limiter, fields)
             tx.set(run_ref, run_doc)
         return decision
 
     decision = run(db.transaction())
     if not decision.ok:
-        code: ErrorCode = "resource-exhausted" if decision.code == "resource-exhausted" else "failed-precondition"
-        raise DomainError(code, decision.message or "Please wait a moment before running again.")
+        raise _refused(decision)
 
 
 def _finish(db: firestore.Client, session_id: str, run_id: str) -> None:
@@ -380,9 +456,13 @@ def outcome_from_response(status: int, payload: dict[str, Any], mode: str, body:
 
 def run_code(db: firestore.Client, uid: str, data: object, runner_url: str, runner_secret: str) -> dict[str, Any]:
     """The runCode callable after sign-in: checks, rate limit, the run, its result. See the module docstring."""
+    if isinstance(data, dict) and data.get("warmUp") is True:
+        # The room asks once when it opens, so the first click on Run does not wait for a cold instance
+        # (locally: a new Python worker, ~2 s). Nothing is read or written.
+        return {"warm": True}
     req = parse_request(data)
-    session = sessions.session_for_participant(db, req.session_id, uid, live=False)
-    bank = interview.load_stored_bank(db) if req.question_id is not None else []
+    session, meta, limiter_snap = _read_start(db, req.session_id, uid, need_bank=req.question_id is not None)
+    bank = interview.load_stored_bank(db, meta) if meta is not None else []
     question = check_run(req, uid, session, bank)
     body = runner_request(req.mode, req.language, req.source, req.stdin, question)
 
@@ -394,17 +474,24 @@ def run_code(db: firestore.Client, uid: str, data: object, runner_url: str, runn
         "stdin": clip(req.stdin or "", STORED_STDIN) if req.mode == "run" else None,
         "status": "queued", "createdAt": firestore.SERVER_TIMESTAMP, "startedAt": None, "finishedAt": None,
         "result": None, "error": None, "busy": None,
-    }, uid=uid, now=now)
+    }, uid=uid, now=now, limiter_snap=limiter_snap)
     outcome = Outcome("error", None, UNREACHABLE)
+    # "running" and "queued again" are written beside the runner's work, not before it (each is a round
+    # trip a click on Run would otherwise wait for); one at a time and in order, and all written before
+    # the result, so a late "running" never covers the result.
+    status_writes = _SerialWrites()
     try:
         outcome = call_runner(
             runner_url, runner_secret, body, req.mode,
-            on_attempt=lambda: run_ref.update({"status": "running", "startedAt": firestore.SERVER_TIMESTAMP}),
-            on_busy=lambda info: run_ref.update({"status": "queued", "startedAt": None, "busy": info}),
+            on_attempt=lambda: status_writes.submit(
+                lambda: run_ref.update({"status": "running", "startedAt": firestore.SERVER_TIMESTAMP})),
+            on_busy=lambda info: status_writes.submit(
+                lambda: run_ref.update({"status": "queued", "startedAt": None, "busy": info})),
             deadline=time.monotonic() + TOTAL_BUDGET_S)
     except Exception:
         log.exception("execution: run %s failed", run_ref.id)
     finally:
+        status_writes.drain()
         try:
             run_ref.update({"status": outcome.status, "result": outcome.result, "error": outcome.error,
                             "busy": outcome.busy, "finishedAt": firestore.SERVER_TIMESTAMP})

@@ -15,12 +15,15 @@ import pytest
 import requests
 
 from tests.support.emulators import (
+    PROJECT,
+    REGION,
     SERVER_TIMESTAMP,
     AuthUser,
     CallableError,
     FirestoreClient,
     call,
     code_of,
+    functions_host,
     make_session,
     sign_up,
     wait_for,
@@ -313,3 +316,44 @@ def test_a_busy_runner_is_said_with_the_place_in_line(live: tuple[AuthUser, Auth
         assert all(h.result().status_code == 200 for h in hogs)
     done = run_doc(a, sid, out.result()["runId"])
     assert done["status"] == "done" and done["busy"] is None and done["result"]["stdout"] == "after the wait\n"
+
+
+def test_a_warm_up_call_reads_and_writes_nothing(live: tuple[AuthUser, AuthUser, str],
+                                                 admin: FirestoreClient) -> None:
+    a, _, sid = live
+    with pytest.raises(CallableError) as err:
+        call("runCode", {"warmUp": True}, user=None)
+    assert err.value.status == "UNAUTHENTICATED"
+    assert call("runCode", {"warmUp": True}, user=a) == {"warm": True}
+    assert FirestoreClient.as_user(a).query("runs", parent=f"peerSessions/{sid}") == []
+    assert admin.get(f"peerSessions/{sid}/server/runLimiter") is None
+
+
+def test_two_starts_at_once_make_one_run(live: tuple[AuthUser, AuthUser, str], runner: None) -> None:
+    """Two starts at once: whether the second reads the limiter before the first wrote it (its conditional
+    write then fails and it decides again in a transaction) or after, one run goes and the other hears that
+    a run is going."""
+    a, b, sid = live
+    slow = run_req(sid, source="import time\ntime.sleep(3)\nprint('done')", stdin="")
+
+    def start(user: AuthUser) -> str:
+        try:
+            return str(call("runCode", slow, user=user, timeout=150)["verdict"])
+        except CallableError as err:
+            return f"{err.status}: {err.message}"
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(start, (a, b)))
+    assert outcomes == ["FAILED_PRECONDITION: A run is already going in this session; wait for it to finish.",
+                        "accepted"], outcomes
+    assert len(FirestoreClient.as_user(a).query("runs", parent=f"peerSessions/{sid}")) == 1
+
+
+def test_the_browser_keeps_run_codes_preflight_for_an_hour() -> None:
+    """Without Access-Control-Max-Age the browser keeps a preflight 5 s: every run after a pause paid an
+    OPTIONS round trip to the function before its POST."""
+    r = requests.options(f"http://{functions_host()}/{PROJECT}/{REGION}/runCode", timeout=30, headers={
+        "Origin": "http://127.0.0.1:5000", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+    assert r.headers.get("Access-Control-Max-Age") == "3600", dict(r.headers)
+    assert r.headers.get("Access-Control-Allow-Origin") in ("*", "http://127.0.0.1:5000"), dict(r.headers)

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { Minus, Moon, Plus, Sun, WandSparkles } from 'lucide-react';
 import {
@@ -93,7 +93,6 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
   const partnerUid = session.participantIds.find((p) => p !== uid) ?? '';
   const partnerName = session.participants.find((p) => p.userId === partnerUid)?.displayName ?? 'Your partner';
   const [state, setState] = useState<CodeSyncSnapshot>(sync.state);
-  const [text, setText] = useState('');
   const [prefs, setPrefs] = useEditorPrefs();
   const [offer, setOffer] = useState<CodeLanguage | null>(null);
   const [tooLarge, setTooLarge] = useState(false);
@@ -124,12 +123,6 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
   }, [sync, full, holdUntil]);
 
   useEffect(() => sync.subscribe(setState), [sync]);
-  useEffect(() => {
-    const onText = () => setText(ytext.toString());
-    onText();
-    ytext.observe(onText);
-    return () => ytext.unobserve(onText);
-  }, [ytext]);
 
   // Who is typing, and where the partner's cursor is (for the status line; the caret itself is CodeMirror's).
   useEffect(() => {
@@ -193,9 +186,10 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
     setOffer(null);
   }, [half]);
   const offerStarter = offer !== null && !ended ? starterFor(question, offer) : null;
+  const textFacts = useTextFacts(ytext, offerStarter);
 
   const starterNow = starterFor(question, language);
-  const isEmpty = text.trim() === '';
+  const isEmpty = textFacts.empty;
   const saveLabel =
     state.save === 'loading' ? 'Loading…'
     : state.save === 'saving' ? 'Saving…'
@@ -248,7 +242,7 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
       </div>
 
       {half === 2 && <FirstHalfCode sync={sync} theme={prefs.theme} />}
-      {offer !== null && offerStarter !== null && text.trim() !== offerStarter.trim() && (
+      {offer !== null && offerStarter !== null && !textFacts.holdsStarter && (
         <div className="notice small starter-offer" role="status" data-testid="starter-offer">
           <span>Use the {CODE_LANGUAGE_LABELS[offer]} starter code? It replaces what is in the editor for both of you.</span>
           <button type="button" className="button button-sm" data-testid="starter-accept"
@@ -298,6 +292,29 @@ function Workspace({ session, uid, sync }: { session: PeerSession; uid: string; 
 }
 
 const CODE_LIMITS_TEXT = '64,000 characters';
+
+/**
+ * What the workspace shows from the text: whether it is empty and whether it already holds `starter`.
+ * State that changes only when one of them does: holding the text itself re-rendered the whole workspace
+ * (toolbar, run panel) on every keystroke, the partner's included.
+ */
+function useTextFacts(ytext: Y.Text, starter: string | null): { empty: boolean; holdsStarter: boolean } {
+  const read = useCallback(() => {
+    const t = ytext.toString().trim();
+    return { empty: t === '', holdsStarter: starter !== null && t === starter.trim() };
+  }, [ytext, starter]);
+  const [facts, setFacts] = useState(read);
+  useEffect(() => {
+    const onText = () => {
+      const next = read();
+      setFacts((prev) => (prev.empty === next.empty && prev.holdsStarter === next.holdsStarter ? prev : next));
+    };
+    onText();
+    ytext.observe(onText);
+    return () => ytext.unobserve(onText);
+  }, [ytext, read]);
+  return facts;
+}
 
 /** The time now, refreshed every `everyMs` (not at all with null): a hold ends without a new snapshot. */
 function useNow(everyMs: number | null): number {

@@ -18,6 +18,8 @@ import type { CodeSync } from './codeSync';
 import { watchHiddenCounts, watchLatestRuns } from './runsData';
 
 const runCode = httpsCallable<RunCodeRequest, RunCodeResponse>(functions, 'runCode', { timeout: 180_000 });
+/** Reads and writes nothing: only wakes the function (docs/architecture.md, "Running code"). */
+const warmRunCode = httpsCallable<{ warmUp: true }, { warm: boolean }>(functions, 'runCode', { timeout: 30_000 });
 
 const MODE_LABELS: Record<RunMode, string> = { run: 'Run', tests: 'Tests', hidden: 'Hidden tests' };
 
@@ -79,6 +81,13 @@ export function RunPanel({ session, uid, sync, language, question, ended }: {
       setHiddenCount(questionId === undefined ? 0 : (counts?.get(questionId) ?? 0));
     });
   }, [interviewer, session.id, uid, questionId]);
+
+  // Once per room while the interview is on, by one of the two (an instance serves both): the first click
+  // on Run then finds the function warm instead of waiting for a cold instance (locally a new worker, ~2 s).
+  const warms = active && !ended && session.participantIds.every((p) => p >= uid);
+  useEffect(() => {
+    if (warms) void warmRunCode({ warmUp: true }).catch(() => undefined); // only a head start: a failure costs nothing
+  }, [warms, session.id]);
 
   const inFlight = runs?.some((r) => r.status === 'queued' || r.status === 'running') ?? false;
   useEffect(() => {

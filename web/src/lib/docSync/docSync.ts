@@ -451,12 +451,21 @@ export class DocSync<Extra extends object = object> {
   }
 
   private update(patch: Partial<DocSyncSnapshot>): void {
-    this.snap = { ...this.snap, ...patch };
-    this.listeners.forEach((fn) => fn(this.snap));
+    this.apply(patch);
   }
 
   /** Subclasses add their own fields (the code's language) through here. */
   protected updateExtra(patch: Partial<Extra>): void {
+    this.apply(patch);
+  }
+
+  /**
+   * A new snapshot only when a field changes: every keystroke marks the document "saving", and a new
+   * object each time re-rendered the whole workspace on every key.
+   */
+  private apply(patch: Partial<DocSyncSnapshot> | Partial<Extra>): void {
+    const current = this.snap as Record<string, unknown>;
+    if (Object.entries(patch).every(([k, v]) => Object.is(current[k], v))) return;
     this.snap = { ...this.snap, ...patch };
     this.listeners.forEach((fn) => fn(this.snap));
   }

@@ -125,6 +125,7 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
   const showAll = useRef<(() => void) | null>(null);
   const initialized = useRef(false);
   const pointersRef = useRef<HTMLDivElement>(null);
+  const frameRef = useRef<HTMLDivElement>(null);
   /** Places the partner's pointer again (after a move of theirs, or a scroll or zoom of this view). */
   const placePointers = useRef<(() => void) | null>(null);
 
@@ -176,21 +177,30 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
     };
     sync.awareness.on('change', onPeers);
     showPeers();
-    // Excalidraw calls this as the pointer goes up, before it re-renders and calls onChange (a few ms, far
-    // more on a loaded machine): the finished stroke (or drag) goes out now, as the pointer left it. What
-    // Excalidraw still changes in finishing it (a freedraw's last point, a normalised size) follows from
-    // onChange, as a newer version.
-    const offUp = api.onPointerUp(() => {
+    // The finished stroke (or drag) goes out as the pointer goes up, as the pointer left it, before Excalidraw
+    // handles the event: React's own handling of that pointerup re-renders Excalidraw first (a few ms, far
+    // more on a loaded machine), and Excalidraw's onPointerUp comes only after. So the board's frame catches
+    // the event on its way down (capture); onPointerUp stays for a pointer released outside the frame (a
+    // second push of the same versions writes nothing). What Excalidraw still changes in finishing it (a
+    // freedraw's last point, a normalised size) follows from onChange, as a newer version.
+    const finished = () => {
       gesture.current = false;
       const drawn = api.getAppState().newElement;
       // A click that drew nothing: Excalidraw removes its empty element (a freedraw dot follows from onChange).
       if (drawn && isInvisiblySmallElement(drawn)) return;
       if (!readOnly && loaded) sync.pushLocal(asBoard(api.getSceneElementsIncludingDeleted()));
-    });
+    };
+    const frame = frameRef.current;
+    const onFrameUp = (e: PointerEvent) => {
+      if (e.isPrimary && gesture.current) finished();
+    };
+    frame?.addEventListener('pointerup', onFrameUp, true);
+    const offUp = api.onPointerUp(finished);
     window.__salaminBoard = { sync, api };
     return () => {
       offRemote();
       offUp();
+      frame?.removeEventListener('pointerup', onFrameUp, true);
       sync.awareness.off('change', onPeers);
       cancelAnimationFrame(peersFrame);
       placePointers.current = null;
@@ -246,6 +256,7 @@ function Board({ sync, readOnly }: { sync: BoardSync; readOnly: boolean }) {
       )}
       <div
         className="board-frame"
+        ref={frameRef}
         data-loaded={state.loaded ? 'yes' : 'no'}
         // Before Excalidraw sees it (capture): a pasted or dropped image is refused with our sentence.
         onPasteCapture={(e) => refuseImages(e, e.clipboardData)}

@@ -255,47 +255,6 @@ def test_the_partners_pointer_shows_with_their_name_without_re_rendering_the_boa
         pair.close()
 
 
-# The partner's video is playing: it has a picture and presents new frames.
-REMOTE_PLAYING = """() => new Promise((done) => { const v = document.querySelector('video[data-testid=remote-video]');
-  if (!v || v.paused || !v.videoWidth) return done(false);
-  v.requestVideoFrameCallback(() => v.requestVideoFrameCallback(() => done(true))); })"""
-
-# The self-view shows the camera: a canvas with a picture that is not all black.
-SELF_VIEW_DRAWN = """() => { const c = document.querySelector('[data-testid=local-video]');
-  if (!(c instanceof HTMLCanvasElement) || !c.width) return false;
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  for (let i = 0; i < d.length; i += 4) if (d[i] || d[i + 1] || d[i + 2]) return true;
-  return false; }"""
-
-# The median time between this page's frames over 60 frames, in ms.
-FRAME_GAP = """() => new Promise((done) => { const t = [];
-  const f = (now) => { t.push(now); if (t.length < 61) requestAnimationFrame(f);
-    else { const g = t.slice(1).map((x, i) => x - t[i]).sort((a, b) => a - b); done(g[30]); } };
-  requestAnimationFrame(f); })"""
-
-
-def test_with_both_cameras_on_a_partners_stroke_paints_at_the_displays_rate(browser: Browser) -> None:
-    """Chrome lowers a page showing two playing videos to the videos' frame rate (a camera's 30 fps) while
-    nobody gives input there, so a partner's stroke waited up to 33 ms for the next frame. The self-view is
-    drawn on a canvas: with the partner's video playing and the self-view live, the watching page still
-    paints at the display's rate (60 Hz: about 17 ms between frames; with two videos it was 33)."""
-    pair = case_study_pair(browser)
-    try:
-        pa, pb = pair.open(pair.a, "?autojoin=1"), pair.open(pair.b, "?autojoin=1")
-        for p in (pa, pb):
-            board_ready(p, "channel")
-        for p in (pa, pb):
-            p.wait_for_function(REMOTE_PLAYING, timeout=LIVE_MS, polling=500)
-            p.wait_for_function(SELF_VIEW_DRAWN, timeout=LIVE_MS, polling=500)
-        pa.get_by_test_id("whiteboard").scroll_into_view_if_needed()
-        draw_rect(pa, 80, 200)
-        wait_count(pb, 1)
-        gap = pb.evaluate(FRAME_GAP)
-        assert gap < 25, f"the watching page paints every {gap:.1f} ms, not at the display's rate"
-    finally:
-        pair.close()
-
-
 def test_a_20_second_network_drop_on_one_side_loses_nothing(browser: Browser) -> None:
     pair = case_study_pair(browser)
     query = "?autojoin=1&codelink=off"  # Firestore is the only path, so the drop cuts it

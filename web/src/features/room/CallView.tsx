@@ -1,13 +1,10 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Mic, MicOff, MonitorUp, MonitorX, PanelRightClose, PanelRightOpen, PhoneOff, Video, VideoOff, Wifi, WifiOff } from 'lucide-react';
 import type { CallEngine, EngineSnapshot, EngineState, StallReason } from './callEngine';
 import { useSpeaking } from './useSpeaking';
 import { useWideSidePanel } from './sidePanel';
 import { markStep } from './timeline';
 import type { QualityView } from './callQuality';
-
-// Its own small chunk: the app's initial JavaScript stays as it was; the call loads it as it starts.
-const SelfViewCanvas = lazy(() => import('./SelfViewCanvas'));
 
 const STATE_LABEL: Record<EngineState, string> = {
   waiting: 'Waiting for your partner',
@@ -26,7 +23,6 @@ function VideoTile({
   speaking,
   testId,
   mirrored,
-  selfView,
   children,
 }: {
   stream: MediaStream | null;
@@ -36,8 +32,6 @@ function VideoTile({
   speaking: boolean;
   testId: string;
   mirrored?: boolean;
-  /** Drawn on a canvas, not a second <video>: see SelfViewCanvas (two videos lower the page's frame rate). */
-  selfView?: boolean;
   children?: React.ReactNode;
 }) {
   const ref = useRef<HTMLVideoElement>(null);
@@ -55,10 +49,8 @@ function VideoTile({
   return (
     <div className={`tile${speaking ? ' tile-speaking' : ''}`} data-speaking={speaking ? 'true' : 'false'} data-testid={`${testId}-tile`}>
       {/* The element stays mounted so audio keeps playing while the picture is off. */}
-      {selfView
-        ? <Suspense fallback={null}><SelfViewCanvas stream={stream} visible={showVideo} className={`tile-video${mirrored ? ' mirrored' : ''}`} testId={testId} /></Suspense>
-        : <video ref={ref} autoPlay playsInline muted={muted} className={`tile-video${mirrored ? ' mirrored' : ''}`}
-          style={{ visibility: showVideo ? 'visible' : 'hidden' }} data-testid={testId} />}
+      <video ref={ref} autoPlay playsInline muted={muted} className={`tile-video${mirrored ? ' mirrored' : ''}`}
+        style={{ visibility: showVideo ? 'visible' : 'hidden' }} data-testid={testId} />
       {!showVideo && <div className="tile-placeholder" aria-hidden="true">{label.slice(0, 1).toUpperCase()}</div>}
       <div className="tile-label">{label}{children}</div>
     </div>
@@ -243,7 +235,7 @@ export function CallView({
           </VideoTile>
           <div className="self-view">
             <VideoTile stream={snap.localStream} muted label="You" showVideo={snap.videoEnabled && !snap.screenSharing}
-              speaking={localSpeaking} testId="local-video" mirrored selfView>
+              speaking={localSpeaking} testId="local-video" mirrored>
               <SignalBars value={snap.state === 'connected' ? (snap.quality?.myBars ?? null) : null} testId="signal-local" who="Your" />
             </VideoTile>
           </div>

@@ -117,6 +117,7 @@ def _retried(fn: Any) -> Any:
 
 # ---- profiles ----------------------------------------------------------------------------------------
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -131,6 +132,7 @@ def bootstrapProfile(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 
 # ---- community directory -------------------------------------------------------------------------------
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def searchDirectory(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -184,12 +186,14 @@ def matchTimeout(req: tasks_fn.CallableRequest[Any]) -> None:
     matchmaking.handle_timeout(firebase.db(), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def matchingStatus(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return matchmaking.status(firebase.db(), _require_uid(req))
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def takeMatchRole(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -198,6 +202,7 @@ def takeMatchRole(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return matchmaking.take_role(firebase.db(), uid, data.get("role"))
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def declineMatch(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -206,6 +211,7 @@ def declineMatch(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return matchmaking.decline(firebase.db(), uid, data.get("sessionId"))
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def askRematch(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -216,6 +222,7 @@ def askRematch(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 
 # ---- session room ------------------------------------------------------------------------------------
 
+@_preflight_cached
 @https_fn.on_call(secrets=[TURN_SECRET])
 @_edge
 def getIceServers(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -255,12 +262,14 @@ def _session_id(req: https_fn.CallableRequest[Any]) -> str:
     return sessions.require_session_id(data.get("sessionId"))
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def joinSession(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return interview.join(firebase.db(), _session_id(req), _require_uid(req))
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def advancePhase(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -268,6 +277,7 @@ def advancePhase(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return interview.advance(firebase.db(), _session_id(req), _require_uid(req), data.get("fromIndex"))
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def leaveSession(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -334,36 +344,42 @@ def _staff(req: https_fn.CallableRequest[Any]) -> str:
     return uid
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def createInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return invitations.create(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def acceptInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return invitations.accept(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def declineInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return invitations.decline(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def withdrawInvitation(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return invitations.withdraw(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def createInviteLink(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return invitations.create_link(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def redeemInviteLink(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -382,30 +398,35 @@ def invitationExpire(req: tasks_fn.CallableRequest[Any]) -> None:
     invitations.on_expire_timer(firebase.db(), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def blockMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return safety.block(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def unblockMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return safety.unblock(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def reportMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return safety.report(firebase.db(), _require_uid(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def suspendMember(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return safety.suspend(firebase.db(), _staff(req), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def liftSuspension(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
@@ -413,6 +434,7 @@ def liftSuspension(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return safety.lift_suspension(firebase.db(), req.data)
 
 
+@_preflight_cached
 @https_fn.on_call()
 @_edge
 def closeReport(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:

@@ -81,7 +81,8 @@ def emulator_can_hold(delay_s: float, retry: options.RetryConfig) -> bool:
     """Whether a task `delay_s` ahead can fire at all locally: the emulator retries an early task until its
     max_attempts and max_retry_seconds have both passed, then drops it, and holds one of its queue's
     dispatch slots all that time. Always true in production (tasks arrive when due)."""
-    return not EMULATED or delay_s < (retry.max_retry_seconds or 0) - 60
+    window = retry.max_retry_seconds if isinstance(retry.max_retry_seconds, int) else 0
+    return not EMULATED or delay_s < window - 60
 
 
 class NotDueError(DomainError):

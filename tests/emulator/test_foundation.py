@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
+from pathlib import Path
 
 import pytest
+import requests
 
 from tests.support.emulators import (
+    PROJECT,
+    REGION,
     CallableError,
     DeniedError,
     FirestoreClient,
     call,
+    functions_host,
     sign_up,
 )
 
@@ -70,3 +76,27 @@ def test_bootstrap_profile_cleans_bad_hints() -> None:
     name = result["profile"]["displayName"]
     assert name and user.email.split("@")[0] not in name  # a generated friendly name, never the e-mail
     assert result["profile"]["timeZone"] == "UTC"
+
+
+def _callables() -> list[str]:
+    """The callables functions/main.py defines, and whether each is wrapped so its preflight is kept."""
+    tree = ast.parse((Path(__file__).parents[2] / "functions/main.py").read_text())
+    names: list[str] = []
+    for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
+        decorators = [ast.unparse(d) for d in fn.decorator_list]
+        if any(d.startswith("https_fn.on_call") for d in decorators):
+            assert "_preflight_cached" in decorators, f"{fn.name}: its CORS preflight is kept only 5 s"
+            names.append(fn.name)
+    return names
+
+
+def test_every_callable_lets_the_browser_keep_its_preflight_for_an_hour() -> None:
+    """Without Access-Control-Max-Age a browser keeps a preflight 5 s: a call more than 5 s after the last
+    one to the same function paid an OPTIONS round trip before its POST (a join, a phase change, a Run)."""
+    names = _callables()
+    assert {"joinSession", "advancePhase", "runCode", "searchDirectory"} <= set(names)
+    for name in ("joinSession", "advancePhase", "searchDirectory"):
+        r = requests.options(f"http://{functions_host()}/{PROJECT}/{REGION}/{name}", timeout=60, headers={
+            "Origin": "http://127.0.0.1:5000", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type"})
+        assert r.headers.get("Access-Control-Max-Age") == "3600", (name, dict(r.headers))

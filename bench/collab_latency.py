@@ -257,6 +257,11 @@ def measure(args: argparse.Namespace) -> int:
                 for page in (pa, pb):
                     page.wait_for_function("() => document.querySelector('[data-testid=phase-bar]')?.dataset.phase"
                                            " === '1'", timeout=60_000)
+                # The session's question may be an SQL one (the editor then starts in SQL): run Python.
+                pa.get_by_test_id("code-language").select_option("python")
+                for page in (pa, pb):
+                    page.wait_for_function("() => document.querySelector('[data-testid=code-editor]')"
+                                           "?.dataset.language === 'python'", timeout=30_000)
                 pa.evaluate("() => window.__salaminCode.replaceText('print(\"hello from the runner\")')")
                 for page in (pa, pb):
                     page.evaluate(RUNS_DONE_JS)

@@ -299,12 +299,11 @@ def _read_start(db: firestore.Client, session_id: str, uid: str, need_bank: bool
     refs = [session_ref, limiter, *([meta_ref] if need_bank else [])]
     got = {snap.reference.path: snap for snap in db.get_all(refs)}
     snap = got.get(session_ref.path)
-    session = snap.to_dict() if snap is not None and snap.exists else None
-    if not session or uid not in session.get("participantIds", []):
-        # As sessions.session_for_participant: the same answer for "no such session" and "not yours".
-        raise DomainError("not-found", "This session does not exist or is not yours.")
-    meta_snap = got.get(meta_ref.path) if need_bank else None
-    meta = (meta_snap.to_dict() or {}) if meta_snap is not None and meta_snap.exists else ({} if need_bank else None)
+    session = sessions.for_participant(snap.to_dict() if snap is not None and snap.exists else None, uid, live=False)
+    meta = None
+    if need_bank:
+        meta_snap = got.get(meta_ref.path)
+        meta = (meta_snap.to_dict() or {}) if meta_snap is not None and meta_snap.exists else {}
     return session, meta, got[limiter.path]
 
 

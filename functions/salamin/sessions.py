@@ -30,7 +30,12 @@ def session_for_participant(db: firestore.Client, session_id: object, uid: str,
     """The session if `uid` takes part in it (and, with `live`, it has not ended); else a clear error."""
     session_id = require_session_id(session_id)
     snap = db.collection(names.SESSIONS).document(session_id).get()
-    session = snap.to_dict() if snap.exists else None
+    return for_participant(snap.to_dict() if snap.exists else None, uid, live)
+
+
+def for_participant(session: dict[str, Any] | None, uid: str, live: bool = True) -> dict[str, Any]:
+    """`session` (as read, None if missing) if `uid` takes part in it (and, with `live`, it has not ended);
+    else a clear error. For a caller that read the session together with other documents."""
     if not session or uid not in session.get("participantIds", []):
         # Same answer for "no such session" and "not yours": ids are not for probing.
         raise DomainError("not-found", "This session does not exist or is not yours.")

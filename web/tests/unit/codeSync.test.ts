@@ -82,6 +82,8 @@ describe('code sync convergence', () => {
     a.text.insert(0, 'typed while held');
     // No hold known yet: after a moment the refusal reads as the session's end.
     await vi.waitFor(() => expect(a.state.save).toBe('closed'), { timeout: 4000 });
+    // One refused write, not a loop of them while the refusal waited to be explained.
+    expect(server.refusedWrites).toBe(1);
     // The session document with the hold arrives late: the edits are kept, not given up.
     a.setHold(Date.now() + 300);
     expect(a.state.save).toBe('retrying');

@@ -17,6 +17,8 @@ export class MemoryServer {
   failNext = 0;
   /** Refuse every write as the rules would (a budget hold, an ended session) while set. */
   refuse = false;
+  /** Writes refused so far (while `refuse` was set). */
+  refusedWrites = 0;
 
   storeFor(uid: string, partnerUid: string): DocStore {
     return {
@@ -33,6 +35,7 @@ export class MemoryServer {
       newUpdateId: () => `u${this.nextId++}`,
       writeUpdate: async (id, update) => {
         await Promise.resolve();
+        if (this.refuse) this.refusedWrites++;
         if (this.refuse) throw Object.assign(new Error('refused'), { code: 'permission-denied' } satisfies StoreError);
         if (this.failNext > 0) {
           this.failNext--;

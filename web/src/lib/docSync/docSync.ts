@@ -118,6 +118,8 @@ export class DocSync<Extra extends object = object> {
   private lastPresenceAt = 0;
   private holdUntil: number | null = null;
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set while a refusal waits to be explained by a hold (or read as the session's end). */
+  private refusalTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
 
   constructor(opts: DocSyncOptions<Extra>) {
@@ -203,6 +205,7 @@ export class DocSync<Extra extends object = object> {
     if (this.presenceTimer) clearTimeout(this.presenceTimer);
     if (this.holdTimer) clearTimeout(this.holdTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.refusalTimer) clearTimeout(this.refusalTimer);
     awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'stop');
     this.awareness.destroy();
     this.doc.destroy();
@@ -301,13 +304,24 @@ export class DocSync<Extra extends object = object> {
         }
       }
       this.retryDelay = 500;
+      if (this.refusalTimer) {
+        // Written after a refusal: it was a hold that has ended, not the session's end.
+        clearTimeout(this.refusalTimer);
+        this.refusalTimer = null;
+      }
     } catch (err) {
       failed = true;
       const code = (err as { code?: string }).code ?? '';
       if (code === 'permission-denied') {
         // Refused: the session ended, or a write budget holds this person (the session document says so
         // and may arrive a moment after the refusal). Held: keep the edits and try again when it ends.
-        setTimeout(() => this.refused(), 1500);
+        // 'retrying' stops the refused edits from being rescheduled at once (a write loop), and one
+        // timer decides: a stale one firing after the hold has ended would close a live editor.
+        this.update({ save: 'retrying', error: null });
+        this.refusalTimer ??= setTimeout(() => {
+          this.refusalTimer = null;
+          this.refused();
+        }, 1500);
       } else {
         this.update({ save: 'retrying', error: this.words.retrying });
         if (!this.retryTimer) {

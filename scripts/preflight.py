@@ -163,6 +163,20 @@ def resolve_firestore() -> dict[str, str]:
     return {}
 
 
+# The Firestore emulator is the only JVM our scripts start. On 2 cores under a burst its C2 (server)
+# compiler threads and G1's concurrent threads competed with the emulators' work: with C1 only (compiled
+# sooner and more cheaply, no C2 recompilation) and the single-threaded serial collector, the emulator's
+# Java used 3.7 CPU s instead of 8.4-8.7 for the same 50 sessions (bench/session_load.py, README).
+# Local runs only: production Firestore is not this process. Appended to whatever the user has set.
+EMULATOR_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
+def jvm_options(existing: str | None) -> dict[str, str]:
+    """JAVA_TOOL_OPTIONS for the emulators' JVM: the user's own options, then ours not already there."""
+    have = (existing or "").split()
+    return {"JAVA_TOOL_OPTIONS": " ".join(have + [o for o in EMULATOR_JVM_OPTIONS if o not in have])}
+
+
 def port_owner(port: int) -> str:
     """Best effort: which process listens on a TCP port (Linux /proc; `ss` where present)."""
     ss = shutil.which("ss")
@@ -233,6 +247,7 @@ def main(argv: list[str]) -> int:
     try:
         exports = resolve_java()
         exports |= resolve_firestore()
+        exports |= jvm_options(os.environ.get("JAVA_TOOL_OPTIONS"))
         if "--no-ports" not in argv:
             check_ports(extra, with_config="--no-config-ports" not in argv)
     except PreflightError as err:

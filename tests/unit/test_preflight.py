@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -85,3 +86,10 @@ def test_a_taken_runner_port_names_the_code_runner() -> None:
         out = run(["--no-config-ports", f"--port=runner:{port}"])
     assert out.returncode == 1
     assert f"Port {port} (for the code runner)" in out.stderr and "firebase.json" not in out.stderr
+
+
+def test_the_emulators_jvm_gets_its_options_after_the_users_own() -> None:
+    out = run(["--no-ports"], env={"JAVA_TOOL_OPTIONS": "-Xmx2g -XX:+UseSerialGC"})
+    assert out.returncode == 0, out.stderr
+    exports = {k: v for k, _, v in (line.removeprefix("export ").partition("=") for line in out.stdout.splitlines())}
+    assert shlex.split(exports["JAVA_TOOL_OPTIONS"]) == ["-Xmx2g -XX:+UseSerialGC -XX:TieredStopAtLevel=1"]

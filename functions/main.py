@@ -30,7 +30,8 @@ from salamin.errors import DomainError
 
 # Production capacity (docs/capacity.md): an instance has one vCPU and serves up to 8 requests at once on
 # threads (THREADS=8 in functions/.env; the handlers mostly wait on Firestore and share only thread-safe
-# state), 512 MB; 40 instances per function at most, none kept warm. The emulator ignores these.
+# state), 512 MB; 40 instances per function at most, none kept warm but the queue trigger's one (below).
+# The emulator ignores these.
 options.set_global_options(region="us-central1", memory=options.MemoryOption.MB_512, cpu=1, concurrency=8,
                            max_instances=40, min_instances=0)
 
@@ -168,7 +169,9 @@ def directoryAvailability(event: scheduler_fn.ScheduledEvent) -> None:
 # ---- matching ----------------------------------------------------------------------------------------
 
 @_retried
-@firestore_fn.on_document_created(document=f"{names.MATCHING_QUEUE}/{{uid}}")
+# One instance kept warm (docs/capacity.md, ~$10 a month): the first person to join after a quiet spell
+# would otherwise wait out a cold start (1-2 s) before anyone is even looked at.
+@firestore_fn.on_document_created(document=f"{names.MATCHING_QUEUE}/{{uid}}", min_instances=1)
 def onQueueEntryCreated(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
     created = event.data.to_dict() if event.data is not None else None
     matchmaking.on_entry_created(firebase.db(), event.params["uid"], created)

@@ -68,3 +68,15 @@ def test_a_domain_error_reaches_the_caller_with_its_code_and_words() -> None:
                          timeout=120, check=True).stdout
     assert out.splitlines() == ["not-found | This session does not exist or is not yours.",
                                 "unavailable | not due for 2.0 s", "through"]
+
+
+def test_only_the_queue_trigger_is_kept_warm() -> None:
+    """docs/capacity.md: every function scales to zero but the matching trigger, whose one warm instance
+    spares the first join after a quiet spell a cold start; all serve 8 at once, at most 40 instances."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+    out = subprocess.run([sys.executable, "-c", MANIFEST], cwd=FUNCTIONS, env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    endpoints = yaml.safe_load(out)["endpoints"]
+    warm = {name: ep.get("minInstances") for name, ep in endpoints.items() if ep.get("minInstances")}
+    assert warm == {"onQueueEntryCreated": 1}
+    assert {(ep.get("maxInstances"), ep.get("concurrency")) for ep in endpoints.values()} == {(40, 8)}

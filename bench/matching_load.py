@@ -1,6 +1,6 @@
 """Emulator load: 200 people join the matching queue within 10 s.
 
-Usage: python bench/matching_load.py [--users 200] [--window 10] [--warm-up 1] [--ideal]
+Usage: python bench/matching_load.py [--users 200] [--window 10] [--warm-up 1|min|0] [--ideal]
 
 Starts the Auth, Firestore, Functions and Tasks emulators by itself (through `firebase emulators:exec`),
 stops them after, and prints a table and, last, one line of JSON:
@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import contextlib
 import json
+import os
 import random
 import statistics
 import sys
@@ -60,6 +62,14 @@ def prefs(rng: random.Random) -> dict[str, Any]:
     }
 
 
+WARM_UP_MODES = {
+    "1": "in use (every function the burst uses has a worker: a pair matched and a person left waiting first)",
+    "min": "after a quiet spell, as deployed (the queue trigger's minimum instance up, Firestore warm, "
+           "every other function cold)",
+    "0": "truly cold (emulators just started: no worker, a fresh Firestore JVM)",
+}
+
+
 def warm_up() -> None:
     """Starts the Functions emulator's workers of the functions the burst uses (the queue trigger, the match
     re-try and timeout, the no-show timer, which the Tasks emulator delivers at once), as an app in use has
@@ -86,6 +96,53 @@ def warm_up() -> None:
     admin.delete(f"peerSessions/{sid}")
 
 
+def warm_min_instances() -> None:
+    """The first burst after a quiet spell, as production is configured (functions/main.py): the queue
+    trigger's one minimum instance is up (its worker started and `main` imported, by one delivery that finds
+    no waiting entry and leaves after one read), and Firestore is warm, which production's always is and a
+    freshly started emulator's JVM is not (its first few hundred queries, commits and rules evaluations run
+    interpreted while the JIT compiles them). The JVM is warmed on a scratch collection no function
+    watches, removed after: nothing the burst reads is there. Every other function (the no-show, re-try and
+    timeout timers) starts cold, as in production."""
+    from tests.support.emulators import SERVER_TIMESTAMP, FirestoreClient, sign_up, wait_for
+
+    admin = FirestoreClient.admin()
+    who = sign_up()
+    # Not "waiting": the trigger reads the entry once and returns (no look, no task, no other worker).
+    admin.create(f"matchingQueue/{who.uid}", {"uid": who.uid, "status": "cancelled", "joinedAt": SERVER_TIMESTAMP})
+    user = FirestoreClient.as_user(who)
+    rng = random.Random(11)
+    for i in range(300):
+        p = prefs(rng)
+        admin.create(f"benchWarmUp/{i}", {**p, "status": "waiting", "joinedAt": SERVER_TIMESTAMP})
+        if i % 10 == 0:
+            admin.query("benchWarmUp", [("status", "==", "waiting")])
+            with contextlib.suppress(Exception):  # a write the rules refuse: their evaluation is warmed too
+                user.create(f"benchWarmUp/u{i}", {"uid": who.uid})
+    for i in range(300):
+        admin.delete(f"benchWarmUp/{i}")
+    wait_for(_trigger_worker_up, timeout=60)
+    admin.delete(f"matchingQueue/{who.uid}")
+
+
+def _trigger_worker_up() -> bool:
+    """Whether this tree's Functions emulator has a queue-trigger worker with `main` imported: the
+    functions-framework master imports the source before gunicorn forks its worker, so a forked child
+    means the import is done."""
+    mine = str(ROOT / "functions")
+    serving: dict[int, int] = {}  # pid -> parent pid, of the processes serving the trigger
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+            if b"FUNCTION_TARGET=onQueueEntryCreated\0" in env and os.readlink(entry / "cwd") == mine:
+                serving[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+    return any(parent in serving for parent in serving.values())
+
+
 def inner(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(ROOT))
     from tests.support.emulators import SERVER_TIMESTAMP, FirestoreClient, clear_firestore, sign_up
@@ -96,8 +153,11 @@ def inner(args: argparse.Namespace) -> int:
         users = list(pool.map(lambda _: sign_up(), range(args.users)))
     plan = [(u, prefs(rng)) for u in users]
     gap = args.window / max(len(plan), 1)
-    if args.warm_up:
+    if args.warm_up == "1":
         warm_up()
+    elif args.warm_up == "min":
+        warm_min_instances()
+    print(f"BENCH start: {WARM_UP_MODES[args.warm_up]}", flush=True)
     print("BENCH-PHASE start", flush=True)
     cpu0 = time.process_time()
     start = time.monotonic()
@@ -207,8 +267,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--window", type=float, default=10.0)
-    ap.add_argument("--warm-up", type=int, choices=(0, 1), default=1,
-                    help="start the functions' workers before the burst (default) or not (0: cold)")
+    ap.add_argument("--warm-up", choices=tuple(WARM_UP_MODES), default="1",
+                    help="; ".join(f"{k}: {v}" for k, v in WARM_UP_MODES.items()))
     ap.add_argument("--ideal", action="store_true",
                     help="no emulators: the same arrivals paired instantly by the same rules (the floor)")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)

@@ -1,13 +1,10 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Mic, MicOff, MonitorUp, MonitorX, PanelRightClose, PanelRightOpen, PhoneOff, Video, VideoOff, Wifi, WifiOff } from 'lucide-react';
 import type { CallEngine, EngineSnapshot, EngineState, StallReason } from './callEngine';
 import { useSpeaking } from './useSpeaking';
 import { useWideSidePanel } from './sidePanel';
 import { markStep } from './timeline';
 import type { QualityView } from './callQuality';
-
-// Its own chunk (and a worker's): the app's initial JavaScript carries only this import.
-const SelfView = lazy(() => import('./SelfView'));
 
 const STATE_LABEL: Record<EngineState, string> = {
   waiting: 'Waiting for your partner',
@@ -26,7 +23,6 @@ function VideoTile({
   speaking,
   testId,
   mirrored,
-  selfView,
   children,
 }: {
   stream: MediaStream | null;
@@ -36,8 +32,6 @@ function VideoTile({
   speaking: boolean;
   testId: string;
   mirrored?: boolean;
-  /** The person's own camera: not a second <video> where the browser can help it (see SelfView). */
-  selfView?: boolean;
   children?: React.ReactNode;
 }) {
   const ref = useRef<HTMLVideoElement>(null);
@@ -54,11 +48,9 @@ function VideoTile({
   }, [stream, muted]);
   return (
     <div className={`tile${speaking ? ' tile-speaking' : ''}`} data-speaking={speaking ? 'true' : 'false'} data-testid={`${testId}-tile`}>
-      {selfView
-        ? <Suspense fallback={null}><SelfView stream={stream} visible={showVideo} className={`tile-video${mirrored ? ' mirrored' : ''}`} testId={testId} /></Suspense>
-        /* The element stays mounted so audio keeps playing while the picture is off. */
-        : <video ref={ref} autoPlay playsInline muted={muted} className={`tile-video${mirrored ? ' mirrored' : ''}`}
-          style={{ visibility: showVideo ? 'visible' : 'hidden' }} data-testid={testId} />}
+      {/* The element stays mounted so audio keeps playing while the picture is off. */}
+      <video ref={ref} autoPlay playsInline muted={muted} className={`tile-video${mirrored ? ' mirrored' : ''}`}
+        style={{ visibility: showVideo ? 'visible' : 'hidden' }} data-testid={testId} />
       {!showVideo && <div className="tile-placeholder" aria-hidden="true">{label.slice(0, 1).toUpperCase()}</div>}
       <div className="tile-label">{label}{children}</div>
     </div>
@@ -243,7 +235,7 @@ export function CallView({
           </VideoTile>
           <div className="self-view">
             <VideoTile stream={snap.localStream} muted label="You" showVideo={snap.videoEnabled && !snap.screenSharing}
-              speaking={localSpeaking} testId="local-video" mirrored selfView>
+              speaking={localSpeaking} testId="local-video" mirrored>
               <SignalBars value={snap.state === 'connected' ? (snap.quality?.myBars ?? null) : null} testId="signal-local" who="Your" />
             </VideoTile>
           </div>

@@ -24,7 +24,8 @@ import { peerLinkOf } from './enginePeerLink';
 import type { PeerLink } from '../../lib/peerLink';
 import { watchPeerSession } from '../../lib/data/peerSessions';
 import { markStep, resetTimeline } from './timeline';
-import { iceServersFor, joinSession, leaveSession, withRetries } from './callables';
+import { iceServersFor, joinSession, leaveSession } from './callables';
+import { untilReachable, withRetries } from './retries';
 import { useTabLock } from './tabLock';
 
 
@@ -257,8 +258,12 @@ function CallRoom({ session, uid, tabLost, onTakeOver }: { session: PeerSession;
       // session changes), so it goes once the call is up and showing video, or JOIN_LATE_MS after Join.
       const joined = callUpOrLate(e).then(async () => {
         if (e.snapshot.state === 'left') return;
-        const sentAt = Date.now();
-        const r = await withRetries(() => joinSession({ sessionId: session.id }));
+        let sentAt = 0;
+        // A drop now must not end the call: tried again until the network is back (refusals stay final).
+        const r = await untilReachable(() => {
+          sentAt = Date.now(); // the clock offset below is from the attempt that answered
+          return joinSession({ sessionId: session.id });
+        }, () => e.snapshot.state === 'left');
         markStep('sessionJoined');
         setClockOffsetMs(r.data.serverTime * 1000 - (sentAt + Date.now()) / 2);
       });

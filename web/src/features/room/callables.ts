@@ -8,23 +8,7 @@
 import { httpsCallable } from 'firebase/functions';
 import { functions } from '../../lib/firebase';
 import type { IceServersResponse } from '../../types/models';
-
-/** Transient failures (a dropped connection, a busy function) get two more tries before we give up. */
-export async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
-  let lastError: unknown;
-  for (const delay of [0, 500, 1500]) {
-    if (delay) await new Promise((r) => setTimeout(r, delay));
-    try {
-      return await fn();
-    } catch (err) {
-      lastError = err;
-      const code = (err as { code?: string }).code ?? '';
-      // Refusals are final: only retry what may pass next time.
-      if (/permission-denied|not-found|failed-precondition|unauthenticated|invalid-argument/.test(code)) break;
-    }
-  }
-  throw lastError;
-}
+import { withRetries } from './retries';
 
 const getIceServers = httpsCallable<{ sessionId: string }, IceServersResponse>(functions, 'getIceServers');
 export const joinSession = httpsCallable<{ sessionId: string }, { status: string; serverTime: number }>(functions, 'joinSession');

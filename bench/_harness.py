@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,7 +208,7 @@ class Conditions:
 
 # (group, test on a process's command line), first match wins. A Python function worker is a
 # functions-framework process (a gunicorn master and its one forked worker, sharing most pages).
-_TREE_GROUPS = (
+_TREE_GROUPS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("function workers (python)", lambda cmd: "functions-framework" in cmd and "python" in cmd),
     ("firestore (java)", lambda cmd: "java" in cmd.split(" ", 1)[0] or "cloud-firestore-emulator" in cmd),
     ("firebase CLI (node)", lambda cmd: "node" in cmd.split(" ", 1)[0] or "firebase" in cmd.split(" ", 1)[0]),

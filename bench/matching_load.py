@@ -200,7 +200,7 @@ def inner(args: argparse.Namespace) -> int:
                 latencies.append((s["createdAt"] - e["joinedAt"]).total_seconds() * 1000)
     matched = sum(1 for e in entries.values() if e.get("status") == "matched")
     (ROOT / ".cache" / "matching-load-detail.json").write_text(json.dumps({
-        "entries": {u: {"joinedAt": e.get("joinedAt").timestamp() if e.get("joinedAt") else None,
+        "entries": {u: {"joinedAt": e["joinedAt"].timestamp() if e.get("joinedAt") else None,
                         "status": e.get("status"), "sessionId": e.get("sessionId")} for u, e in entries.items()},
         "sessions": {s["__name__"].split("/")[-1]: {"createdAt": s["createdAt"].timestamp(),
                                                     "p": s["participantIds"]} for s in sessions}}))

@@ -84,8 +84,10 @@ def inner(args: argparse.Namespace) -> int:
                 " && window.__salaminCall && window.__salaminCall.connectedAt > 0", timeout=20_000)
         except Exception:
             return None
-        return page.evaluate("() => ({...window.__salaminTimeline, startedAt: window.__salaminCall.startedAt,"
-                             " connectedAt: window.__salaminCall.connectedAt})")
+        timeline: dict[str, float] = page.evaluate(
+            "() => ({...window.__salaminTimeline, startedAt: window.__salaminCall.startedAt,"
+            " connectedAt: window.__salaminCall.connectedAt})")
+        return timeline
 
     def open_room(page: Page, path: str) -> None:
         """Into the room inside the app, as a person goes from Practice to their session: no page load.

@@ -63,7 +63,7 @@ def free_port() -> int:
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+            port: int = s.getsockname()[1]
         if port not in RESERVED_PORTS:
             return port
 
@@ -99,7 +99,8 @@ class Service:
         r = (session or self.session).post(f"{self.url}/run", json=body, headers={"X-Runner-Secret": self.secret},
                                            timeout=120)
         r.raise_for_status()
-        return r.json()
+        result: dict[str, Any] = r.json()
+        return result
 
     def stop(self) -> None:
         if self.proc.poll() is None:

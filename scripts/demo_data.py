@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -25,7 +26,7 @@ AUTH = os.environ.get("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
 FUNCTIONS = os.environ.get("FUNCTIONS_EMULATOR_HOST", "127.0.0.1:5001")
 PASSWORD = "practise-together"
 
-DEMO_USERS = [
+DEMO_USERS: list[dict[str, Any]] = [
     {"email": "ada@demo.salamin.dev", "displayName": "Ada Lovelace", "experienceLevel": "senior",
      "timeZone": "Europe/London", "headline": "Staff engineer, loves algorithms",
      "languages": ["english", "french"], "industries": ["tech", "finance"], "targetRoles": ["Staff Engineer"]},
@@ -55,7 +56,8 @@ def id_token(email: str, display_name: str) -> str:
                       ).raise_for_status()
         r = requests.post(f"{base}/accounts:signInWithPassword?key=demo-api-key", json=sign_in, timeout=30)
     r.raise_for_status()
-    return r.json()["idToken"]
+    token: str = r.json()["idToken"]
+    return token
 
 
 def main() -> int:

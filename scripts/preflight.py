@@ -85,7 +85,8 @@ def firestore_info() -> dict[str, str]:
     info = ROOT / "node_modules/firebase-tools/lib/emulator/downloadableEmulatorInfo.json"
     if not info.exists():
         raise PreflightError("firebase-tools is not installed: run `make setup` (it runs `npm ci`).")
-    return json.loads(info.read_text())["firestore"]
+    firestore: dict[str, str] = json.loads(info.read_text())["firestore"]
+    return firestore
 
 
 def firebase_cache_dir() -> Path:

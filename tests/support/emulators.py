@@ -272,7 +272,8 @@ class FirestoreClient:
             raise DeniedError(r.text[:500])
         if r.status_code >= 400:
             raise RequestError(r.status_code, r.text)
-        return r.json()
+        rows: list[dict[str, Any]] = r.json()
+        return rows
 
     def _commit(self, write: dict[str, Any]) -> None:
         # The Firestore emulator answers a write to a document that a transaction holds with 409 ABORTED
@@ -366,7 +367,7 @@ def code_of(updates: list[bytes]) -> tuple[str, str | None]:
     """
     import pycrdt
 
-    doc = pycrdt.Doc()
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
     if updates:
         doc.apply_update(pycrdt.merge_updates(*updates))
     language = doc.get("meta", type=pycrdt.Map).get("language")
@@ -391,7 +392,7 @@ def board_of(updates: list[bytes]) -> dict[str, str]:
 
     import pycrdt
 
-    doc = pycrdt.Doc()
+    doc: pycrdt.Doc[Any] = pycrdt.Doc()
     if updates:
         doc.apply_update(pycrdt.merge_updates(*updates))
     deleted = set(doc.get("deleted", type=pycrdt.Map).keys())

@@ -35,8 +35,10 @@ export class MemoryServer {
       newUpdateId: () => `u${this.nextId++}`,
       writeUpdate: async (id, update) => {
         await Promise.resolve();
-        if (this.refuse) this.refusedWrites++;
-        if (this.refuse) throw Object.assign(new Error('refused'), { code: 'permission-denied' } satisfies StoreError);
+        if (this.refuse) {
+          this.refusedWrites++;
+          throw Object.assign(new Error('refused'), { code: 'permission-denied' } satisfies StoreError);
+        }
         if (this.failNext > 0) {
           this.failNext--;
           throw Object.assign(new Error('unavailable'), { code: 'unavailable' } satisfies StoreError);

@@ -23,30 +23,36 @@ function env(onlineAt: number | null = null) {
   };
 }
 
+/** A join that fails `failures` times as unreachable, then passes; `calls()` counts the tries. */
+function failingThenJoined(failures: number) {
+  let calls = 0;
+  return {
+    join: () => {
+      calls += 1;
+      return calls <= failures ? Promise.reject(unreachable()) : Promise.resolve('joined');
+    },
+    calls: () => calls,
+  };
+}
+
 describe('untilReachable (entering the session while the network drops)', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('keeps trying past the quick retries until the call passes, backing off', async () => {
-    let calls = 0;
+    const server = failingThenJoined(7);
     const { env: e, log } = env();
-    const p = untilReachable(() => {
-      calls += 1;
-      return calls <= 7 ? Promise.reject(unreachable()) : Promise.resolve('joined');
-    }, () => false, e);
+    const p = untilReachable(server.join, () => false, e);
     await vi.runAllTimersAsync();
     await expect(p).resolves.toBe('joined');
-    expect(calls).toBe(8); // two rounds of three quick tries fail, then the third round's second try passes
+    expect(server.calls()).toBe(8); // two rounds of three quick tries fail, then the third round's second try passes
     expect(log).toEqual(['slept 1000', 'slept 2000']);
   });
 
   it('waits for the browser to be online before trying again', async () => {
-    let calls = 0;
+    const server = failingThenJoined(3);
     const { env: e, log } = env(0);
-    const p = untilReachable(() => {
-      calls += 1;
-      return calls <= 3 ? Promise.reject(unreachable()) : Promise.resolve('joined');
-    }, () => false, e);
+    const p = untilReachable(server.join, () => false, e);
     await vi.runAllTimersAsync();
     await expect(p).resolves.toBe('joined');
     expect(log).toEqual(['waited for online', 'slept 1000']);
